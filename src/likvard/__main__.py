@@ -1,0 +1,3 @@
+from likvard.cli.main import app
+
+app()

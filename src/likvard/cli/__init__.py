@@ -1,0 +1,1 @@
+"""The ``likvard`` command line: one module per command, each with ``register(app)``."""

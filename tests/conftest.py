@@ -1,0 +1,27 @@
+"""Shared fixtures: the real public data folder (skipped with a message when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from likvard.paths import real_data_dir
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """Path of ../shared/data/real; tests using it are skipped when it is absent."""
+    path = real_data_dir()
+    if path is None:
+        pytest.skip(
+            "Real public data not found: set LIKVARD_REAL_DATA or place it in ../shared/data/real "
+            "beside the checkout (see DESIGN.md)."
+        )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path_factory, monkeypatch):
+    """Keep the pseudonymisation key and settings of tests out of the user's home."""
+    monkeypatch.setenv("LIKVARD_CONFIG_DIR", str(tmp_path_factory.getbasetemp() / "config"))
