@@ -1,0 +1,191 @@
+"""``likvard import KIND FILE…``: validate register files and store them atomically."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from likvard.cli.common import DbOption, console, fail, progress
+from likvard.tables import KINDS
+
+AUTO = "auto"
+IMPORT_KINDS = (*KINDS, "areas")
+KIND_HELP = (
+    "Registertyp: schools (skolor), students (elever), choices (skolval), staff (personal), "
+    "survey (enkät), areas (områden med områdestyp), eller auto (typen avgörs av filens kolumner; flera typer i samma import)."
+)
+SWEDISH_KINDS = {"skolor": "schools", "elever": "students", "skolval": "choices", "personal": "staff",
+                 "enkat": "survey", "enkät": "survey",
+                 "omraden": "areas", "områden": "areas"}
+KIND_NAMES_SV = {"schools": "skolor", "students": "elever", "choices": "skolval", "staff": "personal",
+                 "survey": "enkät", "areas": "områden"}
+SIGNATURE_COLUMNS = (("grade_min", "schools"), ("parent_education", "students"), ("rank", "choices"),
+                     ("staff_id", "staff"), ("respondent", "survey"), ("area_type", "areas"))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def guess_kind(path: Path) -> str | None:
+    """The register kind whose signature column is in the file's header, or None."""
+    from likvard.sources.errors import RegisterValidationError
+    from likvard.sources.tabular import CSV_SUFFIXES, decode, read_raw, sniff_delimiter
+
+    try:
+        if path.suffix.lower() in CSV_SUFFIXES:  # the header line is enough
+            with path.open("rb") as fh:
+                first = decode(fh.readline())[0]
+            columns = {c.strip().strip('"').lstrip("\ufeff").lower() for c in first.split(sniff_delimiter(first))}
+        else:
+            columns = set(read_raw(path).frame.columns)
+    except RegisterValidationError:
+        return None
+    for column, kind in SIGNATURE_COLUMNS:
+        if column in columns:
+            return kind
+    return None
+
+
+def cross_file_duplicates(read: list[tuple[str, Path, pd.DataFrame]]) -> list:
+    """Rows of one kind that occur in two files of the same import (e.g. a student twice)."""
+    from likvard.sources.errors import Issue
+    from likvard.sources.registers import DUPLICATE_KEYS
+
+    issues = []
+    for kind in dict.fromkeys(k for k, _, _ in read):
+        parts = [(path, df) for k, path, df in read if k == kind]
+        if len(parts) < 2:
+            continue
+        keys = list(DUPLICATE_KEYS[kind])
+        frame = pd.concat([df[keys].assign(_file=path.name) for path, df in parts], ignore_index=True)
+        first = frame.drop_duplicates(keys).set_index(keys)["_file"]
+        for _, row in frame[frame.duplicated(keys)].iterrows():
+            key = tuple(row[k] for k in keys)
+            desc = ", ".join(f"{k}={v}" for k, v in zip(keys, key))
+            issues.append(Issue(row["_file"], None, keys[0], str(key[0]),
+                                f"Dubblerad rad: samma {' och '.join(keys)} ({desc}) finns också i {first.loc[key]}."))
+    return issues
+
+
+def _issue_table(issues) -> Table:
+    table = Table(title="Problem som måste rättas innan filerna kan importeras", show_lines=False)
+    for header in ("fil", "rad", "kolumn", "värde", "problem"):
+        table.add_column(header, overflow="fold")
+    for i in issues:
+        table.add_row(i.file, "" if i.row is None else str(i.row), i.column or "", "" if i.value is None else i.value,
+                      i.message)
+    return table
+
+
+def _summary(stored: list[tuple[str, Path, pd.DataFrame]]) -> Table:
+    table = Table(title="Importerat")
+    for header in ("fil", "typ", "läsår", "rader", "skolenheter", "elever", "pseudonymiserade id"):
+        table.add_column(header)
+    for kind, path, df in stored:
+        has_year = "school_year" in df
+        groups = df.groupby("school_year", sort=True) if has_year else []
+        for year, part in groups:
+            students = str(part["student_id"].nunique()) if "student_id" in part else ""
+            table.add_row(path.name, KIND_NAMES_SV[kind], f"{year}/{(int(year) + 1) % 100:02d}", str(len(part)),
+                          str(part["school_id"].nunique()), students, "")
+        table.add_row(path.name, KIND_NAMES_SV[kind], "totalt", str(len(df)),
+                      str(df["school_id"].nunique()) if "school_id" in df else "",
+                      str(df["student_id"].nunique()) if "student_id" in df else "",
+                      str(df.attrs.get("pseudonymised", 0)) if kind in ("students", "staff", "choices") else "")
+    return table
+
+
+def import_files(
+    kind: str = typer.Argument(..., metavar="TYP", help=KIND_HELP),
+    files: list[Path] = typer.Argument(..., metavar="FILER...",
+                                       help="En eller flera filer (CSV med ; eller ,, Excel .xlsx, Parquet)."),
+    db: str = DbOption,
+) -> None:
+    """Importera registerfiler (skolor, elever, skolval, personal, enkät) med kontroll av varje rad.
+
+    Alla problem i alla filer visas på en gång (fil, rad, kolumn, värde, problem). Finns något
+    problem importeras ingenting och databasen lämnas orörd. Personnummer i elev- eller
+    personal-id ersätts av en pseudonym (nyckeln ligger utanför databasen).
+    """
+    from likvard.sources.errors import RegisterValidationError
+    from likvard.sources.registers import read_register
+    from likvard.store import open_store
+
+    kind = SWEDISH_KINDS.get(kind.lower(), kind.lower())
+    if kind != AUTO and kind not in IMPORT_KINDS:
+        fail(f"Okänd registertyp {kind!r}. Välj en av: {', '.join(IMPORT_KINDS)} eller {AUTO}.")
+    jobs: list[tuple[str, Path]] = []
+    for path in files:
+        if not path.exists():
+            fail(f"Filen {path} finns inte.")
+        k = kind if kind != AUTO else guess_kind(path)
+        if k is None:
+            fail(f"Kan inte avgöra registertyp för {path.name}: ange typen (t.ex. 'likvard import students {path.name}').")
+        jobs.append((k, path))
+    jobs.sort(key=lambda j: j[0] != "schools")  # schools first: others are checked against them
+
+    db = str(db)  # a path or an SQLAlchemy URL (Path would mangle '://')
+    is_url = "://" in db
+    if not is_url and not Path(db).parent.is_dir():
+        fail(f"Mappen {Path(db).parent} finns inte: databasfilen {Path(db).name} kan inte skapas där.")
+    store = None
+    known: dict[int, set[str]] = {}
+    if is_url or Path(db).exists():  # a new database file is created only when the import succeeds
+        try:
+            store = open_store(db)
+        except Exception as exc:
+            fail(f"Databasen {db} kunde inte öppnas: {exc}")
+        known = store.school_ids_by_year()
+    school_years_in_import: set[int] = set()
+    issues = []
+    read: list[tuple[str, Path, pd.DataFrame]] = []
+    with progress() as bar:
+        task = bar.add_task("Kontrollerar filer", total=len(jobs) + 1)
+        for k, path in jobs:
+            bar.update(task, description=f"Kontrollerar {path.name}")
+            try:
+                df = read_register(k, path, known_school_ids=None if k == "schools" else known)
+            except RegisterValidationError as exc:
+                issues.extend(exc.issues)
+            else:
+                read.append((k, path, df))
+                if k == "schools":  # later files refer to these; they replace the stored year
+                    for year, part in df.groupby("school_year"):
+                        year = int(year)
+                        ids = set(part["school_id"])
+                        known[year] = known[year] | ids if year in school_years_in_import else ids
+                        school_years_in_import.add(year)
+            bar.advance(task)
+        issues.extend(cross_file_duplicates(read))
+        if issues:
+            bar.update(task, description="Avbrutet: fel i filerna")
+        else:
+            bar.update(task, description="Sparar i databasen")
+            try:
+                if store is None:
+                    store = open_store(db)
+                counts = store.import_frames([(k, df, path.name, _sha256(path)) for k, path, df in read])
+            except Exception as exc:  # e.g. a constraint of the database; the transaction was rolled back
+                fail(f"Databasen avvisade importen ({type(exc).__name__}: {str(exc).splitlines()[0]}). "
+                     "Ingenting har importerats; databasen är oförändrad.")
+            bar.advance(task)
+    if issues:
+        console.print(_issue_table(issues))
+        n_files = len({i.file for i in issues})
+        fail(f"{len(issues)} problem i {n_files} fil(er). Ingenting har importerats; databasen är oförändrad.")
+    console.print(_summary(read))
+    total = sum(counts.values())
+    console.print(f"[bold green]Klart:[/] {total} rader importerade till {db}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_files)

@@ -1,0 +1,82 @@
+"""SQLAlchemy Core tables of the store: the five registers, areas, an import log, saved results.
+
+Register columns follow ``likvard.sources.registers.SCHEMAS`` (one column per field, optional
+fields nullable). The migrations in ``migrations/versions`` create exactly these tables; a test
+compares them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from likvard.sources.registers import SCHEMAS, Field
+from likvard.tables import KINDS
+
+metadata = sa.MetaData()
+
+PRIMARY_KEYS = {
+    "schools": ("school_id", "school_year"),
+    "students": ("student_id", "school_year"),
+}
+
+
+def _sql_type(f: Field) -> sa.types.TypeEngine:
+    if f.dtype in ("int64", "Int64"):
+        return sa.Integer()
+    if f.dtype == "float64":
+        return sa.Float()
+    if f.dtype in ("bool", "boolean"):
+        return sa.Boolean(create_constraint=False)
+    return sa.String(200) if f.kind in ("id", "school_id", "municipality_code", "code") else sa.Text()
+
+
+def _register_table(kind: str) -> sa.Table:
+    pk = PRIMARY_KEYS.get(kind, ())
+    cols = []
+    if not pk:
+        cols.append(sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True))
+    for f in SCHEMAS[kind]:
+        nullable = not (f.required and f.name not in ("home_x", "home_y", "x", "y"))
+        cols.append(sa.Column(f.name, _sql_type(f), primary_key=f.name in pk, nullable=nullable and f.name not in pk))
+    return sa.Table(kind, metadata, *cols, sa.Index(f"ix_{kind}_school_year", "school_year"))
+
+
+REGISTER_TABLES: dict[str, sa.Table] = {kind: _register_table(kind) for kind in KINDS}
+
+areas = sa.Table(
+    "areas", metadata,
+    sa.Column("area_id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("area_type", sa.Integer),
+    sa.Column("x", sa.Float),
+    sa.Column("y", sa.Float),
+)
+
+imports = sa.Table(
+    "imports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("file_sha256", sa.String(64)),
+    sa.Column("n_rows", sa.Integer, nullable=False),
+    sa.Column("school_years", sa.Text),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+results = sa.Table(
+    "results", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, index=True),
+    sa.Column("school_year", sa.Integer),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+meta = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text),
+)
+
+TABLES: dict[str, sa.Table] = {**REGISTER_TABLES, "areas": areas}
+"""Data tables by kind (the five registers and areas)."""
