@@ -25,3 +25,11 @@ def real_data() -> Path:
 def _isolated_config(tmp_path_factory, monkeypatch):
     """Keep the pseudonymisation key and settings of tests out of the user's home."""
     monkeypatch.setenv("LIKVARD_CONFIG_DIR", str(tmp_path_factory.getbasetemp() / "config"))
+
+
+@pytest.fixture(scope="session")
+def exempelstad():
+    """Exempelstad with the default seed, generated once per test session (do not modify it)."""
+    from likvard.demo import generate_exempelstad
+
+    return generate_exempelstad()
