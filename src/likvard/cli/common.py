@@ -12,7 +12,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 console = Console(stderr=True)
 
-DEFAULT_DB = Path("likvard.db")
+DEFAULT_DB = "likvard.db"
+# str, not Path: a Path would mangle SQLAlchemy URLs such as postgresql://...
 DbOption = typer.Option(DEFAULT_DB, "--db", help="Databasfil (SQLite) eller SQLAlchemy-URL.", envvar="LIKVARD_DB")
 
 
