@@ -1,0 +1,545 @@
+"""How families rank schools: a rank-ordered (exploded) conditional logit.
+
+Utility of school j for family i: ``U_ij = sum_k beta_k x_ijk + e_ij`` with e_ij i.i.d. standard
+Gumbel. A ranked list r_1, r_2, ... then has probability (Beggs, Cardell and Hausman 1981;
+Train, *Discrete Choice Methods with Simulation*, 2009, ch. 7.3)
+
+    P = prod_k exp(V_{i r_k}) / sum_{j in A_i minus {r_1..r_{k-1}}} exp(V_ij),
+
+the product of conditional logits over the alternatives still left. The log-likelihood is
+maximised with ``scipy.optimize`` using its analytic gradient and Hessian; standard errors are the
+square roots of the diagonal of the inverse negative Hessian at the optimum. Fit: log-likelihood,
+McFadden's pseudo-R² ``1 - LL / LL_0`` (LL_0: all beta = 0, every remaining school equally likely)
+and the hit rate (share of families whose first choice has the highest fitted utility).
+
+Drawing ranked lists under a scenario: add Gumbel noise to V and sort, which draws exactly from the
+exploded logit (Luce-Plackett).
+
+Features (names of the shared contract): ``distance_km`` straight-line km home -> school;
+``distance_km_x_post_secondary``; ``sibling`` (a student with the same ``sibling_group`` attends
+the school that year, in another grade, and was there before the applicant was placed: see
+``sibling_pairs``); ``share_post_secondary`` (school's share of students with
+post-secondary-educated parents in the previous school year; the same year when there is none);
+``share_post_secondary_x_post_secondary``; ``independent``; ``profile``. Optional extra features:
+``merit_value`` (school's mean grade-9 merit value previous year, in 100 points) and
+``distance_km_x_foreign_born``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import numba
+from scipy import optimize
+
+CONTRACT_FEATURES = (
+    "distance_km",
+    "distance_km_x_post_secondary",
+    "sibling",
+    "share_post_secondary",
+    "share_post_secondary_x_post_secondary",
+    "independent",
+    "profile",
+)
+EXTRA_FEATURES = ("merit_value", "distance_km_x_foreign_born")
+
+
+@dataclass
+class ChoiceData:
+    """One choice situation (or several stacked): families x schools x features.
+
+    ``X`` float (n x m x K); ``available`` bool (n x m); ``ranked`` int (n x R) school indices best
+    first, -1 padded (may have zero columns when only drawing).
+    """
+
+    X: np.ndarray
+    available: np.ndarray
+    ranked: np.ndarray
+    feature_names: list[str]
+    student_ids: np.ndarray
+    school_ids: np.ndarray
+    school_years: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+    @property
+    def n_students(self) -> int:
+        return self.X.shape[0]
+
+
+@dataclass
+class ChoiceModelFit:
+    """Estimates and fit of the exploded logit."""
+
+    params: pd.DataFrame  # feature, estimate, std_error, z
+    log_likelihood: float
+    log_likelihood_null: float
+    mcfadden_r2: float
+    hit_rate: float
+    n_families: int
+    n_ranks: int
+    converged: bool
+    covariance: np.ndarray
+
+    @property
+    def beta(self) -> dict[str, float]:
+        return dict(zip(self.params["feature"], self.params["estimate"], strict=True))
+
+
+def _post_secondary(students: pd.DataFrame) -> np.ndarray:
+    return (students["parent_education"].astype(str) == "post_secondary").to_numpy()
+
+
+def school_shares(students: pd.DataFrame) -> pd.DataFrame:
+    """Per school and year: ``n_students`` and ``share_post_secondary`` (0-1)."""
+    df = pd.DataFrame(
+        {
+            "school_id": students["school_id"].astype(str).to_numpy(),
+            "school_year": students["school_year"].astype(int).to_numpy(),
+            "ps": _post_secondary(students).astype(float),
+        }
+    )
+    g = df.groupby(["school_id", "school_year"], sort=True)["ps"]
+    return g.agg(n_students="size", share_post_secondary="mean").reset_index()
+
+
+def offering_schools(schools: pd.DataFrame, school_year: int, grade: int) -> pd.DataFrame:
+    """Schools of ``school_year`` whose grade span includes ``grade`` (sorted by school_id)."""
+    s = schools[schools["school_year"].astype(int) == int(school_year)]
+    s = s[(s["grade_min"].astype(int) <= grade) & (s["grade_max"].astype(int) >= grade)]
+    return s.sort_values("school_id").reset_index(drop=True)
+
+
+ENTRY_GRADES = (0, 7)
+
+
+def sibling_pairs(
+    applicants: pd.DataFrame,
+    students: pd.DataFrame,
+    school_ids: np.ndarray,
+    school_year: int,
+    definition: str = "already_there",
+    entry_grades: tuple[int, ...] = ENTRY_GRADES,
+) -> pd.DataFrame:
+    """Applicant row, school column and grade of each sibling (same ``sibling_group``, another
+    grade) attending one of ``school_ids`` in ``school_year``.
+
+    ``definition="same_year"``: every such sibling. ``"already_there"`` (default): only siblings
+    already at the school when the applicant is placed: those in a non-entry grade who were at
+    the same school the previous year, and those placed earlier in the same round (a higher entry
+    grade: grade 7 is placed before grade 0). Without previous-year data, siblings in higher grades.
+    """
+    empty = pd.DataFrame({"row": np.zeros(0, int), "col": np.zeros(0, int), "grade_sib": np.zeros(0, int)})
+    if "sibling_group" not in applicants or "sibling_group" not in students:
+        return empty
+    yr = students["school_year"].astype(int)
+    year = students[yr == int(school_year)]
+    year = year[year["sibling_group"].notna() & (year["sibling_group"].astype(str) != "")]
+    col = {sid: j for j, sid in enumerate(school_ids)}
+    sibs = pd.DataFrame(
+        {
+            "sibling_group": year["sibling_group"].astype(str).to_numpy(),
+            "sib_id": year["student_id"].astype(str).to_numpy(),
+            "grade_sib": year["grade"].astype(int).to_numpy(),
+            "school_now": year["school_id"].astype(str).to_numpy(),
+            "col": year["school_id"].astype(str).map(col).to_numpy(),
+        }
+    ).dropna(subset=["col"])
+    app = pd.DataFrame(
+        {
+            "row": np.arange(len(applicants)),
+            "sibling_group": applicants["sibling_group"].astype(str).to_numpy(),
+            "grade": applicants["grade"].astype(int).to_numpy(),
+            "valid": applicants["sibling_group"].notna().to_numpy(),
+        }
+    )
+    merged = app[app["valid"]].merge(sibs, on="sibling_group")
+    merged = merged[merged["grade_sib"] != merged["grade"]]
+    if definition == "already_there" and len(merged):
+        prev = students[yr == int(school_year) - 1]
+        if len(prev):
+            before = prev.assign(student_id=prev["student_id"].astype(str)).drop_duplicates("student_id")
+            before = before.set_index("student_id")["school_id"].astype(str)
+            stayed = merged["sib_id"].map(before).to_numpy() == merged["school_now"].to_numpy()
+            entry = merged["grade_sib"].isin(entry_grades).to_numpy()
+            keep = (~entry & stayed) | (entry & (merged["grade_sib"] > merged["grade"]).to_numpy())
+        else:
+            keep = (merged["grade_sib"] > merged["grade"]).to_numpy()
+        merged = merged[keep]
+    elif definition not in ("already_there", "same_year"):
+        raise ValueError(f"okänd syskondefinition {definition!r}; tillåtna: already_there, same_year")
+    return pd.DataFrame(
+        {"row": merged["row"].to_numpy(int), "col": merged["col"].to_numpy().astype(int), "grade_sib": merged["grade_sib"].to_numpy(int)}
+    )
+
+
+def sibling_matrix(
+    applicants: pd.DataFrame, students: pd.DataFrame, school_ids: np.ndarray, school_year: int,
+    definition: str = "already_there",
+) -> np.ndarray:
+    """Bool (n_applicants x n_schools): a sibling attends the school (see ``sibling_pairs``)."""
+    out = np.zeros((len(applicants), len(school_ids)), dtype=bool)
+    pairs = sibling_pairs(applicants, students, school_ids, school_year, definition)
+    out[pairs["row"].to_numpy(), pairs["col"].to_numpy()] = True
+    return out
+
+
+def sibling_grade_bits(
+    applicants: pd.DataFrame, students: pd.DataFrame, school_ids: np.ndarray, school_year: int,
+    definition: str = "already_there",
+) -> np.ndarray:
+    """Int32 (n_applicants x n_schools): bit g set when a sibling in grade g attends the school."""
+    out = np.zeros((len(applicants), len(school_ids)), dtype=np.int32)
+    pairs = sibling_pairs(applicants, students, school_ids, school_year, definition)
+    np.bitwise_or.at(out, (pairs["row"].to_numpy(), pairs["col"].to_numpy()), (1 << pairs["grade_sib"].to_numpy()).astype(np.int32))
+    return out
+
+
+def distance_km_matrix(applicants: pd.DataFrame, schools: pd.DataFrame) -> np.ndarray:
+    """Straight-line km (n x m) from ``home_x, home_y`` to school ``x, y`` (SWEREF99 TM)."""
+    hx = applicants["home_x"].to_numpy(dtype=float)[:, None]
+    hy = applicants["home_y"].to_numpy(dtype=float)[:, None]
+    sx = schools["x"].to_numpy(dtype=float)[None, :]
+    sy = schools["y"].to_numpy(dtype=float)[None, :]
+    return np.hypot(hx - sx, hy - sy) / 1000.0
+
+
+def feature_tensor(
+    distance_km: np.ndarray,
+    sibling: np.ndarray,
+    post_secondary: np.ndarray,
+    share_post_secondary: np.ndarray,
+    independent: np.ndarray,
+    profile: np.ndarray,
+    features: tuple[str, ...] = CONTRACT_FEATURES,
+    merit_value: np.ndarray | None = None,
+    foreign_born: np.ndarray | None = None,
+    distance_weight: np.ndarray | None = None,
+) -> np.ndarray:
+    """Stack the contract features into X (n x m x K).
+
+    ``distance_weight`` (n) multiplies the distance terms (bus cards: a family whose cost of
+    distance is halved has weight 0.5).
+    """
+    n, m = distance_km.shape
+    d = distance_km if distance_weight is None else distance_km * distance_weight[:, None]
+    ps = post_secondary.astype(float)[:, None]
+    cols = {
+        "distance_km": lambda: d,
+        "distance_km_x_post_secondary": lambda: d * ps,
+        "sibling": lambda: sibling.astype(float),
+        "share_post_secondary": lambda: np.broadcast_to(share_post_secondary[None, :], (n, m)),
+        "share_post_secondary_x_post_secondary": lambda: share_post_secondary[None, :] * ps,
+        "independent": lambda: np.broadcast_to(independent.astype(float)[None, :], (n, m)),
+        "profile": lambda: np.broadcast_to(profile.astype(float)[None, :], (n, m)),
+        "merit_value": lambda: np.broadcast_to(
+            (np.zeros(m) if merit_value is None else merit_value)[None, :], (n, m)
+        ),
+        "distance_km_x_foreign_born": lambda: d
+        * (np.zeros(n) if foreign_born is None else foreign_born.astype(float))[:, None],
+    }
+    unknown = [f for f in features if f not in cols]
+    if unknown:
+        raise ValueError(f"okänd variabel i valmodellen: {unknown}; tillåtna: {sorted(cols)}")
+    return np.stack([np.asarray(cols[f](), dtype=float) for f in features], axis=2)
+
+
+def school_attributes(
+    schools_year: pd.DataFrame, students: pd.DataFrame, school_year: int
+) -> dict[str, np.ndarray]:
+    """``share_post_secondary`` (previous year, else same year, else the municipal mean),
+    ``independent``, ``profile`` and ``merit_value`` (previous year's mean / 100) per school."""
+    ids = schools_year["school_id"].astype(str).to_numpy()
+    shares = school_shares(students)
+    prev = shares[shares["school_year"] == school_year - 1].set_index("school_id")["share_post_secondary"]
+    same = shares[shares["school_year"] == school_year].set_index("school_id")["share_post_secondary"]
+    share = pd.Series(ids).map(prev)
+    share = share.fillna(pd.Series(ids).map(same))
+    fallback = float(_post_secondary(students).mean()) if len(students) else 0.0
+    share = share.fillna(fallback).to_numpy(dtype=float)
+    independent = (schools_year["organiser_type"].astype(str) == "independent").to_numpy()
+    if "profile" in schools_year:
+        prof = schools_year["profile"]
+        profile = (prof.notna() & (prof.astype(str).str.strip() != "")).to_numpy()
+    else:
+        profile = np.zeros(len(ids), dtype=bool)
+    merit = np.zeros(len(ids))
+    if "merit_value" in students:
+        st = students[(students["school_year"].astype(int) == school_year - 1) & students["merit_value"].notna()]
+        means = st.groupby(st["school_id"].astype(str))["merit_value"].mean()
+        merit = pd.Series(ids).map(means).fillna(means.mean() if len(means) else 0.0).to_numpy() / 100.0
+    return {"share_post_secondary": share, "independent": independent, "profile": profile, "merit_value": merit}
+
+
+def build_choice_data(
+    schools: pd.DataFrame,
+    students: pd.DataFrame,
+    choices: pd.DataFrame,
+    school_year: int,
+    grade: int,
+    features: tuple[str, ...] = CONTRACT_FEATURES,
+) -> ChoiceData:
+    """Families applying for ``grade`` in ``school_year`` with their ranked lists.
+
+    Each applicant's home, parent education and sibling group come from their ``students`` row of
+    the same school year. Ranked schools that do not offer the grade that year are dropped.
+    """
+    ch = choices[(choices["school_year"].astype(int) == school_year) & (choices["grade"].astype(int) == grade)]
+    if ch.empty:
+        raise ValueError(f"inga skolval för årskurs {grade} läsåret {school_year}")
+    sch = offering_schools(schools, school_year, grade)
+    school_ids = sch["school_id"].astype(str).to_numpy()
+    col = {sid: j for j, sid in enumerate(school_ids)}
+    ids = np.array(sorted(ch["student_id"].astype(str).unique()))
+    st = students[students["school_year"].astype(int) == school_year].copy()
+    st["student_id"] = st["student_id"].astype(str)
+    st = st.drop_duplicates("student_id").set_index("student_id")
+    missing = pd.Index(ids).difference(st.index).to_numpy()
+    if len(missing):
+        raise ValueError(
+            f"{len(missing)} sökande saknas i elevtabellen läsåret {school_year} (t.ex. elev {missing[0]}); "
+            "varje sökande behöver en elevrad med hemadress och vårdnadshavares utbildning"
+        )
+    app = st.loc[ids].reset_index()
+    app["grade"] = grade
+    max_rank = int(ch["rank"].max())
+    ranked = np.full((len(ids), max_rank), -1, dtype=np.int64)
+    row = pd.Series(np.arange(len(ids)), index=ids)
+    ch = ch.assign(col=ch["school_id"].astype(str).map(col)).dropna(subset=["col"])
+    ch = ch.sort_values(["student_id", "rank"])
+    r = ch["student_id"].astype(str).map(row).to_numpy()
+    pos = ch.groupby("student_id").cumcount().to_numpy()
+    ranked[r, pos] = ch["col"].to_numpy().astype(np.int64)
+    attrs = school_attributes(sch, students, school_year)
+    X = feature_tensor(
+        distance_km_matrix(app, sch),
+        sibling_matrix(app, students, school_ids, school_year),
+        _post_secondary(app),
+        attrs["share_post_secondary"],
+        attrs["independent"],
+        attrs["profile"],
+        features=features,
+        merit_value=attrs["merit_value"],
+        foreign_born=(app["migration_background"].astype(str) == "foreign_born").to_numpy()
+        if "migration_background" in app
+        else None,
+    )
+    return ChoiceData(
+        X=X,
+        available=np.ones(X.shape[:2], dtype=bool),
+        ranked=ranked,
+        feature_names=list(features),
+        student_ids=ids,
+        school_ids=school_ids,
+        school_years=np.full(len(ids), school_year),
+    )
+
+
+def stack(parts: list[ChoiceData]) -> ChoiceData:
+    """Stack choice situations with different school sets (pads alternatives as unavailable)."""
+    m = max(p.X.shape[1] for p in parts)
+    r = max(p.ranked.shape[1] for p in parts)
+    k = parts[0].X.shape[2]
+    Xs, avs, rks = [], [], []
+    for p in parts:
+        n, mp, _ = p.X.shape
+        X = np.zeros((n, m, k))
+        X[:, :mp] = p.X
+        av = np.zeros((n, m), dtype=bool)
+        av[:, :mp] = p.available
+        rk = np.full((n, r), -1, dtype=np.int64)
+        rk[:, : p.ranked.shape[1]] = p.ranked
+        Xs.append(X), avs.append(av), rks.append(rk)
+    return ChoiceData(
+        X=np.concatenate(Xs),
+        available=np.concatenate(avs),
+        ranked=np.concatenate(rks),
+        feature_names=parts[0].feature_names,
+        student_ids=np.concatenate([p.student_ids for p in parts]),
+        school_ids=parts[0].school_ids if len(parts) == 1 else np.array([], dtype=str),
+        school_years=np.concatenate([p.school_years for p in parts]),
+    )
+
+
+def _loglik_parts(beta: np.ndarray, X: np.ndarray, available: np.ndarray, ranked: np.ndarray):
+    """Log-likelihood, gradient and Hessian of the exploded logit (analytic)."""
+    n, m, k = X.shape
+    V = X @ beta
+    V = np.where(available, V, -np.inf)
+    remaining = available.copy()
+    rows = np.arange(n)
+    ll = 0.0
+    grad = np.zeros(k)
+    hess = np.zeros((k, k))
+    for r in range(ranked.shape[1]):
+        chosen = ranked[:, r]
+        ok = chosen >= 0
+        if not ok.any():
+            break
+        idx = rows[ok]
+        c = chosen[ok]
+        Vr = np.where(remaining[idx], V[idx], -np.inf)
+        vmax = Vr.max(axis=1, keepdims=True)
+        e = np.exp(Vr - vmax)
+        s = e.sum(axis=1, keepdims=True)
+        p = e / s
+        ll += float((V[idx, c] - vmax[:, 0] - np.log(s[:, 0])).sum())
+        Xi = X[idx]
+        xbar = np.einsum("nj,njk->nk", p, Xi)
+        grad += (X[idx, c] - xbar).sum(axis=0)
+        dev = (Xi - xbar[:, None, :]).reshape(-1, k)
+        hess -= (dev * p.reshape(-1, 1)).T @ dev
+        remaining[idx, c] = False
+    return ll, grad, hess
+
+
+def log_likelihood(beta: np.ndarray, data: ChoiceData) -> float:
+    """Exploded-logit log-likelihood of ``data`` at ``beta``."""
+    return _loglik_parts(np.asarray(beta, float), data.X, data.available, data.ranked)[0]
+
+
+def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFit:
+    """Maximum-likelihood estimates with Hessian standard errors and fit statistics."""
+    k = data.X.shape[2]
+    keep = data.ranked[:, 0] >= 0
+    X, av, rk = data.X[keep], data.available[keep], data.ranked[keep]
+    if len(X) == 0:
+        raise ValueError("inga rangordnade val att skatta valmodellen på")
+
+    scale = 1.0 / len(X)  # mean log-likelihood: tolerances independent of sample size
+
+    cache: dict[bytes, tuple] = {}
+
+    def parts(b):  # trust-exact asks for value and Hessian at the same point: compute once
+        key = np.asarray(b, float).tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = _loglik_parts(b, X, av, rk)
+        return cache[key]
+
+    def fun(b):
+        ll, g, _ = parts(b)
+        return -ll * scale, -g * scale
+
+    def hess(b):
+        return -parts(b)[2] * scale
+
+    b0 = np.zeros(k) if start is None else np.asarray(start, float)
+    res = optimize.minimize(fun, b0, jac=True, hess=hess, method="trust-exact", options={"gtol": 1e-9})
+    ll, g, h = _loglik_parts(res.x, X, av, rk)
+    # trust-exact may stop on rounding once the gradient is already zero to working precision
+    converged = bool(res.success) or float(np.abs(g * scale).max()) < 1e-6
+    try:
+        cov = np.linalg.inv(-h)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(-h)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    ll0 = _loglik_parts(np.zeros(k), X, av, rk)[0]
+    V = np.where(av, X @ res.x, -np.inf)
+    hit = float((V.argmax(axis=1) == rk[:, 0]).mean())
+    params = pd.DataFrame(
+        {"feature": data.feature_names, "estimate": res.x, "std_error": se, "z": res.x / np.where(se > 0, se, np.nan)}
+    )
+    return ChoiceModelFit(
+        params=params,
+        log_likelihood=ll,
+        log_likelihood_null=ll0,
+        mcfadden_r2=1.0 - ll / ll0 if ll0 != 0 else float("nan"),
+        hit_rate=hit,
+        n_families=int(len(X)),
+        n_ranks=int((rk >= 0).sum()),
+        converged=converged,
+        covariance=cov,
+    )
+
+
+def utilities(X: np.ndarray, beta: np.ndarray | dict[str, float], feature_names: list[str] | None = None) -> np.ndarray:
+    """Systematic utilities V = X beta (n x m); ``beta`` as array or dict by feature name."""
+    if isinstance(beta, dict):
+        if feature_names is None:
+            raise ValueError("feature_names behövs när beta ges som dict")
+        beta = np.array([beta.get(f, 0.0) for f in feature_names])
+    return X @ np.asarray(beta, float)
+
+
+def draw_rankings(
+    V: np.ndarray,
+    n_ranks: int,
+    rng: np.random.Generator,
+    available: np.ndarray | None = None,
+) -> np.ndarray:
+    """Ranked lists (n x n_ranks, int32, -1 padded) drawn from the exploded logit with
+    systematic utilities ``V``: the schools with the largest V + standard Gumbel noise, best first
+    (noise drawn as -ln(-ln u) in single precision)."""
+    n, m = V.shape
+    u = rng.random((n, m), dtype=np.float32)
+    np.clip(u, np.float32(1e-30), None, out=u)
+    g = np.log(u, out=u)
+    np.negative(g, out=g)
+    np.log(g, out=g)
+    U = V.astype(np.float32) - g
+    if available is not None:
+        U[~available] = -np.inf
+    return _top_k(U, min(n_ranks, m))
+
+
+@numba.njit(cache=True)
+def _top_k(U, k):  # pragma: no cover - compiled
+    n, m = U.shape
+    out = np.full((n, k), -1, np.int32)
+    vals = np.empty(k, np.float32)
+    for i in range(n):
+        filled = 0
+        for j in range(m):
+            x = U[i, j]
+            if x == -np.inf:
+                continue
+            if filled < k:
+                p = filled
+                filled += 1
+            elif x > vals[k - 1]:
+                p = k - 1
+            else:
+                continue
+            while p > 0 and vals[p - 1] < x:
+                vals[p] = vals[p - 1]
+                out[i, p] = out[i, p - 1]
+                p -= 1
+            vals[p] = x
+            out[i, p] = j
+    return out
+
+
+def simulate_choice_data(
+    X: np.ndarray, beta: np.ndarray, n_ranks: int, seed: int, feature_names: list[str]
+) -> ChoiceData:
+    """Ranked lists drawn from known parameters (for checking the estimator)."""
+    rng = np.random.default_rng(seed)
+    pref = draw_rankings(X @ beta, n_ranks, rng).astype(np.int64)
+    n, m, _ = X.shape
+    return ChoiceData(
+        X=X,
+        available=np.ones((n, m), dtype=bool),
+        ranked=pref,
+        feature_names=list(feature_names),
+        student_ids=np.arange(n).astype(str),
+        school_ids=np.arange(m).astype(str),
+    )
+
+
+def estimate_from_tables(
+    schools: pd.DataFrame,
+    students: pd.DataFrame,
+    choices: pd.DataFrame,
+    grade: int,
+    years: list[int] | None = None,
+    features: tuple[str, ...] = CONTRACT_FEATURES,
+) -> ChoiceModelFit:
+    """Estimate the model on every school year with choices for ``grade`` (or ``years``)."""
+    ch = choices[choices["grade"].astype(int) == grade]
+    available = sorted(int(y) for y in ch["school_year"].unique())
+    years = available if years is None else [y for y in years if y in available]
+    if not years:
+        raise ValueError(f"inga skolval för årskurs {grade} att skatta valmodellen på")
+    parts = [build_choice_data(schools, students, choices, y, grade, features) for y in years]
+    return estimate(stack(parts))

@@ -1,0 +1,541 @@
+"""Run a placement market many times over lotteries and choice draws and summarise the outcomes.
+
+Replication r of every scenario uses the random stream ``[seed, r]`` (common random numbers, so
+scenario differences are not lottery noise). Each replication: draw ranked lists from the choice
+model (or use the observed lists, closed schools removed), break priority ties by lottery, run the
+mechanism, place the unplaced administratively at the nearest municipal school with a free seat
+(skollagen 10 kap. 30 §), and record each school's student mix, segregation (mutual information
+M, Theil 1971, in nats, and multigroup dissimilarity D, Reardon and Firebaugh 2002, over parent
+education; D over foreign-born/not), travel distances, first/any-choice shares, administrative
+placements and cut-offs. Intervals are the 2.5 and 97.5 percentiles over replications. The
+residential baseline places everyone at their nearest open school offering the grade.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+import pandas as pd
+
+from likvard.placement import choice_model as cm
+from likvard.placement.priorities import priority_scores, reserved_seats, rule_key
+from likvard.placement.scenarios import Market, apply_scenario, build_market, drop_closed_from_lists
+from likvard.tables import PARENT_EDUCATION
+
+# --------------------------------------------------------------------------------------------
+# Array engine: placement-core's functions when present, else the small reference versions here.
+
+
+@numba.njit(cache=True)
+def _deferred_acceptance(pref, rank, cap):  # pragma: no cover - compiled
+    """Student-proposing deferred acceptance (Gale and Shapley 1962) with per-school max-heaps."""
+    n, L = pref.shape
+    m = cap.shape[0]
+    offs = np.zeros(m + 1, np.int64)
+    for s in range(m):
+        offs[s + 1] = offs[s] + max(cap[s], 0)
+    heap = np.empty(max(offs[m], 1), np.int64)
+    size = np.zeros(m, np.int64)
+    nxt = np.zeros(n, np.int64)
+    result = np.full(n, -1, np.int32)
+    stack = np.empty(n, np.int64)
+    top = 0
+    for i in range(n - 1, -1, -1):
+        stack[top] = i
+        top += 1
+    while top > 0:
+        top -= 1
+        i = stack[top]
+        while nxt[i] < L:
+            s = pref[i, nxt[i]]
+            nxt[i] += 1
+            if s < 0:
+                break
+            r = rank[s, i]
+            if r < 0 or cap[s] <= 0:
+                continue
+            base = offs[s]
+            if size[s] < cap[s]:
+                k = size[s]
+                size[s] += 1
+                while k > 0:  # sift up
+                    p = (k - 1) // 2
+                    if rank[s, heap[base + p]] < r:
+                        heap[base + k] = heap[base + p]
+                        k = p
+                    else:
+                        break
+                heap[base + k] = i
+                result[i] = s
+                break
+            worst = heap[base]
+            if rank[s, worst] > r:
+                result[worst] = -1
+                stack[top] = worst
+                top += 1
+                k = 0
+                sz = size[s]
+                while True:  # sift down
+                    c = 2 * k + 1
+                    if c >= sz:
+                        break
+                    if c + 1 < sz and rank[s, heap[base + c + 1]] > rank[s, heap[base + c]]:
+                        c += 1
+                    if rank[s, heap[base + c]] > r:
+                        heap[base + k] = heap[base + c]
+                        k = c
+                    else:
+                        break
+                heap[base + k] = i
+                result[i] = s
+                break
+    return result
+
+
+def _immediate_acceptance(pref: np.ndarray, rank: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Boston mechanism: round k, each unplaced student applies to their k-th choice; schools
+    accept by priority while seats remain."""
+    n = pref.shape[0]
+    result = np.full(n, -1, np.int32)
+    left = cap.astype(np.int64).copy()
+    for k in range(pref.shape[1]):
+        who = np.flatnonzero((result < 0) & (pref[:, k] >= 0))
+        if len(who) == 0:
+            continue
+        s = pref[who, k]
+        r = rank[s, who]
+        ok = r >= 0
+        who, s, r = who[ok], s[ok], r[ok]
+        order = np.lexsort((r, s))
+        who, s = who[order], s[order]
+        first = np.searchsorted(s, s, side="left")
+        pos = np.arange(len(s)) - first
+        take = pos < left[s]
+        result[who[take]] = s[take]
+        np.subtract.at(left, s[take], 1)
+    return result
+
+
+def assign_arrays(pref, rank, capacities, mechanism="deferred_acceptance", reserved=None,
+                  reserve_eligible=None, reserve_order="reserved_first") -> np.ndarray:
+    """``likvard.placement.mechanisms.assign_arrays`` when available, else the reference versions
+    here (deferred and immediate acceptance, no reserved seats)."""
+    try:
+        from likvard.placement.mechanisms import assign_arrays as core
+    except ImportError:
+        core = None
+    if core is not None:
+        return core(pref, rank, capacities, mechanism=mechanism, reserved=reserved,
+                    reserve_eligible=reserve_eligible, reserve_order=reserve_order)
+    if reserved is not None and np.any(reserved > 0):
+        return _with_reserved_slots(pref, rank, capacities, mechanism, reserved, reserve_eligible, reserve_order)
+    pref = np.ascontiguousarray(pref, dtype=np.int32)
+    rank = np.ascontiguousarray(rank, dtype=np.int32)
+    cap = np.ascontiguousarray(capacities, dtype=np.int32)
+    if mechanism == "deferred_acceptance":
+        return _deferred_acceptance(pref, rank, cap)
+    if mechanism == "immediate_acceptance":
+        return _immediate_acceptance(pref, rank, cap)
+    raise NotImplementedError(f"mekanismen {mechanism} kräver placeringsmotorn (mechanisms.assign_arrays)")
+
+
+def _with_reserved_slots(pref, rank, capacities, mechanism, reserved, eligible, order):
+    """Reserved seats as a separate slot of each school that only eligible students may take
+    (Kominers and Sönmez 2016, slot-specific priorities with a fixed precedence): an eligible
+    student applies to the reserved slot before the open one (``reserved_first``) or after it
+    (``open_first``)."""
+    n, L = pref.shape
+    m = len(capacities)
+    has = np.flatnonzero(reserved > 0)
+    slot_of = np.full(m, -1, np.int64)
+    slot_of[has] = m + np.arange(len(has))
+    cap = np.concatenate([capacities - reserved, reserved[has]]).astype(np.int32)
+    rank2 = np.concatenate([rank, np.where(eligible[None, :], rank[has], -1)]).astype(np.int32)
+    res_col = np.where(pref >= 0, slot_of[np.clip(pref, 0, None)], -1)
+    res_col[~eligible] = -1
+    first, second = (res_col, pref) if order == "reserved_first" else (pref, res_col)
+    wide = np.stack([first, second], axis=2).reshape(n, 2 * L)
+    keep = wide >= 0
+    idx = np.argsort(~keep, axis=1, kind="stable")
+    wide = np.take_along_axis(np.where(keep, wide, -1), idx, axis=1).astype(np.int32)
+    out = assign_arrays(wide, rank2, cap, mechanism)
+    back = np.concatenate([np.arange(m), has])
+    return np.where(out >= 0, back[np.clip(out, 0, None)], -1).astype(np.int32)
+
+
+def place_administratively(assignment, distance_m, capacities, allowed):
+    """``likvard.placement.admin.place_administratively`` when available, else: unplaced students,
+    nearest first, get the nearest allowed school with a free seat."""
+    try:
+        from likvard.placement.admin import place_administratively as core
+    except ImportError:
+        core = None
+    if core is not None:
+        return core(assignment, distance_m, capacities, allowed)
+    out = np.asarray(assignment, dtype=np.int32).copy()
+    left = capacities.astype(np.int64) - np.bincount(out[out >= 0], minlength=len(capacities))
+    todo = np.flatnonzero(out < 0)
+    placed = np.zeros(len(out), dtype=bool)
+    if len(todo) == 0:
+        return out, placed
+    d = np.where(allowed[todo], distance_m[todo], np.inf)
+    order = np.argsort(d.min(axis=1), kind="stable")
+    _admin_fill(out, placed, todo[order], np.ascontiguousarray(d[order]), left)
+    return out, placed
+
+
+@numba.njit(cache=True)
+def _admin_fill(out, placed, todo, d, left):  # pragma: no cover - compiled
+    for k in range(todo.shape[0]):
+        best, bj = np.inf, -1
+        for j in range(d.shape[1]):
+            if left[j] > 0 and d[k, j] < best:
+                best, bj = d[k, j], j
+        if bj >= 0:
+            out[todo[k]] = bj
+            placed[todo[k]] = True
+            left[bj] -= 1
+
+
+def cutoffs(assignment: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Per school, the rank of the last admitted student (-1 if none)."""
+    try:
+        from likvard.placement.admin import cutoffs as core
+    except ImportError:
+        core = None
+    if core is not None:
+        return core(assignment, rank)
+    m = rank.shape[0]
+    out = np.full(m, -1, dtype=np.int64)
+    ok = assignment >= 0
+    r = rank[assignment[ok], np.flatnonzero(ok)]
+    np.maximum.at(out, assignment[ok], r)
+    return out
+
+
+@numba.njit(cache=True)
+def _lottery_ranks(level, start, perms):  # pragma: no cover - compiled
+    """rank[s, i] = first rank of i's priority level at s + number of students of that level
+    drawn before i in school s's lottery order ``perms[s]`` (one shared row for a single lottery)."""
+    m, n = level.shape
+    rank = np.empty((m, n), np.int32)
+    counter = np.empty(start.shape[1], np.int64)
+    for s in range(m):
+        counter[:] = start[s]
+        order = perms[s if perms.shape[0] > 1 else 0]
+        for k in range(n):
+            i = order[k]
+            lv = level[s, i]
+            if lv >= 0:
+                rank[s, i] = counter[lv]
+                counter[lv] += 1
+            else:
+                rank[s, i] = -1
+    return rank
+
+
+class LotteryRanks:
+    """Strict ranks from priority scores, redrawn per replication in O(m n): the scores'
+    dense levels are fixed, only the order within a tied level follows the lottery. Same
+    definition as ``tiebreak.priority_ranks`` (lower score first, then lower lottery number)."""
+
+    def __init__(self, scores: np.ndarray, lottery: str = "single") -> None:
+        if lottery not in ("single", "per_school"):
+            raise ValueError(f"okänd lottning {lottery!r}; tillåtna: single, per_school")
+        self.lottery = lottery
+        m, n = scores.shape
+        level = np.full((m, n), -1, np.int64)
+        start = np.zeros((m, n + 1), np.int64)
+        for s in range(m):
+            ok = ~np.isnan(scores[s])
+            uniq, inv = np.unique(scores[s, ok], return_inverse=True)
+            level[s, ok] = inv
+            counts = np.bincount(inv, minlength=len(uniq))
+            start[s, : len(uniq)] = np.cumsum(counts) - counts
+        self.level, self.start = level, start
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        m, n = self.level.shape
+        if self.lottery == "single":
+            return _lottery_ranks(self.level, self.start, rng.permutation(n)[None, :])
+        perms = rng.permuted(np.tile(np.arange(n), (m, 1)), axis=1)
+        return _lottery_ranks(self.level, self.start, perms)
+
+
+# --------------------------------------------------------------------------------------------
+# Segregation of many count tables at once (checked against likvard.segregation in the tests).
+
+
+def mutual_information(counts: np.ndarray) -> np.ndarray:
+    """M = sum_j sum_g (t_jg / T) ln(p_g|j / P_g) for counts (..., schools, groups), in nats."""
+    c = counts.astype(float)
+    T = c.sum(axis=(-2, -1), keepdims=True)
+    tj = c.sum(axis=-1, keepdims=True)
+    Pg = c.sum(axis=-2, keepdims=True) / T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(c > 0, (c / T) * np.log((c / tj) / Pg), 0.0)
+    return term.sum(axis=(-2, -1))
+
+
+def dissimilarity(counts: np.ndarray) -> np.ndarray:
+    """Multigroup D = sum_j sum_g t_j |p_g|j - P_g| / (2 T I), I = sum_g P_g (1 - P_g)."""
+    c = counts.astype(float)
+    T = c.sum(axis=(-2, -1), keepdims=True)
+    tj = c.sum(axis=-1, keepdims=True)
+    Pg = c.sum(axis=-2, keepdims=True) / T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(tj > 0, c / tj, Pg)
+        num = (tj * np.abs(p - Pg)).sum(axis=(-2, -1))
+        inter = (Pg * (1 - Pg)).sum(axis=(-2, -1))
+        return num / (2 * T[..., 0, 0] * inter)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Placement:
+    """One replication: ranked lists, strict ranks, assignment before and after administrative
+    placement."""
+
+    pref: np.ndarray
+    rank: np.ndarray
+    by_mechanism: np.ndarray
+    assignment: np.ndarray
+    admin: np.ndarray
+
+
+@dataclass
+class Prepared:
+    market: Market
+    scores: np.ndarray
+    ranker: LotteryRanks
+    V: np.ndarray | None
+    available: np.ndarray
+    reserved: np.ndarray | None
+    reserve_eligible: np.ndarray | None
+    reserve_order: str | None
+    allowed: np.ndarray
+    groups: np.ndarray
+    fixed_pref: np.ndarray | None = None
+    cutoff_key: np.ndarray | None = None  # m x n: first distance-type rule's key (m), NaN if none
+
+
+def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
+    """Scores, lottery ranker and choice utilities of a market (computed once per scenario).
+
+    With ``beta`` ranked lists are drawn from the choice model; without, the observed lists are
+    used (closed schools removed)."""
+    scores = priority_scores(market.rules, market.priority_inputs())
+    scores[~market.is_open] = np.nan
+    available = np.broadcast_to(market.is_open, (market.n_students, market.n_schools))
+    V = None
+    fixed = None
+    if beta is not None:
+        V = cm.utilities(market.choice_X(), beta, list(market.features))
+    else:
+        fixed = drop_closed_from_lists(market.observed_pref, market.is_open)
+        if fixed.shape[1] == 0:
+            raise ValueError("inga observerade skolval och ingen valmodell: kan inte placera")
+    reserved, eligible, order = reserved_seats(market.rules, market.capacities, market.group_flags())
+    code = {c: k for k, c in enumerate(PARENT_EDUCATION)}
+    groups = np.array([code.get(p, code["unknown"]) for p in market.parent_education], dtype=np.int64)
+    inputs = market.priority_inputs()
+    ckey = np.full((market.n_schools, market.n_students), np.nan)
+    for s, sr in enumerate(market.rules):
+        for rule in sr.rules:
+            if rule.kind == "lottery":
+                break
+            if rule.kind in ("relative_proximity", "distance"):
+                ckey[s] = rule_key(rule, s, inputs)
+                break
+    return Prepared(
+        market, scores, LotteryRanks(scores, market.lottery), V, available, reserved, eligible, order,
+        market.allowed_admin(), groups, fixed, ckey,
+    )
+
+
+def place_once(prep: Prepared, rng: np.random.Generator) -> Placement:
+    """One replication of the placement."""
+    mk = prep.market
+    if prep.V is not None:
+        pref = cm.draw_rankings(prep.V, mk.n_choices, rng, prep.available)
+    else:
+        pref = prep.fixed_pref
+    rank = prep.ranker.draw(rng)
+    by_mech = assign_arrays(pref, rank, mk.capacities, mk.mechanism, prep.reserved, prep.reserve_eligible,
+                            prep.reserve_order or "reserved_first")
+    final, admin = place_administratively(by_mech, mk.distance_m, mk.capacities, prep.allowed)
+    return Placement(pref, rank, by_mech, final, admin)
+
+
+@dataclass
+class SimulationResult:
+    """Outcomes over replications of one scenario."""
+
+    scenario: str
+    market: Market
+    schools: pd.DataFrame
+    summary: pd.DataFrame
+    draws: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95 % percentile interval over replications (NaN where never defined)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(x, axis=axis), np.nanpercentile(x, 2.5, axis=axis), np.nanpercentile(x, 97.5, axis=axis)
+
+
+def simulate(
+    market: Market,
+    n_replications: int = 100,
+    seed: int = 2026,
+    beta: dict[str, float] | None = None,
+    on_replication=None,
+) -> SimulationResult:
+    """Run ``market`` ``n_replications`` times; ``on_replication()`` is called after each (for
+    progress bars)."""
+    prep = prepare(market, beta)
+    mk = market
+    n, m, G = mk.n_students, mk.n_schools, len(PARENT_EDUCATION)
+    R = int(n_replications)
+    counts = np.zeros((R, m, G), np.int32)
+    fb = np.zeros((R, m), np.int32)
+    na = np.zeros((R, m), np.int32)
+    admin_school = np.zeros((R, m), np.int32)
+    cut = np.zeros((R, m), np.int64)
+    cut_m = np.full((R, m), np.nan)
+    school_rows = np.arange(m)
+    dist = np.zeros((R, 3))
+    first = np.zeros(R)
+    anyc = np.zeros(R)
+    n_admin = np.zeros(R)
+    unplaced = np.zeros(R)
+    rows = np.arange(n)
+    ps = mk.post_secondary
+    for r in range(R):
+        rng = np.random.default_rng([seed, r])
+        pl = place_once(prep, rng)
+        a = pl.assignment
+        ok = a >= 0
+        counts[r] = np.bincount(a[ok] * G + prep.groups[ok], minlength=m * G).reshape(m, G)
+        fb[r] = np.bincount(a[ok & mk.foreign_born], minlength=m)
+        na[r] = np.bincount(a[ok & mk.newly_arrived], minlength=m)
+        admin_school[r] = np.bincount(a[pl.admin], minlength=m)
+        cut[r] = cutoffs(pl.by_mechanism, pl.rank)
+        last = (pl.rank == cut[r][:, None]).argmax(axis=1)
+        cut_m[r] = np.where(cut[r] >= 0, prep.cutoff_key[school_rows, last], np.nan)
+        d = np.where(ok, mk.distance_m[rows, np.clip(a, 0, None)], np.nan) / 1000.0
+        dist[r] = [np.nanmean(d), np.nanmean(d[ps]) if ps.any() else np.nan, np.nanmean(d[~ps]) if (~ps).any() else np.nan]
+        chose = (pl.pref[:, 0] >= 0) if pl.pref.shape[1] > 0 else np.zeros(n, bool)
+        first[r] = np.mean(pl.by_mechanism[chose] == pl.pref[chose, 0]) if chose.any() else np.nan
+        anyc[r] = np.mean(pl.by_mechanism[chose] >= 0) if chose.any() else np.nan
+        n_admin[r] = pl.admin.sum()
+        unplaced[r] = (a < 0).sum()
+        if on_replication is not None:
+            on_replication()
+    fb_counts = np.stack([counts.sum(-1) - fb, fb], axis=-1)
+    seg_m = mutual_information(counts)
+    seg_d = dissimilarity(counts)
+    seg_d_fb = dissimilarity(fb_counts)
+    # residential baseline: everyone at the nearest open school
+    near = mk.nearest_open()
+    res_counts = np.bincount(near * G + prep.groups, minlength=m * G).reshape(m, G)
+    res_fb = np.bincount(near[mk.foreign_born], minlength=m)
+    res_fb_counts = np.stack([res_counts.sum(-1) - res_fb, res_fb], axis=-1)
+    res_d = np.hypot(*(mk.home_xy - mk.school_xy[near]).T) / 1000.0
+    summary_rows = [
+        ("mutual_information", seg_m, float(mutual_information(res_counts))),
+        ("dissimilarity", seg_d, float(dissimilarity(res_counts))),
+        ("dissimilarity_foreign_born", seg_d_fb, float(dissimilarity(res_fb_counts))),
+        ("mean_distance_km", dist[:, 0], float(res_d.mean())),
+        ("mean_distance_km_post_secondary", dist[:, 1], float(res_d[ps].mean()) if ps.any() else np.nan),
+        ("mean_distance_km_other", dist[:, 2], float(res_d[~ps].mean()) if (~ps).any() else np.nan),
+        ("share_first_choice", first, np.nan),
+        ("share_any_choice", anyc, np.nan),
+        ("n_administrative", n_admin, np.nan),
+        ("n_unplaced", unplaced, np.nan),
+    ]
+    summary = pd.DataFrame(
+        [
+            {"scenario": mk.scenario_name, "measure": name, "mean": float(np.nanmean(v)),
+             "low": float(np.nanpercentile(v, 2.5)), "high": float(np.nanpercentile(v, 97.5)),
+             "residential": resv}
+            for name, v, resv in summary_rows
+        ]
+    )
+    size = counts.sum(-1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_ps = counts[..., PARENT_EDUCATION.index("post_secondary")] / size
+        share_fb = fb / size
+        share_na = na / size
+    cutf = np.where(cut >= 0, cut, np.nan).astype(float)
+    cols = {}
+    for name, arr in [("n_students", size), ("share_post_secondary", share_ps), ("share_foreign_born", share_fb),
+                      ("share_newly_arrived", share_na), ("n_administrative", admin_school.astype(float)),
+                      ("cutoff_rank", cutf), ("cutoff_distance_m", cut_m)]:
+        mean, low, high = _interval(arr)
+        cols[name], cols[f"{name}_low"], cols[f"{name}_high"] = mean, low, high
+    schools = pd.DataFrame(
+        {
+            "scenario": mk.scenario_name,
+            "school_id": mk.school_ids,
+            "name": mk.school_names,
+            "organiser_type": mk.organiser_type,
+            "is_open": mk.is_open,
+            "capacity": mk.capacities,
+            **cols,
+            "share_full": (size >= mk.capacities[None, :]).mean(axis=0),
+            "residential_n_students": res_counts.sum(-1),
+        }
+    )
+    return SimulationResult(mk.scenario_name, mk, schools, summary,
+                            {"counts": counts, "mutual_information": seg_m, "dissimilarity": seg_d})
+
+
+def compare(results: list[SimulationResult]) -> pd.DataFrame:
+    """Scenarios side by side: one row per measure; ``residential`` (everyone at the nearest
+    school, from the first scenario), then per scenario ``<name>`` (mean), ``<name> low`` and
+    ``<name> high`` (95 % interval over replications)."""
+    names = [r.scenario for r in results]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenarierna måste ha olika namn: {names}")
+    first = results[0].summary.set_index("measure")
+    out = pd.DataFrame({"residential": first["residential"]})
+    for res in results:
+        s = res.summary.set_index("measure")
+        out[res.scenario] = s["mean"]
+        out[f"{res.scenario} low"] = s["low"]
+        out[f"{res.scenario} high"] = s["high"]
+    return out.reset_index()
+
+
+def run_scenarios(data, scenario_file, on_replication=None, replications: int | None = None,
+                  fit=None) -> tuple[list[SimulationResult], cm.ChoiceModelFit | None]:
+    """Every scenario of a ``ScenarioFile`` on ``data`` (an ``AuthorityData``): build the market,
+    estimate the choice model when the file says ``skattad`` (unless ``fit`` is given), simulate."""
+    sf = scenario_file
+    year = sf.school_year
+    if year is None:
+        graded = data.students[data.students["grade"].astype(int) == sf.grade]
+        if graded.empty:
+            raise ValueError(f"inga elever i årskurs {sf.grade}")
+        year = int(graded["school_year"].max())
+    market = build_market(data.schools, data.students, data.choices, year, sf.grade)
+    beta = None
+    if isinstance(sf.choice_model, dict):
+        beta = sf.choice_model
+    elif sf.choice_model == "skattad":
+        if fit is None:
+            fit = cm.estimate_from_tables(data.schools, data.students, data.choices, sf.grade)
+        beta = fit.beta
+    n = replications or sf.replications
+    results = [
+        simulate(apply_scenario(market, sc), n_replications=n, seed=sf.seed, beta=beta, on_replication=on_replication)
+        for sc in sf.scenarios_for(market)
+    ]
+    return results, fit

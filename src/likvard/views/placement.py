@@ -1,0 +1,106 @@
+"""Swedish tables of placement scenarios (comparison, schools, choice model) for exports and reports.
+
+Shares, administrative placements and cut-offs of a school with fewer than 10 students (mean over
+replications) read ``..``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from likvard.privacy import SUPPRESSED, is_suppressed
+
+MEASURE_LABELS = {
+    "mutual_information": "Segregation, informationsindex M (föräldrars utbildning)",
+    "dissimilarity": "Segregation, dissimilaritetsindex D (föräldrars utbildning)",
+    "dissimilarity_foreign_born": "Segregation, dissimilaritetsindex D (utrikes födda)",
+    "mean_distance_km": "Medelavstånd hem–skola (km)",
+    "mean_distance_km_post_secondary": "Medelavstånd, föräldrar med eftergymnasial utbildning (km)",
+    "mean_distance_km_other": "Medelavstånd, övriga (km)",
+    "share_first_choice": "Andel som fick sitt förstahandsval",
+    "share_any_choice": "Andel som fick något av sina val",
+    "n_administrative": "Antal administrativt placerade",
+    "n_unplaced": "Antal utan plats",
+}
+
+FEATURE_LABELS = {
+    "distance_km": "Avstånd (km)",
+    "distance_km_x_post_secondary": "Avstånd × eftergymnasialt utbildade föräldrar",
+    "sibling": "Syskon på skolan",
+    "share_post_secondary": "Skolans andel med eftergymnasialt utbildade föräldrar",
+    "share_post_secondary_x_post_secondary": "Skolans andel eftergymnasial × egen eftergymnasial",
+    "independent": "Fristående skola",
+    "profile": "Skolan har profil",
+    "merit_value": "Skolans meritvärde (100 poäng)",
+    "distance_km_x_foreign_born": "Avstånd × utrikes född",
+}
+
+SCHOOL_LABELS = {
+    "scenario": "Scenario",
+    "school_id": "Skolenhetskod",
+    "name": "Skola",
+    "organiser_type": "Huvudmannatyp",
+    "is_open": "Öppen",
+    "capacity": "Platser",
+    "n_students": "Antal elever (medel)",
+    "n_students_low": "Antal elever, nedre",
+    "n_students_high": "Antal elever, övre",
+    "share_post_secondary": "Andel eftergymnasialt utbildade föräldrar",
+    "share_post_secondary_low": "Andel eftergymnasial, nedre",
+    "share_post_secondary_high": "Andel eftergymnasial, övre",
+    "share_foreign_born": "Andel utrikes födda",
+    "share_foreign_born_low": "Andel utrikes födda, nedre",
+    "share_foreign_born_high": "Andel utrikes födda, övre",
+    "share_newly_arrived": "Andel nyanlända",
+    "n_administrative": "Administrativt placerade (medel)",
+    "cutoff_rank": "Sist antagnas plats i urvalsordningen (medel)",
+    "cutoff_distance_m": "Sist antagnas (relativa) avstånd, m (medel)",
+    "share_full": "Andel körningar där skolan blev full",
+    "residential_n_students": "Elever om alla gick i närmaste skola",
+}
+ORGANISER_LABELS = {"municipal": "Kommunal", "independent": "Fristående"}
+
+
+def _sv(x: float, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits and a decimal comma ('' when missing)."""
+    if x is None or not np.isfinite(x):
+        return ""
+    return f"{x:.{digits}g}".replace(".", ",")
+
+
+def comparison_table(table: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
+    """``simulate.compare`` output with Swedish labels: per scenario the mean and the 95 % interval."""
+    out = pd.DataFrame({"Mått": table["measure"].map(MEASURE_LABELS).fillna(table["measure"])})
+    out["Om alla gick i närmaste skola"] = [_sv(v) for v in table["residential"]]
+    for name in scenarios:
+        out[name] = [_sv(v) for v in table[name]]
+        out[f"{name} (95 %-intervall)"] = [
+            f"{_sv(lo)}–{_sv(hi)}" for lo, hi in zip(table[f"{name} low"], table[f"{name} high"], strict=True)
+        ]
+    return out
+
+
+def school_table(schools: pd.DataFrame) -> pd.DataFrame:
+    """Each school under each scenario with Swedish headers; figures on < 10 students read ``..``."""
+    cols = [c for c in SCHOOL_LABELS if c in schools]
+    out = schools[cols].copy()
+    small = is_suppressed(np.round(out["n_students"].to_numpy(dtype=float)))
+    hide = [c for c in cols if c.startswith(("share_post", "share_foreign", "share_newly", "n_administrative", "cutoff"))]
+    hide += ["n_students", "n_students_low", "n_students_high"]
+    for c in hide:
+        if c in out:
+            vals = out[c].astype(object)
+            vals[small & (out["n_students"].to_numpy(dtype=float) > 0)] = SUPPRESSED
+            out[c] = vals
+    out["organiser_type"] = out["organiser_type"].map(ORGANISER_LABELS).fillna(out["organiser_type"])
+    out["is_open"] = np.where(out["is_open"].astype(bool), "ja", "nej")
+    return out.rename(columns=SCHOOL_LABELS)
+
+
+def choice_model_table(params: pd.DataFrame) -> pd.DataFrame:
+    """Estimates of the choice model with Swedish headers."""
+    out = params.copy()
+    out["feature"] = out["feature"].map(FEATURE_LABELS).fillna(out["feature"])
+    return out.rename(columns={"feature": "Variabel", "estimate": "Skattning", "std_error": "Medelfel", "z": "z-värde",
+                               "true": "Sant värde (demo)"})
