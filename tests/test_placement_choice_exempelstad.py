@@ -49,7 +49,13 @@ def test_closing_a_school_on_exempelstad(exempelstad):
     assert len(moved) > 10 and np.all(b.assignment[moved] != j)
     d_open = np.where(scen.is_open, scen.distance_m, np.inf)[moved]
     near3 = np.argsort(d_open, axis=1)[:, :3]
-    assert np.mean(near3 == b.assignment[moved][:, None], axis=0).sum() > 0.7
+    # most displaced students go to one of the nearest schools (families with post-secondary
+    # education travel further in Exempelstad's choice model, so not all of them), and far closer
+    # than a school picked at random among the open ones
+    assert np.mean(near3 == b.assignment[moved][:, None], axis=0).sum() > 0.5
+    new_dist = scen.distance_m[moved, b.assignment[moved]]
+    random_dist = np.nanmean(np.where(np.isfinite(d_open), d_open, np.nan), axis=1)
+    assert new_dist.mean() < 0.6 * random_dist.mean()
     # those who got none of their choices were placed by the municipality, at a municipal school
     admin = b.admin
     assert np.all(scen.organiser_type[b.assignment[admin]] == "municipal")
