@@ -1,0 +1,57 @@
+"""Skolverket "Grundskola - Slutbetyg årskurs 9, samtliga elever", level Skolenhet.
+
+One row per school unit: ``school_id, school_year, name, municipality, municipality_code,
+organiser_type, n_students, share_all_subjects, share_eligible_vocational, merit_value`` with a
+status column for each figure (markers kept, see ``markers.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from likvard.sources.skolverket.banner import read_banner_csv
+from likvard.sources.skolverket.composition import ORGANISER, _year_from_name
+from likvard.sources.skolverket.errors import SourceFileError
+from likvard.sources.skolverket.markers import parse_numbers
+
+FIGURES = {
+    "Antal elever": ("n_students", 1.0),
+    "Andel (%) elever som uppfyllt betygskriterierna i alla ämnen": ("share_all_subjects", 0.01),
+    "Andel (%) elever behöriga till yrkesprog.": ("share_eligible", 0.01),
+    "Genomsnittligt meritvärde (17 ämnen)": ("merit_value", 1.0),
+}
+
+
+def read_grade9_results(path: str | Path) -> pd.DataFrame:
+    """Read a "Slutbetyg årskurs 9 … Skolenhet.csv" export (see module docstring).
+
+    ``share_eligible`` is the share eligible for a vocational programme (yrkesprogram), which is
+    the usual measure of eligibility for upper-secondary school.
+    """
+    path = Path(path)
+    table = read_banner_csv(path, ("Skola;",), key_column="Skol-enhetskod")
+    raw = table.frame
+    missing = [c for c in FIGURES if c not in raw.columns]
+    if missing:
+        raise SourceFileError(
+            path, f"kolumner saknas på rubrikraden (rad {table.header_line}): {', '.join(missing)}. "
+            "Förväntade 'Grundskola - Slutbetyg årskurs 9' på skolenhetsnivå."
+        )
+    year = table.school_year or _year_from_name(path)
+    out = pd.DataFrame(
+        {
+            "school_id": raw["Skol-enhetskod"].str.strip(),
+            "school_year": year,
+            "name": raw["Skola"].str.strip(),
+            "municipality": raw["Skolkommun"].str.strip(),
+            "municipality_code": raw["Kommun-kod"].str.strip().str.zfill(4),
+            "organiser_type": raw["Typ av huvudman"].str.strip().map(ORGANISER).fillna(raw["Typ av huvudman"]),
+        }
+    )
+    for col, (name, scale) in FIGURES.items():
+        values, status = parse_numbers(raw[col])
+        out[name] = (values * scale).to_numpy()
+        out[f"{name}_status"] = status.to_numpy()
+    return out
