@@ -128,3 +128,24 @@ def published_certification_gap(units: pd.DataFrame, groups: int = 5) -> pd.Data
             }
         )
     return pd.DataFrame(rows)
+
+
+def certification_by_area_type(units: pd.DataFrame, area_types: pd.DataFrame) -> pd.DataFrame:
+    """Certified-teacher share by the school's socioeconomic area type (SCB/Delmos 1-5, as
+    Skolverket classifies units): ``area_type, n_units, n_students, share_certified_unweighted,
+    share_certified`` (student-weighted). ``area_types``: ``school_id, area_type``."""
+    d = units.merge(area_types[["school_id", "area_type"]], on="school_id", how="inner")
+    d = d.dropna(subset=["share_certified_teachers", "area_type", "students_total"])
+    d = d[d["students_total"] > 0]
+    rows = []
+    for t, g in d.groupby("area_type"):
+        rows.append(
+            {
+                "area_type": int(t),
+                "n_units": int(len(g)),
+                "n_students": float(g["students_total"].sum()),
+                "share_certified_unweighted": float(g["share_certified_teachers"].mean()),
+                "share_certified": float(np.average(g["share_certified_teachers"], weights=g["students_total"])),
+            }
+        )
+    return pd.DataFrame(rows)

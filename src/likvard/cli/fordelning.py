@@ -163,9 +163,12 @@ def teachers(
 
     out.mkdir(parents=True, exist_ok=True)
     if data_dir is not None:
-        gap = _published_gap(data_dir)
+        gap, by_type = _published_gap(data_dir)
         gap.to_csv(out / "legitimation_efter_sammansattning.csv", index=False, sep=";", decimal=",")
         console.print(gap.to_string(index=False))
+        if by_type is not None:
+            by_type.to_csv(out / "legitimation_efter_omradestyp.csv", index=False, sep=";", decimal=",")
+            console.print(by_type.to_string(index=False))
         return
     data = _load(demo, db)
     if data.staff.empty:
@@ -195,8 +198,8 @@ def teachers(
     console.print(f"Tabeller: {out / 'lararfordelning.xlsx'}")
 
 
-def _published_gap(data_dir: Path) -> pd.DataFrame:
-    from likvard.allocation.teachers import published_certification_gap
+def _published_gap(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    from likvard.allocation.teachers import certification_by_area_type, published_certification_gap
 
     try:
         from likvard.sources.skolverket import read_underlag_for_analys
@@ -208,8 +211,22 @@ def _published_gap(data_dir: Path) -> pd.DataFrame:
     if not files:
         fail(f"Hittade ingen fil 'Underlag för analys' (xlsx) i {data_dir}.")
     units = read_underlag_for_analys(files[0])
-    units = units[units.get("level", "school_unit") == "school_unit"] if "level" in units else units
+    units = units[units["level"] == "school_unit"]
     gap = published_certification_gap(units)
+    by_type = None
+    comp_files = sorted(Path(data_dir).rglob("*Antal elever per årskurs 2025 Skolenhet.csv"))
+    if comp_files:
+        from likvard.sources.skolverket import read_student_composition
+
+        by_type = certification_by_area_type(units, read_student_composition(comp_files[-1])).rename(
+            columns={
+                "area_type": "Socioekonomisk områdestyp (1 = stora utmaningar)",
+                "n_units": "Antal skolenheter",
+                "n_students": "Antal elever",
+                "share_certified_unweighted": "Andel legitimerade lärare (medel per skola)",
+                "share_certified": "Andel legitimerade lärare (elevviktad)",
+            }
+        )
     gap = gap.rename(
         columns={
             "group": "Grupp (1 = mest gynnsam sammansättning)",
@@ -220,7 +237,7 @@ def _published_gap(data_dir: Path) -> pd.DataFrame:
             "mean_share_foreign_background": "Andel utländsk bakgrund",
         }
     )
-    return gap
+    return gap, by_type
 
 
 @app.command("exempel")
