@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +12,16 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-console = Console(stderr=True)
+def _width() -> int | None:
+    """Terminal width; when output goes to a file or pipe, wide enough for tables and paths."""
+    if sys.stderr.isatty():
+        return None  # rich follows the terminal
+    columns = os.environ.get("COLUMNS", "")
+    return max(int(columns), 200) if columns.isdigit() else 200
+
+
+# soft_wrap: messages are not broken inside file paths or codes when they exceed the width
+console = Console(stderr=True, width=_width(), soft_wrap=True)
 
 DEFAULT_DB = "likvard.db"
 # str, not Path: a Path would mangle SQLAlchemy URLs such as postgresql://...
