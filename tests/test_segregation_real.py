@@ -1,0 +1,110 @@
+"""Indices from Skolverket's real per-school files (needs ../shared/data/real; skipped without it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from likvard.segregation import indices
+from likvard.segregation.published import published_indices
+
+
+@pytest.fixture(scope="module")
+def composition(real_data):
+    from likvard.sources.skolverket import read_composition_series
+
+    return read_composition_series(
+        real_data
+    )  # all years, 2024/25 from "Underlag för analys"
+
+
+def test_national_dissimilarity_foreign_background(composition):
+    """Skolverket's figures: about 0.45 in 2009/10 and 0.41 in 2023/24 with suppressed units left out."""
+    nat = published_indices(composition, by=None).set_index("school_year")
+    assert nat.loc[2009, "dissimilarity_excluded"] == pytest.approx(0.45, abs=0.005)
+    assert nat.loc[2023, "dissimilarity_excluded"] == pytest.approx(0.41, abs=0.005)
+    assert set(range(2009, 2026)) <= set(nat.index)  # 2024/25 from "Underlag för analys"
+    assert (nat["dissimilarity_low"] <= nat["dissimilarity"] + 1e-12).all()
+    assert (nat["dissimilarity"] <= nat["dissimilarity_high"] + 1e-12).all()
+    assert (nat.loc[2009, "n_students_uncertain"] > 0) and (
+        nat.loc[2009, "n_units_uncertain"] > 1000
+    )
+
+
+def test_per_municipality_values_match_a_direct_computation(composition):
+    per = published_indices(composition)
+    year = 2023
+    sub = composition[
+        (composition["school_year"] == year)
+        & (composition["share_foreign_background_status"] == "value")
+    ]
+    for code in ["1880", "0180", "1280", "0114"]:
+        units = sub[sub["municipality_code"] == code]
+        n_fb = units["share_foreign_background"] * units["students_total"]
+        direct = indices(
+            pd.DataFrame({"fb": n_fb, "other": units["students_total"] - n_fb})
+        )
+        row = per[
+            (per["school_year"] == year) & (per["municipality_code"] == code)
+        ].iloc[0]
+        assert row["dissimilarity_excluded"] == pytest.approx(
+            direct["dissimilarity"], rel=1e-10
+        )
+        assert row["theil_h_excluded"] == pytest.approx(direct["theil_h"], rel=1e-10)
+        assert row["dissimilarity_low"] <= row["dissimilarity_high"]
+    # the municipalities' students add up to the country's
+    nat = published_indices(composition, by=None).set_index("school_year")
+    totals = per.groupby("school_year")["n_students"].sum()
+    np.testing.assert_allclose(totals.loc[nat.index], nat["n_students"])
+
+
+def test_skolverket_command_for_a_municipality(real_data, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from likvard.cli.main import app
+
+    out = tmp_path / "ut"
+    result = CliRunner().invoke(
+        app,
+        [
+            "segregation",
+            "skolverket",
+            "--data",
+            str(real_data / "skolverket_elever_per_arskurs"),
+            "--kommun",
+            "1880",
+            "--ut",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "sammanfattning.json").read_text(encoding="utf-8"))
+    assert (
+        summary["kommunkod"] == "1880"
+        and summary["D_intervall"][0] <= summary["D"] <= summary["D_intervall"][1]
+    )
+    table = pd.read_csv(out / "kommun_per_lasar.csv", encoding="utf-8-sig")
+    assert {
+        "Läsår",
+        "D utan skyddade enheter",
+        "D lägst möjliga",
+        "D högst möjliga",
+    } <= set(table.columns)
+    assert table["Läsår"].min() == 2009
+    bad = CliRunner().invoke(
+        app,
+        [
+            "segregation",
+            "skolverket",
+            "--data",
+            str(real_data / "skolverket_elever_per_arskurs"),
+            "--kommun",
+            "9999",
+            "--ut",
+            str(out),
+        ],
+    )
+    assert bad.exit_code == 1 and "9999" in bad.output
