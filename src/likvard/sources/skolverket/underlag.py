@@ -73,12 +73,31 @@ MEASURES: dict[str, str] = {
 _LABEL = re.compile(r"^(?P<org>.*?) \((?P<orgnr>\d{10})\): (?P<unit>.*?)(?: \((?P<code>\d{8})\))?$")
 
 
-def _from_xlsx(path: Path) -> pd.DataFrame:
-    import openpyxl
+def _sheet_rows(path: Path) -> list[tuple]:
+    """The first sheet's cells as rows (calamine, a fast Rust reader; openpyxl if it is missing)."""
+    try:
+        sheet = pd.read_excel(path, header=None, engine="calamine", dtype=object)
+        return [tuple(None if (isinstance(v, float) and np.isnan(v)) else v for v in row)
+                for row in sheet.itertuples(index=False)]
+    except ImportError:
+        import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    wb.close()
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        return rows
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _from_xlsx(path: Path) -> pd.DataFrame:
+    rows = _sheet_rows(path)
     label_row = next((i for i, r in enumerate(rows) if r and str(r[1] or "").strip().upper().startswith("RIKET")), None)
     if label_row is None:
         raise SourceFileError(path, "hittade ingen rad med enheternas namn ('RIKET: TOTALT …'); är det rätt export?")
@@ -87,7 +106,7 @@ def _from_xlsx(path: Path) -> pd.DataFrame:
     data = {"etikett": labels, "lasar": years}
     for r in rows[label_row + 2 :]:
         if r and r[0]:
-            data[str(r[0]).strip()] = ["" if v is None else str(v) for v in r[1:]]
+            data[str(r[0]).strip()] = [_cell(v) for v in r[1:]]
     return pd.DataFrame(data)
 
 
