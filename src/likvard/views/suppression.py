@@ -1,0 +1,154 @@
+"""Small-number suppression for every table and chart (Skolverket's convention).
+
+Primary rule (``likvard.privacy``): a figure resting on fewer than 10 students reads ``..``.
+Complementary rule: when a table's additive columns (counts) also appear as a total (a
+municipality total, a sum shown beside them), a single suppressed cell could be recovered as
+total minus the other cells. So in every group of rows that shares a total, if exactly one row is
+suppressed, the row with the next smallest number of students is suppressed too (the usual
+"secondary suppression" of official statistics, e.g. Hundepool et al. 2012, *Statistical
+Disclosure Control*, ch. 4). Derived columns (changes between years) are suppressed when any of
+their inputs is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from likvard.privacy import SUPPRESSED, is_suppressed, suppress
+from likvard.tables import MIN_SHOWN_STUDENTS
+
+
+def is_marked(values: pd.Series | Sequence) -> np.ndarray:
+    """True where a cell already reads ``..``."""
+    return np.array([isinstance(v, str) and v == SUPPRESSED for v in pd.Series(values, dtype=object)], dtype=bool)
+
+
+def suppress_small(
+    df: pd.DataFrame, n_column: str, value_columns: Iterable[str], min_n: int = MIN_SHOWN_STUDENTS
+) -> pd.DataFrame:
+    """Primary suppression: ``value_columns`` and ``n_column`` read ``..`` where n < ``min_n``."""
+    return suppress(df, n_column, list(value_columns), min_n=min_n)
+
+
+def complementary_suppression(
+    df: pd.DataFrame,
+    n_column: str,
+    value_columns: Iterable[str],
+    by: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Secondary suppression within each group of ``by`` (the rows that share a total).
+
+    Where exactly one row of a group reads ``..`` in ``n_column``, the unsuppressed row with the
+    smallest number of students is also set to ``..`` in ``n_column`` and ``value_columns``.
+    Expects a table that has been through :func:`suppress_small`.
+    """
+    out = df.copy()
+    cols = [*value_columns, n_column]
+    for col in cols:
+        out[col] = out[col].astype(object)
+    groups = [out.index] if by is None else [idx for _, idx in out.groupby(by, sort=False).groups.items()]
+    for idx in groups:
+        sub = out.loc[idx, n_column]
+        marked = is_marked(sub)
+        if marked.sum() != 1 or len(sub) < 2:
+            continue
+        n = pd.to_numeric(sub[~marked], errors="coerce")
+        if n.notna().sum() == 0:
+            continue
+        victim = n.idxmin()
+        for col in cols:
+            out.at[victim, col] = SUPPRESSED
+    return out
+
+
+def suppress_table(
+    df: pd.DataFrame,
+    n_column: str,
+    value_columns: Iterable[str],
+    by: str | Sequence[str] | None = None,
+    totals_shown: bool = True,
+    min_n: int = MIN_SHOWN_STUDENTS,
+) -> pd.DataFrame:
+    """Primary suppression, then complementary suppression when totals are shown beside the table."""
+    value_columns = list(value_columns)
+    out = suppress_small(df, n_column, value_columns, min_n=min_n)
+    if totals_shown:
+        out = complementary_suppression(out, n_column, value_columns, by=by)
+    return out
+
+
+def suppress_derived(df: pd.DataFrame, derived: str, inputs: Iterable[str]) -> pd.DataFrame:
+    """``derived`` reads ``..`` wherever any of ``inputs`` does."""
+    out = df.copy()
+    mask = np.zeros(len(out), dtype=bool)
+    for col in inputs:
+        mask |= is_marked(out[col])
+    vals = out[derived].astype(object)
+    vals[mask] = SUPPRESSED
+    out[derived] = vals
+    return out
+
+
+def chart_values(values: Sequence, n: Sequence | None = None, min_n: int = MIN_SHOWN_STUDENTS) -> list:
+    """Values for plotting: None where suppressed (already ``..`` or resting on n < ``min_n``) or missing."""
+    vals = pd.Series(values, dtype=object)
+    mask = is_marked(vals)
+    if n is not None:
+        nn = pd.Series(n, dtype=object)
+        mask |= is_marked(nn) | is_suppressed(pd.to_numeric(nn, errors="coerce").to_numpy(), min_n)
+    out: list = []
+    for v, m in zip(vals, mask):
+        if m or v is None:
+            out.append(None)
+            continue
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        out.append(None if np.isnan(x) else x)
+    return out
+
+
+def protected_units(
+    n: pd.Series, groupings: pd.DataFrame | None = None, min_n: int = MIN_SHOWN_STUDENTS
+) -> set:
+    """Units (index of ``n``) to hide so that no hidden count follows from any shown total.
+
+    Primary: n < ``min_n``. Complementary, repeated until stable: in the whole table and in every
+    group of each column of ``groupings`` (e.g. organiser type, area type: totals a report also
+    shows), a group with exactly one hidden unit gets its smallest shown unit hidden as well.
+    Using the same set in every table keeps tables from revealing each other's hidden cells.
+    """
+    n = pd.to_numeric(n, errors="coerce")
+    hidden = set(n.index[~(n >= min_n)])
+    partitions = [pd.Series("all", index=n.index)]
+    if groupings is not None:
+        for col in groupings.columns:
+            partitions.append(groupings[col].reindex(n.index).astype(object).fillna("?"))
+    changed = True
+    while changed:
+        changed = False
+        for part in partitions:
+            for _, idx in part.groupby(part, sort=False).groups.items():
+                members = list(idx)
+                h = [u for u in members if u in hidden]
+                if len(h) == 1 and len(members) > 1:
+                    shown = n[[u for u in members if u not in hidden]]
+                    hidden.add(shown.idxmin())
+                    changed = True
+    return hidden
+
+
+def suppress_units(df: pd.DataFrame, key: str, hidden: set, columns: Iterable[str]) -> pd.DataFrame:
+    """``columns`` read ``..`` in the rows whose ``key`` is in ``hidden``."""
+    out = df.copy()
+    mask = out[key].isin(hidden).to_numpy()
+    for col in columns:
+        vals = out[col].astype(object)
+        vals[mask] = SUPPRESSED
+        out[col] = vals
+    return out

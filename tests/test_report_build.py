@@ -1,0 +1,249 @@
+"""The Nulägesrapport built from a small hand-made authority: sections, figures equal to the
+engines' results, and suppression of a school with 7 students everywhere (HTML, charts, Excel)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from likvard.privacy import SUPPRESSED
+from likvard.report import render_authority_report
+from likvard.views.common import format_number
+from test_report_sample import SMALL_ID, SMALL_NAME, make_authority
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    data = make_authority()
+    out = tmp_path_factory.mktemp("rapport")
+    result = render_authority_report(data, out, title="Provrapport", n_bootstrap=50)
+    return data, result
+
+
+def test_files_and_sections(built):
+    _, r = built
+    assert r.html_path.exists() and r.xlsx_path.exists()
+    for key in ("composition", "school_map", "segregation", "contributions", "residential_choice", "indicators"):
+        assert key in r.sections
+    page = r.html_path.read_text(encoding="utf-8")
+    assert "Provrapport" in page and "2023/24" in page and "2024/25" in page
+    head, rest = page.split("<script>", 1)
+    own = head + rest.split("</script>", 1)[1]  # the page without the embedded plotly.js library
+    assert "plotly" in rest[:2000].lower()
+    assert 'src="http' not in own and "cdn." not in own.lower() and "<link" not in own
+
+
+def section(r, key):
+    return next(s for s in r.section_objects if s.key == key)
+
+
+def test_composition_shares_equal_hand_computation(built):
+    data, r = built
+    st = data.students[data.students["school_year"] == 2024]
+    g = st[st["school_id"] == "10000002"]
+    expected = 100.0 * (g["parent_education"] == "post_secondary").mean()
+    t = section(r, "composition").tables[0].data
+    row = t[(t["school_id"] == "10000002") & (t["school_year"] == 2024)].iloc[0]
+    assert math.isclose(row["share_post_secondary"], expected)
+    assert row["n_students"] == len(g)
+    assert format_number(expected) in r.html_path.read_text(encoding="utf-8")
+
+
+def test_segregation_figures_equal_engine(built):
+    from likvard.segregation import indices
+
+    data, r = built
+    st = data.students[(data.students["school_year"] == 2024)]
+    counts = pd.crosstab(st["school_id"], st["parent_education"])[["compulsory", "upper_secondary", "post_secondary"]]
+    ref = indices(counts)
+    series = section(r, "segregation").results["series"]
+    h = series[(series["school_year"] == 2024) & (series["key"] == "theil_h")].iloc[0]
+    assert math.isclose(h["value"], ref["theil_h"], rel_tol=1e-12)
+    assert h["low"] <= h["value"] <= h["high"]
+    assert h["baseline"] < h["value"]  # real sorting, well above random allocation
+    # the figure plots exactly these values
+    fig = section(r, "segregation").figures[0]
+    assert math.isclose(fig.data[0].y[-1], ref["theil_h"])
+    assert format_number(ref["theil_h"], 3) in r.html_path.read_text(encoding="utf-8")
+
+
+def test_contributions_add_up_to_whole(built):
+    _, r = built
+    sec = section(r, "contributions")
+    L = sec.results["local_scores"]
+    from likvard.segregation import indices
+
+    data = make_authority()
+    st = data.students[data.students["school_year"] == 2024]
+    counts = pd.crosstab(st["school_id"], st["parent_education"])[["compulsory", "upper_secondary", "post_secondary"]]
+    n = counts.sum(axis=1)
+    assert math.isclose(float((n / n.sum() * L.reindex(n.index)).sum()), indices(counts)["mutual_information"], rel_tol=1e-9)
+
+
+def test_residential_split_adds_up(built):
+    _, r = built
+    t = section(r, "residential_choice").results["table"]
+    assert np.allclose(t["actual"], t["residential"] + t["choice"])
+    # homes are scattered around each school, so most segregation is residential but not all
+    assert (t["residential"] > 0).all()
+
+
+def _cells(df: pd.DataFrame, row_mask) -> list:
+    return [v for v in df[row_mask].drop(columns=[c for c in ("school_id", "name", "school_year", "organiser_type")
+                                                  if c in df]).to_numpy().ravel()]
+
+
+def test_small_school_is_suppressed_in_every_table(built):
+    _, r = built
+    seen = 0
+    for s in r.section_objects:
+        for t in s.tables:
+            df = t.data
+            if "school_id" not in df and "name" not in df:
+                continue
+            key = "school_id" if "school_id" in df else "name"
+            mask = df[key].astype(str).isin([SMALL_ID, SMALL_NAME])
+            if not mask.any():
+                continue
+            seen += 1
+            values = [v for v in _cells(df, mask) if not (isinstance(v, str) and v == "")]
+            assert values and all(v == SUPPRESSED for v in values), (t.key, values)
+    assert seen >= 4
+
+
+def _figure_points(fig, name):
+    """(y or colour value, text) of every point labelled with ``name`` in a figure."""
+    out = []
+    for tr in fig.data:
+        xs = list(tr.x) if tr.x is not None else []
+        cd = list(tr.customdata) if tr.customdata is not None else []
+        ys = list(tr.y) if tr.y is not None else []
+        texts = list(tr.text) if tr.text is not None and not isinstance(tr.text, str) else [None] * len(ys)
+        for i, y in enumerate(ys):
+            if (i < len(xs) and xs[i] == name) or (i < len(cd) and cd[i] == name):
+                out.append((y, texts[i] if i < len(texts) else None, tr))
+    return out
+
+
+def test_small_school_is_suppressed_in_every_chart(built):
+    _, r = built
+    hits = 0
+    for s in r.section_objects:
+        for fig in s.figures:
+            for y, text, tr in _figure_points(fig, SMALL_NAME):
+                hits += 1
+                if tr.name == "Färre än 10 elever":  # map: drawn grey at the school's own location
+                    assert text == SUPPRESSED
+                    continue
+                assert y is None and text == SUPPRESSED
+            for a in fig.layout.annotations or ():
+                if SMALL_NAME in str(a.text):
+                    assert f"{SMALL_NAME} {SUPPRESSED}" in a.text
+                    hits += 1
+    assert hits >= 4
+
+
+def test_small_school_reads_dots_in_html_and_excel(built):
+    _, r = built
+    page = r.html_path.read_text(encoding="utf-8")
+    start = page.index(f'<td class="text">{SMALL_ID}</td>')
+    row = page[start: page.index("</tr>", start)]
+    assert row.count(f"<td>{SUPPRESSED}</td>") >= 3
+    import re
+
+    for tr in re.findall(r"<tr>(.*?)</tr>", page):
+        if SMALL_NAME in tr:
+            numeric = re.findall(r"<td>(.*?)</td>", tr)  # text cells carry class="text"
+            assert numeric and all(v in (SUPPRESSED, "") for v in numeric), tr
+    wb = openpyxl.load_workbook(r.xlsx_path)
+    assert wb.sheetnames[0] == "Innehåll"
+    found = 0
+    for ws in wb.worksheets[1:]:
+        header = [c.value for c in ws[1]]
+        assert all(isinstance(h, str) for h in header)
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            if SMALL_ID in row or SMALL_NAME in row:
+                found += 1
+                vals = [v for v, h in zip(row, header) if h not in ("Skolenhetskod", "Skola", "Läsår", "Huvudmannatyp")
+                        and v not in (None, "")]
+                assert vals and all(v == SUPPRESSED for v in vals), (ws.title, row)
+    assert found >= 4
+
+
+def test_excel_has_swedish_headers_and_numbers(built):
+    _, r = built
+    wb = openpyxl.load_workbook(r.xlsx_path)
+    ws = wb["elevsammansattning"]
+    header = [c.value for c in ws[1]]
+    assert "Antal elever" in header and "Skola" in header
+    col = header.index("Antal elever")
+    numbers = [row[col] for row in ws.iter_rows(min_row=2, values_only=True) if isinstance(row[col], (int, float))]
+    assert numbers and all(n >= 10 for n in numbers)
+
+
+def test_no_home_locations_in_report(built):
+    data, r = built
+    page = r.html_path.read_text(encoding="utf-8")
+    homes = data.students[["home_x", "home_y"]].round(0).head(50)
+    for x in homes["home_x"]:
+        assert json.dumps(float(x)) not in page
+
+
+def test_indicators_equal_engines_and_flag_coinciding_weaknesses(built):
+    from likvard.allocation import teacher_distribution
+
+    data, r = built
+    sec = section(r, "indicators")
+    raw = sec.results["indicators"].set_index("school_id")
+    td = teacher_distribution(data.staff[data.staff["school_year"] == 2024],
+                              data.students[data.students["school_year"] == 2024]).set_index("school_id")
+    assert np.allclose(raw.loc[td.index, "share_certified"], 100 * td["share_certified"])
+    sv = data.survey[(data.survey["school_year"] == 2024) & (data.survey["area"] == "trygghet")].set_index("school_id")
+    assert np.isclose(float(raw.loc["10000001", "trygghet"]), sv.loc["10000001", "value"])
+    # Söderskolan: the highest need and the lowest survey values in the sample -> several weak indicators
+    assert raw.loc["10000002", "n_weak"] >= 3
+    assert raw.loc["10000001", "n_weak"] == 0
+
+
+def test_residential_split_equals_engine(built):
+    from likvard.segregation.counterfactual import residential_vs_choice
+
+    data, r = built
+    res = section(r, "residential_choice").results["engine"]
+    st = data.students[data.students["parent_education"] != "unknown"]
+    ref = residential_vs_choice(st, data.schools)
+    assert np.allclose(res["h_actual"], ref["h_actual"]) and np.allclose(res["h_residential"], ref["h_residential"])
+
+
+def test_change_decomposition_adds_up_and_equals_engine(built):
+    from likvard.segregation import change
+
+    data, r = built
+    sec = section(r, "segregation")
+    ch = sec.results["change"]
+    parts = ("group_marginal", "unit_marginal", "additions", "removals", "structural")
+    assert math.isclose(sum(ch[k] for k in parts), ch["total"], abs_tol=1e-12)
+    st = data.students
+    tab = {y: pd.crosstab(st.loc[st.school_year == y, "school_id"], st.loc[st.school_year == y, "parent_education"])[
+        ["compulsory", "upper_secondary", "post_secondary"]].astype(float) for y in (2023, 2024)}
+    assert math.isclose(change(tab[2023], tab[2024])["structural"], ch["structural"], rel_tol=1e-9)
+    t = next(t for t in sec.tables if t.key == "forandring_segregation").data
+    assert math.isclose(t["value"].iloc[-1], ch["total"])
+
+
+def test_failing_section_is_reported_not_fatal(tmp_path, monkeypatch):
+    import likvard.report.sections.contributions as contrib
+
+    def broken(ctx):
+        raise ValueError("testfel")
+
+    monkeypatch.setattr(contrib, "build", broken)
+    with pytest.warns(UserWarning, match="contributions"):
+        r = render_authority_report(make_authority(), tmp_path, n_bootstrap=10)
+    assert "contributions" not in r.sections and r.sections[-1] == "failed"
+    assert "testfel" in r.html_path.read_text(encoding="utf-8")
