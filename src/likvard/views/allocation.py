@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from likvard.privacy import SUPPRESSED, is_suppressed
+from likvard.views.common import ORGANISER_TYPE_LABELS as ORGANISER_LABELS
+from likvard.views.common import school_year_label
 
 ALLOCATION_LABELS = {
     "school_id": "Skolenhetskod",
@@ -39,17 +41,10 @@ TEACHER_LABELS = {
     "need_index": "Behovsindex",
 }
 
-ORGANISER_LABELS = {"municipal": "Kommunal", "independent": "Enskild"}
-
 EQUITY_LABELS = {
     "concentration_index": "Koncentrationsindex (pengar mot behov)",
     "compensation_ratio": "Kompensationskvot (mest/minst behövande femtedel)",
 }
-
-
-def school_year_label(year: int) -> str:
-    """2024 -> '2024/25'."""
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def allocation_table(result: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
