@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy.special import expit
 
 FEATURES = (
     "parents_compulsory",
@@ -83,7 +84,7 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
 
 
 def _risk(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(x @ beta)))
+    return expit(x @ beta)
 
 
 def _columns(model: NeedModel) -> np.ndarray:
