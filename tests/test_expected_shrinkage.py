@@ -1,0 +1,83 @@
+"""Pooled school effects: coverage of the generator's hidden effects, ranking, properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from likvard.demo import generate_exempelstad
+from likvard.expected.shrinkage import pooled_school_effects, student_residuals, yearly_deviations
+
+
+def true_effects(data, residuals):
+    """The generator's school effect plus the mean planted intervention over the pooled students,
+    centred at the student-weighted mean (effects are estimated relative to the average student)."""
+    eff = data.truth["school_effects"].set_index("school_id")["effect"]
+    r = residuals.copy()
+    r["true"] = r["school_id"].map(eff).astype(float)
+    for _, iv in data.truth["interventions"].iterrows():
+        hit = (r["school_id"] == str(iv["school_id"])) & (r["school_year"] >= int(iv["start_year"]))
+        r.loc[hit, "true"] += float(iv["effect"])
+    r["true"] -= r["true"].mean()
+    return r.groupby("school_id")["true"].mean()
+
+
+@pytest.fixture(scope="module")
+def runs():
+    out = []
+    for seed in (11, 12, 13):
+        d = generate_exempelstad(seed=seed, scale=4, n_years=4)
+        res = student_residuals(d.students)
+        out.append((d, res, pooled_school_effects(res).set_index("school_id"), true_effects(d, res)))
+    return out
+
+
+def test_intervals_cover_true_effects(runs):
+    covered = []
+    for _, _, est, truth in runs:
+        t = truth.reindex(est.index)
+        covered.extend(((est["low"] <= t) & (t <= est["high"])).tolist())
+    share = float(np.mean(covered))
+    assert 0.85 <= share <= 0.95, share
+
+
+def test_shrunken_ranks_closer_to_truth_than_one_year_residuals(runs):
+    better = 0
+    for _, res, est, truth in runs:
+        last = yearly_deviations(res)
+        last = last[last["school_year"] == last["school_year"].max()].set_index("school_id")["deviation"]
+        common = est.index.intersection(last.index)
+        rho_pooled = spearmanr(est.loc[common, "effect"], truth.loc[common]).statistic
+        rho_raw = spearmanr(last.loc[common], truth.loc[common]).statistic
+        better += rho_pooled > rho_raw
+    assert better == len(runs)
+
+
+def test_intervals_shrink_with_more_students_and_years():
+    rng = np.random.default_rng(0)
+    rows = []
+    for s in range(30):
+        eff = rng.normal(0, 8)
+        n = 10 + 10 * s  # schools of different sizes
+        for year in (2021, 2022, 2023):
+            rows.append(pd.DataFrame({"school_id": f"S{s:02d}", "school_year": year,
+                                      "residual": eff + rng.normal(0, 50, n)}))
+    r = pd.concat(rows, ignore_index=True)
+    est = pooled_school_effects(r).sort_values("n_students")
+    width = est["high"] - est["low"]
+    assert (np.diff(width.to_numpy()) < 0).all()  # bigger schools, narrower intervals
+    one_year = pooled_school_effects(r[r["school_year"] == 2023]).set_index("school_id")
+    assert (width.to_numpy() < (one_year.loc[est["school_id"], "high"] - one_year.loc[est["school_id"], "low"]).to_numpy()).all()
+    assert ((est["prob_above"] >= 0) & (est["prob_above"] <= 1)).all()
+
+
+def test_residuals_sum_to_zero_and_small_years_hidden(runs):
+    d, res, est, _ = runs[0]
+    # GLS residuals of the random-intercept model: about zero on average over students
+    assert abs(res["residual"].mean()) < 0.02 * res["merit_value"].std()
+    yd = yearly_deviations(res)
+    assert (yd.loc[~yd["shown"], "n_students"] < 10).all() and (yd.loc[yd["shown"], "n_students"] >= 10).all()
+    # every school with grade-9 students gets a pooled estimate, however small
+    assert set(est.index) == set(res["school_id"])
