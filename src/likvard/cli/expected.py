@@ -67,5 +67,68 @@ def salsa(
     console.print(f"Skrev {out} och {out.with_suffix('.json')}")
 
 
+@app.command("skoleffekter")
+def school_effects(
+    demo: bool = typer.Option(False, "--demo", help="Använd demokommunen Exempelstad."),
+    db: str = typer.Option(None, "--db", help="Databas med importerade register."),
+    out: Path = typer.Option(Path("likvard-ut/forvantade"), "--ut", help="Mapp för tabeller."),
+) -> None:
+    """Skoleffekter över flera år med osäkerhet, behovsindex och skolor som lyckas trots utmaningar."""
+    import pandas as pd
+
+    from likvard.expected import need_index
+    from likvard.expected.shrinkage import pooled_school_effects, student_residuals, yearly_deviations
+    from likvard.expected.succeed import schools_succeeding
+    from likvard.privacy import suppress
+
+    if demo or db is None:
+        from likvard.demo import generate_exempelstad
+
+        with console.status("Skapar Exempelstad …"):
+            data = generate_exempelstad()
+    else:
+        from likvard.store import open_store
+
+        data = open_store(db).load()
+    try:
+        with console.status("Skattar skoleffekter …"):
+            res = student_residuals(data.students)
+            effects = pooled_school_effects(res)
+            yearly = yearly_deviations(res)
+            need = need_index(data.students)
+    except ValueError as exc:
+        fail(str(exc))
+    listed = schools_succeeding(effects, need)
+    names = dict(zip(data.schools["school_id"].astype(str), data.schools["name"]))
+    out.mkdir(parents=True, exist_ok=True)
+    eff_shown = suppress(effects, "n_students", ["raw_effect", "effect", "low", "high", "prob_above"])
+    year_shown = suppress(yearly, "n_students", ["deviation", "se"])
+    need_shown = suppress(need, "n_students", ["mean_risk", "need_index", "need_index_low", "need_index_high"])
+    labels = {
+        "school_id": "Skolenhetskod", "n_students": "Antal elever", "n_years": "Antal läsår",
+        "raw_effect": "Avvikelse (rå, meritpoäng)", "raw_se": "Medelfel (rå)", "shrinkage": "Krympning",
+        "effect": "Skoleffekt (meritpoäng)", "se": "Medelfel", "low": "Nedre gräns (90 %)",
+        "high": "Övre gräns (90 %)", "prob_above": "Sannolikhet över förväntan", "school_year": "Läsår",
+        "deviation": "Avvikelse (meritpoäng)", "shown": "Visas", "mean_risk": "Medelrisk att inte bli behörig",
+        "need_index": "Behovsindex", "need_index_low": "Behovsindex, nedre gräns",
+        "need_index_high": "Behovsindex, övre gräns",
+    }
+    tmp = out / "forvantade.tmp.xlsx"
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+        for sheet, df in (("Skoleffekter", eff_shown), ("Per läsår", year_shown), ("Behovsindex", need_shown),
+                          ("Lyckas trots utmaningar", listed)):
+            df = df.copy()
+            df.insert(1, "Skola", df["school_id"].map(names))
+            df.rename(columns=labels).to_excel(xl, sheet_name=sheet, index=False)
+    tmp.replace(out / "forvantade.xlsx")
+    summary = {
+        "n_schools": int(len(effects)), "between_school_variance": effects.attrs.get("tau2"),
+        "within_school_variance": effects.attrs.get("sigma2"),
+        "schools_succeeding": [{"school_id": s, "name": names.get(s, "")} for s in listed["school_id"]],
+    }
+    (out / "forvantade.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    console.print(f"{len(effects)} skolor med årskurs 9; {len(listed)} lyckas trots utmaningar. Tabeller: {out}")
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="expected")
