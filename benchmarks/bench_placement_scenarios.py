@@ -5,7 +5,7 @@ Target (issue 4): under 30 s on this machine. The reference is a straightforward
 ``likvard.segregation.indices`` on the count table) timed on a few replications; its median per
 replication is compared with ours.
 
-Run: ``/work/venv/bin/python benchmarks/bench_placement_scenarios.py [--replications 1000]``
+Run: ``python benchmarks/bench_placement_scenarios.py [--replications 1000]``
 """
 
 from __future__ import annotations
