@@ -47,3 +47,17 @@ def progress() -> Iterator[Progress]:
         transient=False,
     ) as bar:
         yield bar
+
+
+def load_authority(demo: bool, db: str | None):
+    """Exempelstad (``demo`` or no database given) or the authority's data from the store."""
+    if demo or db is None:
+        from likvard.demo import generate_exempelstad
+
+        with console.status("Skapar Exempelstad …"):
+            return generate_exempelstad()
+    from likvard.store import open_store
+
+    if "://" not in str(db) and not Path(db).exists():
+        fail(f"Databasen {db} finns inte. Kör 'likvard demo' eller 'likvard import' först.")
+    return open_store(db).load()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from likvard.cli.common import console, fail
+from likvard.cli.common import console, fail, load_authority
 
 app = typer.Typer(help="Förväntade resultat och behov.", no_args_is_help=True)
 
@@ -81,15 +81,7 @@ def school_effects(
     from likvard.expected.succeed import schools_succeeding
     from likvard.privacy import suppress
 
-    if demo or db is None:
-        from likvard.demo import generate_exempelstad
-
-        with console.status("Skapar Exempelstad …"):
-            data = generate_exempelstad()
-    else:
-        from likvard.store import open_store
-
-        data = open_store(db).load()
+    data = load_authority(demo, db)
     try:
         with console.status("Skattar skoleffekter …"):
             res = student_residuals(data.students)

@@ -10,24 +10,15 @@ import numpy as np
 import pandas as pd
 import typer
 
-from likvard.cli.common import console, fail
+from likvard.cli.common import console, fail, load_authority
 
 app = typer.Typer(help="Förstärka: resursfördelning efter behov och lärarfördelning.", no_args_is_help=True)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "allocation" / "examples"
 
 
-def _load(demo: bool, db: Path | None):
-    if demo or db is None:
-        from likvard.demo import generate_exempelstad
-
-        with console.status("Skapar Exempelstad …"):
-            return generate_exempelstad()
-    from likvard.store import open_store
-
-    if not Path(db).exists() and "://" not in str(db):
-        fail(f"Databasen {db} finns inte. Kör 'likvard demo' eller 'likvard import' först.")
-    return open_store(db).load()
+def _load(demo: bool, db: str | None):
+    return load_authority(demo, db)
 
 
 def _need(students: pd.DataFrame, year: int) -> pd.DataFrame | None:
@@ -51,7 +42,7 @@ def _write_excel(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
 def compute(
     models: list[Path] = typer.Argument(..., help="En eller flera modellfiler (YAML)."),
     demo: bool = typer.Option(False, "--demo", help="Använd demokommunen Exempelstad."),
-    db: Path = typer.Option(None, "--db", help="Databas med importerade register."),
+    db: str = typer.Option(None, "--db", help="Databas (SQLite-fil eller SQLAlchemy-URL) med importerade register."),
     year: int = typer.Option(None, "--lasar", help="Läsår (höstterminens år); senaste om inget anges."),
     current: Path = typer.Option(None, "--nuvarande", help="Modellen som gäller nu (för förändring och övergångsgräns)."),
     out: Path = typer.Option(Path("likvard-ut/fordelning"), "--ut", help="Mapp för tabeller."),
@@ -114,7 +105,7 @@ def pot_variants(
     highest: float = typer.Option(1e8, "--till", help="Största pott (kr)."),
     steps: int = typer.Option(21, "--steg", help="Antal varianter."),
     demo: bool = typer.Option(False, "--demo"),
-    db: Path = typer.Option(None, "--db"),
+    db: str = typer.Option(None, "--db", help="Databas (SQLite-fil eller SQLAlchemy-URL)."),
     out: Path = typer.Option(Path("likvard-ut/fordelning"), "--ut"),
 ) -> None:
     """Hur belopp och likvärdighetsmått ändras med den kompensatoriska pottens storlek."""
@@ -153,7 +144,7 @@ def pot_variants(
 @app.command("larare")
 def teachers(
     demo: bool = typer.Option(False, "--demo"),
-    db: Path = typer.Option(None, "--db"),
+    db: str = typer.Option(None, "--db", help="Databas (SQLite-fil eller SQLAlchemy-URL)."),
     data_dir: Path = typer.Option(None, "--data", help="Mapp med Skolverkets filer (Underlag för analys)."),
     out: Path = typer.Option(Path("likvard-ut/fordelning"), "--ut"),
 ) -> None:

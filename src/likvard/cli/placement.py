@@ -19,7 +19,7 @@ app = typer.Typer(
 EXAMPLES = Path(__file__).resolve().parent.parent / "placement" / "examples"
 
 
-def _load(exempelstad: bool, db: Path | None, seed: int):
+def _load(exempelstad: bool, db: str | None, seed: int):
     if exempelstad or db is None:
         from likvard.demo import generate_exempelstad
 
@@ -75,7 +75,7 @@ def _fit_table(fit, truth: dict | None = None) -> pd.DataFrame:
 def run(
     scenario_file: Path = typer.Argument(..., help="Scenariofil (YAML), se likvard placement exempel."),
     exempelstad: bool = typer.Option(False, "--exempelstad", help="Kör på demokommunen Exempelstad."),
-    db: Path = typer.Option(None, "--db", help="Databas med importerade data."),
+    db: str = typer.Option(None, "--db", help="Databas med importerade data."),
     out: Path = typer.Option(Path("likvard-ut/placering"), "--ut", help="Mapp för tabeller och sammanfattning."),
     replications: int = typer.Option(None, "--replikeringar", help="Antal körningar per scenario (ersätter filens)."),
     seed: int = typer.Option(2026, "--demo-fro", help="Slumpfrö för Exempelstad."),
@@ -156,7 +156,7 @@ def _print_comparison(comparison: pd.DataFrame, scenarios: list[str]) -> None:
 @app.command("valmodell")
 def choice_model(
     exempelstad: bool = typer.Option(False, "--exempelstad", help="Skatta på demokommunen Exempelstad."),
-    db: Path = typer.Option(None, "--db", help="Databas med importerade data."),
+    db: str = typer.Option(None, "--db", help="Databas med importerade data."),
     grade: int = typer.Option(0, "--arskurs", help="Årskursen som söks (0 = förskoleklass, 7)."),
     seed: int = typer.Option(2026, "--demo-fro", help="Slumpfrö för Exempelstad."),
 ) -> None:
@@ -185,7 +185,7 @@ def explain_cmd(
     student_id: str = typer.Argument(..., help="Elevens (pseudonyma) id."),
     scenario: str = typer.Option(None, "--scenario", help="Scenariots namn (förvalt: det första)."),
     exempelstad: bool = typer.Option(False, "--exempelstad"),
-    db: Path = typer.Option(None, "--db"),
+    db: str = typer.Option(None, "--db"),
     replication: int = typer.Option(0, "--korning", help="Vilken körning (lottning) som förklaras."),
     seed: int = typer.Option(2026, "--demo-fro"),
 ) -> None:

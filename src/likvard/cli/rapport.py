@@ -21,7 +21,7 @@ def _years(fran: int | None, till: int | None) -> list[int] | None:
     return list(range(lo, hi + 1))
 
 
-def _load_store(db: Path):
+def _load_store(db: str):
     from likvard.store import open_store
 
     if not str(db).startswith(("sqlite:", "postgresql")) and not Path(db).exists():
@@ -35,7 +35,7 @@ def _load_store(db: Path):
 
 
 def rapport(
-    db: Path = typer.Option(DEFAULT_DB, "--db", help="Databas (SQLite-fil eller SQLAlchemy-URL) med huvudmannens data.",
+    db: str = typer.Option(DEFAULT_DB, "--db", help="Databas (SQLite-fil eller SQLAlchemy-URL) med huvudmannens data.",
                             envvar="LIKVARD_DB"),
     demo: bool = typer.Option(False, "--demo", help="Skapa Exempelstad och gör rapporten för den."),
     data_dir: Path | None = typer.Option(None, "--data", help="Mapp med Skolverkets nedladdade filer."),

@@ -241,7 +241,7 @@ def exempelstad(
 
 @app.command("databas")
 def databas(
-    db: Path = DbOption,
+    db: str = DbOption,
     group: str = GroupOption,
     year: int = YearOption,
     out: Path = OutOption,
