@@ -27,6 +27,24 @@ class BannerTable:
     header_line: int  # 1-based line number of the header row in the file
 
 
+def read_school_unit_export(path: str | Path, required, expected: str) -> tuple[pd.DataFrame, int]:
+    """A school-unit export (header row ``Skola;…``) with its school year; raises a Swedish
+    ``SourceFileError`` naming the missing columns and the ``expected`` kind of file."""
+    path = Path(path)
+    table = read_banner_csv(path, ("Skola;",), key_column="Skol-enhetskod")
+    missing = [c for c in required if c not in table.frame.columns]
+    if missing:
+        raise SourceFileError(
+            path, f"kolumner saknas på rubrikraden (rad {table.header_line}): {', '.join(missing)}. "
+            f"Förväntade Skolverkets export '{expected}' på skolenhetsnivå."
+        )
+    match = re.search(r"(20\d\d)", path.name)
+    year = table.school_year or (int(match.group(1)) if match else None)
+    if year is None:
+        raise SourceFileError(path, "läsåret framgår varken av raden 'Valt läsår' eller av filnamnet.")
+    return table.frame, year
+
+
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
     for enc in ("utf-8-sig", "cp1252"):

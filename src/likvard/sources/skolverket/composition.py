@@ -11,13 +11,12 @@ flagged (``legacy_code``): they do not join to later 8-digit codes.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from likvard.sources.skolverket.banner import read_banner_csv
+from likvard.sources.skolverket.banner import read_school_unit_export
 from likvard.sources.skolverket.errors import SourceFileError
 from likvard.sources.skolverket.markers import STATUS_VALUE, parse_numbers
 
@@ -46,25 +45,9 @@ COLUMNS = [
 ]
 
 
-def _year_from_name(path: Path) -> int | None:
-    m = re.search(r"(20\d\d)", path.name)
-    return int(m.group(1)) if m else None
-
-
 def read_student_composition(path: str | Path) -> pd.DataFrame:
     """One "Antal elever per årskurs ... Skolenhet.csv" file as a tidy table (see module docstring)."""
-    path = Path(path)
-    table = read_banner_csv(path, ("Skola;",), key_column="Skol-enhetskod")
-    raw = table.frame
-    missing = [c for c in REQUIRED if c not in raw.columns]
-    if missing:
-        raise SourceFileError(
-            path, f"kolumner saknas på rubrikraden (rad {table.header_line}): {', '.join(missing)}. "
-            "Förväntade Skolverkets export 'Grundskola - Antal elever per årskurs' på skolenhetsnivå."
-        )
-    year = table.school_year or _year_from_name(path)
-    if year is None:
-        raise SourceFileError(path, "läsåret framgår varken av raden 'Valt läsår' eller av filnamnet.")
+    raw, year = read_school_unit_export(path, REQUIRED, "Grundskola - Antal elever per årskurs")
     code = raw["Skol-enhetskod"].str.strip()
     out = pd.DataFrame(
         {

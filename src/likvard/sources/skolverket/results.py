@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from likvard.sources.skolverket.banner import read_banner_csv
-from likvard.sources.skolverket.composition import ORGANISER, _year_from_name
-from likvard.sources.skolverket.errors import SourceFileError
+from likvard.sources.skolverket.banner import read_school_unit_export
+from likvard.sources.skolverket.composition import ORGANISER
 from likvard.sources.skolverket.markers import parse_numbers
 
 FIGURES = {
@@ -30,16 +29,7 @@ def read_grade9_results(path: str | Path) -> pd.DataFrame:
     ``share_eligible`` is the share eligible for a vocational programme (yrkesprogram), which is
     the usual measure of eligibility for upper-secondary school.
     """
-    path = Path(path)
-    table = read_banner_csv(path, ("Skola;",), key_column="Skol-enhetskod")
-    raw = table.frame
-    missing = [c for c in FIGURES if c not in raw.columns]
-    if missing:
-        raise SourceFileError(
-            path, f"kolumner saknas på rubrikraden (rad {table.header_line}): {', '.join(missing)}. "
-            "Förväntade 'Grundskola - Slutbetyg årskurs 9' på skolenhetsnivå."
-        )
-    year = table.school_year or _year_from_name(path)
+    raw, year = read_school_unit_export(path, FIGURES, "Grundskola - Slutbetyg årskurs 9")
     out = pd.DataFrame(
         {
             "school_id": raw["Skol-enhetskod"].str.strip(),
