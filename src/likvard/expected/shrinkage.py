@@ -1,18 +1,22 @@
 """School effects pooled over years with empirical-Bayes shrinkage.
 
 1. Student level: each grade-9 student's merit value is modelled (linear model with random school
-   intercepts, REML, statsmodels MixedLM) on own
+   intercepts, REML, ``multilevel.fit_random_intercept``; design in ``student_level``) on own
    background (parents' education, migration background, newly arrived, sex) and the school's
-   composition that year (share of its students with post-secondary-educated parents), pooled
-   over years with year dummies. The residual e_i is what the school adds beyond both.
+   composition that year (shares of its students with post-secondary-educated parents and with
+   foreign background), pooled over years with year dummies. The residual e_i is what the school adds beyond both.
 2. School s: raw effect r_s = mean of its students' residuals over all years, sampling variance
    v_s = sigma^2 / N_s (sigma^2 the within-school residual variance, N_s its students).
-3. Between-school variance tau^2 by the DerSimonian-Laird moment estimator (weights w_s = 1/v_s,
-   Q = sum w_s (r_s - r_w)^2, tau^2 = max(0, (Q - (S - 1)) / (sum w - sum w^2 / sum w)), which is
-   not swamped by tiny schools), shrinkage factor B_s = tau^2 / (tau^2 + v_s); posterior mean B_s r_s, variance B_s v_s (Morris 1983,
-   "Parametric empirical Bayes inference"), plus B_s^2 x_s' Cov(b) x_s for the estimated
-   coefficients (x_s the school's mean covariates). 90 % interval: mean +- 1.645 sd; probability above
-   expectation Phi(mean / sd).
+3. Between-school variance tau^2: the REML estimate of the student-level model (or, for residuals
+   from elsewhere, the DerSimonian-Laird moment estimator: weights w_s = 1/v_s,
+   Q = sum w_s (r_s - r_w)^2, tau^2 = max(0, (Q - (S - 1)) / (sum w - sum w^2 / sum w))).
+   Empirical-Bayes shrinkage with Morris's (1983, "Parametric empirical Bayes inference", JASA
+   78:47-55, eq. 4.1-4.3) correction for estimating tau^2 from S schools:
+   B_s = (S - 3)/S * v_s / (v_s + tau^2); posterior mean (1 - B_s) r_s; variance
+   v_s (1 - (S - 1)/S * B_s) + 2/(S - 3) * B_s^2 r_s^2, plus (1 - B_s)^2 x_s' Cov(b) x_s for the
+   estimated coefficients (x_s the school's mean covariates). Effects are relative to the model's
+   intercept, i.e. to an average school. 90 % interval: mean +- 1.645 sd; probability above
+   expectation Phi(mean / sd). ``shrinkage`` is B_s.
 
 Small schools are kept: they get wide intervals and are pulled towards zero instead of being
 dropped. Single-year deviations are given per school and year, but only where at least 10 students
@@ -23,51 +27,37 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import norm
 
+from likvard.expected.multilevel import fit_random_intercept
+from likvard.expected.student_level import design, grade9_with_merit
 from likvard.tables import MIN_SHOWN_STUDENTS
 
 
 def student_residuals(students: pd.DataFrame) -> pd.DataFrame:
     """Grade-9 students with known merit value: ``student_id, school_id, school_year, merit_value,
     expected, residual`` (see the module docstring, step 1)."""
-    st = students.copy()
-    st["school_id"] = st["school_id"].astype(str)
-    comp = st.assign(_pe=st["parent_education"].eq("post_secondary")).groupby(["school_id", "school_year"])["_pe"].mean()
-    g9 = st[(st["grade"].astype(int) == 9) & st["merit_value"].notna()].copy()
-    if len(g9) < 30:
-        raise ValueError(f"Skoleffekter kräver meritvärden för minst 30 elever i årskurs 9; underlaget har {len(g9)}.")
-    g9["school_share_post_secondary"] = comp.reindex(pd.MultiIndex.from_frame(g9[["school_id", "school_year"]])).to_numpy()
-    x = pd.get_dummies(
-        g9[["parent_education", "migration_background", "sex"]].astype(str), drop_first=False, dtype=float
-    )
-    x = x.drop(columns=[c for c in ("parent_education_post_secondary", "migration_background_swedish", "sex_F") if c in x])
-    years = pd.get_dummies(g9["school_year"].astype(str), prefix="year", drop_first=True, dtype=float)
-    x = pd.concat([x, years], axis=1)
-    x["newly_arrived"] = g9["newly_arrived"].astype(float)
-    x["school_share_post_secondary"] = g9["school_share_post_secondary"]
-    x = sm.add_constant(x, has_constant="add")
-    y = g9["merit_value"].astype(float)
-    # random school intercepts, so that the composition coefficient is not confounded with the
-    # school effects (it is identified between schools)
-    fit = sm.MixedLM(y.to_numpy(), x.to_numpy(), groups=g9["school_id"].to_numpy()).fit(reml=True)
-    k = x.shape[1]
-    beta = np.asarray(fit.fe_params)
-    expected = x.to_numpy() @ beta
+    g9 = grade9_with_merit(students)
+    x = design(g9, composition=True)
+    y = g9["merit_value"].to_numpy(float)
+    # random school intercepts, so that the composition coefficients are not confounded with the
+    # school effects (they are identified between schools)
+    fit = fit_random_intercept(y, x.to_numpy(), g9["school_id"].to_numpy())
+    expected = x.to_numpy() @ fit.beta
     out = pd.DataFrame(
         {
             "student_id": g9["student_id"].astype(str).to_numpy(),
             "school_id": g9["school_id"].to_numpy(),
-            "school_year": g9["school_year"].astype(int).to_numpy(),
-            "merit_value": y.to_numpy(),
+            "school_year": g9["school_year"].to_numpy(),
+            "merit_value": y,
             "expected": expected,
-            "residual": y.to_numpy() - expected,
+            "residual": y - expected,
         }
     )
     # each student's row of x and the fixed effects' covariance, for the comparative variance
-    out.attrs["beta_cov"] = np.asarray(fit.cov_params())[:k, :k]
+    out.attrs["beta_cov"] = fit.cov_beta
     out.attrs["x"] = x.to_numpy()
+    out.attrs["tau2_reml"] = fit.tau2
     return out
 
 
@@ -88,18 +78,27 @@ def pooled_school_effects(residuals: pd.DataFrame, level: float = 0.90) -> pd.Da
         }
     )
     v = sigma2 / out["n_students"]
-    tau2 = _dersimonian_laird(out["raw_effect"].to_numpy(), v.to_numpy())
-    b = tau2 / (tau2 + v)
+    if "tau2_reml" in r.attrs:
+        tau2 = float(r.attrs["tau2_reml"])
+    else:
+        tau2 = _dersimonian_laird(out["raw_effect"].to_numpy(), v.to_numpy())
+    k = len(out)
+    if k > 3:  # Morris's B_s, corrected for tau^2 estimated from k schools
+        shrink = (k - 3) / k * v / (v + tau2)
+        post_var = v * (1.0 - (k - 1) / k * shrink) + 2.0 / (k - 3) * shrink**2 * out["raw_effect"] ** 2
+    else:
+        shrink = v / (v + tau2)
+        post_var = (1.0 - shrink) * v
+    keep = 1.0 - shrink
     z = norm.ppf(0.5 + level / 2)
     out["raw_se"] = np.sqrt(v)
-    out["shrinkage"] = 1.0 - b
-    out["effect"] = b * out["raw_effect"]
-    post_var = b * v
+    out["shrinkage"] = shrink
+    out["effect"] = keep * out["raw_effect"]
     if "x" in r.attrs and "beta_cov" in r.attrs:
         # uncertainty of the estimated coefficients moves a school's mean residual by x_s'(b - beta)
         xbar = pd.DataFrame(r.attrs["x"], index=r.index).groupby(r["school_id"].to_numpy()).mean().loc[out.index]
         extra = np.einsum("ij,jk,ik->i", xbar.to_numpy(), r.attrs["beta_cov"], xbar.to_numpy())
-        post_var = post_var + b**2 * extra
+        post_var = post_var + keep**2 * extra
     out["se"] = np.sqrt(post_var)
     out["low"] = out["effect"] - z * out["se"]
     out["high"] = out["effect"] + z * out["se"]
