@@ -69,3 +69,68 @@ def test_salsa_command_on_real_data(real_data, tmp_path):
     assert abs(table["deviation"].mean()) < 5
     flagged = table[table["reliably"] != "inom"]
     assert (flagged["deviation"].abs() > 1.645 * flagged["se"]).all()
+
+
+def synthetic_shares(n_schools, seed, extra_sd=0.25):
+    """Shares from a logistic model with extra-binomial school variation."""
+    from scipy.special import expit
+
+    rng = np.random.default_rng(seed)
+    f, _ = synthetic(n_schools, seed)
+    n9 = pd.Series(rng.integers(8, 150, n_schools), index=f.index).astype(float)
+    p = expit(-1.0 + 4.0 * f["pe"] - 1.5 * f["fb"] + rng.normal(0, extra_sd, n_schools))
+    return f, pd.Series(rng.binomial(n9.astype(int), p) / n9, index=f.index), n9
+
+
+def test_share_model_intervals_are_calibrated():
+    """z = deviation / se of schools new to the model is close to N(0, 1) (fractional logit with
+    Pearson dispersion)."""
+    from likvard.expected.school_level import fit_share_model
+
+    f, y, n9 = synthetic_shares(1500, 3)
+    model = fit_share_model(f.iloc[:1000], y.iloc[:1000], n9.iloc[:1000])
+    out = expected_results(model, f.iloc[1000:], y.iloc[1000:], n9)
+    z = out["deviation"] / out["se"]
+    assert out["expected"].between(0, 1).all()
+    assert 0.85 <= z.std() <= 1.15
+    assert 0.86 <= (z.abs() < 1.645).mean() <= 0.94
+    assert model.resid_var > 1.5  # the extra-binomial variation is picked up by phi
+
+
+@pytest.mark.parametrize("shares", [False, True])
+def test_cross_fitting_never_uses_the_schools_own_result(shares):
+    from likvard.expected.school_level import cross_fitted
+
+    f, y, n9 = synthetic_shares(400, 4) if shares else (*synthetic(400, 4), None)
+    base = cross_fitted(f, y, n9).set_index("school_id")
+    changed = y.copy()
+    school = base.index[17]
+    changed.loc[school] = 0.0 if shares else changed.loc[school] + 500
+    again = cross_fitted(f, changed, n9).set_index("school_id")
+    assert again.loc[school, "expected"] == pytest.approx(base.loc[school, "expected"], rel=1e-10)
+    assert again.loc[school, "deviation"] != pytest.approx(base.loc[school, "deviation"])
+    # other folds' schools do move (the changed school is in their training data)
+    assert (again["expected"] - base["expected"]).abs().max() > 0
+
+
+def test_three_outcomes_on_real_data_are_calibrated(real_data):
+    """2024/25 grade-9 results per school unit, cross-fitted on composition: merit, share eligible
+    (vocational programme) and share passing all subjects; deviations in se units have SD about 1."""
+    from likvard.expected.school_level import composition_features, cross_fitted, r_squared
+    from likvard.sources.skolverket import read_composition_series, read_grade9_results
+
+    comp = read_composition_series(real_data)
+    res = read_grade9_results(next((real_data / "skolverket_slutbetyg_ak9").glob("*Skolenhet.csv")))
+    res = res.drop_duplicates("school_id").set_index("school_id")
+    f = composition_features(comp, 2024)
+    n9 = res["n_students"]
+    r2 = {}
+    for col in ("merit_value", "share_eligible", "share_all_subjects"):
+        cf = cross_fitted(f, res[col], None if col == "merit_value" else n9)
+        z = cf["deviation"] / cf["se"]
+        assert len(cf) > 1100, col
+        assert 0.9 <= z.std() <= 1.1, (col, z.std())
+        r2[col] = r_squared(cf["actual"], cf["expected"])
+    assert r2["merit_value"] > 0.5
+    assert r2["share_all_subjects"] > 0.4
+    assert r2["share_eligible"] > 0.25
