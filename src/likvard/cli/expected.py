@@ -72,11 +72,17 @@ def school_effects(
     demo: bool = typer.Option(False, "--demo", help="Använd demokommunen Exempelstad."),
     db: str = typer.Option(None, "--db", help="Databas med importerade register."),
     out: Path = typer.Option(Path("likvard-ut/forvantade"), "--ut", help="Mapp för tabeller."),
+    student_level: bool = typer.Option(False, "--elevniva",
+                                       help="Skriv även förväntat meritvärde och behörighet per elev "
+                                            "(pseudonymiserat, endast för internt bruk)."),
 ) -> None:
-    """Skoleffekter över flera år med osäkerhet, behovsindex och skolor som lyckas trots utmaningar."""
+    """Skoleffekter över flera år med osäkerhet, variation mellan skolor och sammansättningseffekt,
+    behovsindex (och var behovsmåtten skiljer sig) och skolor som lyckas trots utmaningar."""
     import pandas as pd
 
     from likvard.expected import need_index
+    from likvard.expected import student_level as sl
+    from likvard.expected.need_published import need_disagreement
     from likvard.expected.shrinkage import pooled_school_effects, student_residuals, yearly_deviations
     from likvard.expected.succeed import schools_succeeding
     from likvard.privacy import suppress
@@ -88,8 +94,13 @@ def school_effects(
             effects = pooled_school_effects(res)
             yearly = yearly_deviations(res)
             need = need_index(data.students)
+            variance = sl.variance_between_schools(data.students)
+            composition = sl.composition_effect(data.students)
+            by_year = sl.composition_by_year(data.students)
+            per_student = sl.student_expected(data.students) if student_level else None
     except ValueError as exc:
         fail(str(exc))
+    measures = _authority_need_measures(data, need)
     listed = schools_succeeding(effects, need)
     names = dict(zip(data.schools["school_id"].astype(str), data.schools["name"]))
     out.mkdir(parents=True, exist_ok=True)
@@ -103,23 +114,228 @@ def school_effects(
         "high": "Övre gräns (90 %)", "prob_above": "Sannolikhet över förväntan", "school_year": "Läsår",
         "deviation": "Avvikelse (meritpoäng)", "shown": "Visas", "mean_risk": "Medelrisk att inte bli behörig",
         "need_index": "Behovsindex", "need_index_low": "Behovsindex, nedre gräns",
-        "need_index_high": "Behovsindex, övre gräns",
+        "need_index_high": "Behovsindex, övre gräns", "model": "Modell", "tau2": "Varians mellan skolor",
+        "sigma2": "Varians inom skolor", "icc": "Andel av variationen mellan skolor",
+        "explained_between": "Förklarad andel av skillnaderna mellan skolor",
+        "school_share_post_secondary": "Sammansättning: andel eftergymnasialt utbildade föräldrar (poäng 0→100 %)",
+        "school_share_post_secondary_se": "Medelfel", "school_share_foreign_background":
+        "Sammansättning: andel utländsk bakgrund (poäng 0→100 %)", "school_share_foreign_background_se": "Medelfel ",
+        "icc_own_background": "Andel mellan skolor, givet egen bakgrund",
+        "between_explained_by_composition": "Andel av skillnaderna mellan skolor som sammansättningen förklarar",
+        "share_not_post_secondary": "Andel utan eftergymnasialt utbildade föräldrar",
+        "share_area_type_1_2": "Andel boende i områdestyp 1–2", "disagreement": "Största skillnad i percentilrang",
+        "disagrees": "Måtten skiljer sig",
     }
+    model_names = {"empty": "Endast läsår", "own_background": "Egen bakgrund",
+                   "own_background_and_composition": "Egen bakgrund och skolans sammansättning"}
+    variance = variance.assign(model=variance["model"].map(model_names))
     tmp = out / "forvantade.tmp.xlsx"
     with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         for sheet, df in (("Skoleffekter", eff_shown), ("Per läsår", year_shown), ("Behovsindex", need_shown),
-                          ("Lyckas trots utmaningar", listed)):
+                          ("Behovsmått", measures), ("Lyckas trots utmaningar", listed)):
             df = df.copy()
             df.insert(1, "Skola", df["school_id"].map(names))
             df.rename(columns=labels).to_excel(xl, sheet_name=sheet, index=False)
+        variance.rename(columns=labels).to_excel(xl, sheet_name="Variation mellan skolor", index=False)
+        by_year.rename(columns=labels).to_excel(xl, sheet_name="Sammansättningseffekt", index=False)
     tmp.replace(out / "forvantade.xlsx")
+    if per_student is not None:
+        _write_csv(per_student, out / "elever_forvantat.csv")
     summary = {
         "n_schools": int(len(effects)), "between_school_variance": effects.attrs.get("tau2"),
         "within_school_variance": effects.attrs.get("sigma2"),
+        "variance_between_schools": variance.to_dict(orient="records"),
+        "composition_effect": composition,
+        "composition_effect_by_year": by_year.to_dict(orient="records"),
+        "need_measures_disagreeing": [str(s) for s in measures.loc[measures["disagrees"], "school_id"]],
         "schools_succeeding": [{"school_id": s, "name": names.get(s, "")} for s in listed["school_id"]],
     }
     (out / "forvantade.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    console.print(f"{len(effects)} skolor med årskurs 9; {len(listed)} lyckas trots utmaningar. Tabeller: {out}")
+    icc = variance.set_index("model")["icc"]
+    console.print(f"{len(effects)} skolor med årskurs 9; {len(listed)} lyckas trots utmaningar. "
+                  f"Andel av variationen i meritvärde mellan skolor: {icc.iloc[0]:.1%} "
+                  f"({icc.iloc[1]:.1%} givet egen bakgrund). Tabeller: {out}")
+
+
+def _authority_need_measures(data, need):
+    """Need measures per school in the latest year: the need index, the share of students without
+    post-secondary-educated parents and (with an area register) the share living in area types 1-2;
+    with their disagreement (``need_published.need_disagreement``). Schools with fewer than 10
+    students are left out."""
+    import pandas as pd
+
+    from likvard.expected.need_published import need_disagreement
+    from likvard.tables import MIN_SHOWN_STUDENTS
+
+    st = data.students
+    year = int(st["school_year"].max())
+    now = st[st["school_year"] == year].assign(school_id=lambda d: d["school_id"].astype(str))
+    g = now.groupby("school_id")
+    m = pd.DataFrame({"n_students": g.size(),
+                      "share_not_post_secondary": g["parent_education"].apply(lambda s: (s != "post_secondary").mean())})
+    ni = need[need["school_year"] == year].assign(school_id=lambda d: d["school_id"].astype(str)).set_index("school_id")
+    m["need_index"] = ni["need_index"].reindex(m.index)
+    higher = {"need_index": True, "share_not_post_secondary": True}
+    areas = getattr(data, "areas", None)
+    if areas is not None and len(areas) and "home_area" in now:
+        types = areas.set_index(areas["area_id"].astype(str))["area_type"]
+        t = now["home_area"].astype(str).map(types)
+        m["share_area_type_1_2"] = t.le(2).groupby(now["school_id"]).mean().reindex(m.index)
+        higher["share_area_type_1_2"] = True
+    m = m[m["n_students"] >= MIN_SHOWN_STUDENTS]
+    return need_disagreement(m, higher).reset_index(names="school_id")
+
+
+def _write_csv(table, out: Path) -> None:
+    tmp = out.with_suffix(".tmp")
+    table.to_csv(tmp, index=False)
+    tmp.replace(out)
+
+
+def _grade9_outcomes(data: Path, year: int, comp):
+    """Per school unit of ``year``: merit_value, share_eligible, share_all_subjects, n_students
+    (grade 9), from Skolverket's Slutbetyg export of the year, else from the school map's series."""
+    import pandas as pd
+
+    from likvard.sources.skolverket import read_grade9_results, read_skolkarta
+
+    for f in sorted(data.rglob("Grundskola - Slutbetyg årskurs 9*Skolenhet.csv")):
+        res = read_grade9_results(f)
+        if (res["school_year"] == year).all():
+            return res.drop_duplicates("school_id").set_index("school_id"), f.name
+    for f in sorted(data.rglob("skolkarta_grundskolor_ak9_*.csv")):
+        k = read_skolkarta(f).drop_duplicates("school_id").set_index("school_id")
+        if f"merit_value_{year}" in k:
+            n9 = comp[comp["school_year"] == year].drop_duplicates("school_id").set_index("school_id")
+            out = pd.DataFrame({"merit_value": k[f"merit_value_{year}"],
+                                "share_eligible": k.get(f"share_eligible_{year}"),
+                                "n_students": n9["students_grade_9"].reindex(k.index)})
+            return out, f.name
+    fail(f"Hittade inga resultat för årskurs 9 läsåret {year}/{(year + 1) % 100:02d} i {data} "
+         "(Slutbetyg årskurs 9 per skolenhet eller skolkarta_grundskolor_ak9_*.csv).")
+
+
+@app.command("skolor")
+def schools(
+    data: Path = typer.Option(..., "--data", help="Mapp med Skolverkets filer (som ../shared/data/real)."),
+    year: int = typer.Option(2024, "--year", help="Läsår (höstterminens år)."),
+    out: Path = typer.Option(Path("forvantade_skolor.csv"), "--out", help="CSV-fil att skriva."),
+    folds: int = typer.Option(10, "--folds", help="Antal delar vid korsanpassning."),
+) -> None:
+    """Förväntat meritvärde, andel behöriga och andel med godkänt i alla ämnen per skolenhet ur
+    elevsammansättningen; varje skolas förväntade värde kommer från en modell skattad på de andra
+    skolorna samma läsår (korsanpassning)."""
+    import pandas as pd
+
+    from likvard.expected.school_level import composition_features, cross_fitted, r_squared
+    from likvard.sources.skolverket import SourceFileError, read_composition_series
+
+    try:
+        with console.status("Läser Skolverkets filer …"):
+            comp = read_composition_series(data)
+            res, source = _grade9_outcomes(data, year, comp)
+    except SourceFileError as exc:
+        fail(str(exc))
+    if not (comp["school_year"] == year).any():
+        fail(f"Elevsammansättning för läsåret {year}/{(year + 1) % 100:02d} saknas i {data}.")
+    feats = composition_features(comp, year)
+    tables, summary = [], {"year": year, "source": source, "folds": folds, "outcomes": {}}
+    for col in ("merit_value", "share_eligible", "share_all_subjects"):
+        if col not in res or res[col].notna().sum() < 50:
+            continue
+        cf = cross_fitted(feats, res[col], None if col == "merit_value" else res["n_students"], folds=folds)
+        z = cf["deviation"] / cf["se"]
+        summary["outcomes"][col] = {"n_schools": int(len(cf)), "r2_cross_fitted": r_squared(cf["actual"], cf["expected"]),
+                                    "sd_of_deviation_over_se": float(z.std()),
+                                    "reliably_above": int((cf["reliably"] == "över").sum()),
+                                    "reliably_below": int((cf["reliably"] == "under").sum())}
+        tables.append(cf.set_index("school_id").add_prefix(f"{col}_"))
+    table = pd.concat(tables, axis=1).reset_index()
+    _write_csv(table, out)
+    out.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    for col, v in summary["outcomes"].items():
+        console.print(f"{col}: {v['n_schools']} skolenheter, R² {v['r2_cross_fitted']:.3f}, "
+                      f"{v['reliably_above']} tydligt över och {v['reliably_below']} tydligt under förväntan")
+    console.print(f"Skrev {out} och {out.with_suffix('.json')}")
+
+
+@app.command("behov")
+def need_published(
+    data: Path = typer.Option(..., "--data", help="Mapp med Skolverkets filer (som ../shared/data/real)."),
+    year: int = typer.Option(2024, "--year", help="Läsår indexet gäller (höstterminens år)."),
+    fit_year: int = typer.Option(None, "--fit-year", help="Läsår modellen skattas på (standard: --year)."),
+    out: Path = typer.Option(Path("behov_skolenheter.csv"), "--out", help="CSV-fil att skriva."),
+    threshold: float = typer.Option(40.0, "--grans", help="Skillnad i percentilrang som räknas som oenighet."),
+) -> None:
+    """Behovsindex för varje skolenhet ur elevsammansättningen (medel 100, 90 % intervall), jämfört
+    med områdestyp, föräldrarnas utbildning och SALSA:s föräldraindex: var säger måtten olika?"""
+    import pandas as pd
+
+    from likvard.expected.need_published import composition_need_index, need_disagreement, rank_correlations
+    from likvard.sources.skolverket import SourceFileError, read_composition_series, read_skolkarta
+
+    fit_year = year if fit_year is None else fit_year
+    try:
+        with console.status("Läser Skolverkets filer …"):
+            comp = read_composition_series(data)
+            res, _ = _grade9_outcomes(data, fit_year, comp)
+            karta = [read_skolkarta(f) for f in sorted(data.rglob("skolkarta_grundskolor_ak9_*.csv"))]
+    except SourceFileError as exc:
+        fail(str(exc))
+    if "share_eligible" not in res or res["share_eligible"].notna().sum() < 50:
+        fail(f"Andel behöriga per skolenhet saknas för läsåret {fit_year}/{(fit_year + 1) % 100:02d}.")
+    need = composition_need_index(comp, res, fit_year, year).set_index("school_id")
+    this = comp[comp["school_year"] == year].drop_duplicates("school_id").set_index("school_id")
+    measures = pd.DataFrame({"need_index": need["need_index"],
+                             "share_not_post_secondary": 1 - this["share_post_secondary"].reindex(need.index)})
+    higher = {"need_index": True, "share_not_post_secondary": True}
+    area = comp.dropna(subset=["area_type"]).sort_values("school_year").drop_duplicates("school_id", keep="last")
+    if len(area):
+        measures["area_type"] = area.set_index("school_id")["area_type"].reindex(need.index)
+        higher["area_type"] = False
+    if karta:
+        k = karta[-1].drop_duplicates("school_id").set_index("school_id")
+        measures["salsa_parents"] = k["salsa_parents"].reindex(need.index)
+        higher["salsa_parents"] = False
+    dis = need_disagreement(measures, higher, threshold)
+    table = need.join(dis.drop(columns=["need_index"])).reset_index()
+    _write_csv(table, out)
+    corr = rank_correlations(measures, higher)
+    summary = {"year": year, "fit_year": fit_year, "n_units": int(len(table)),
+               "n_disagreeing": int(dis["disagrees"].sum()), "threshold": threshold,
+               "rank_correlations": corr.round(4).to_dict()}
+    out.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    console.print(f"{len(table)} skolenheter; behovsmåtten skiljer sig med minst {threshold:.0f} percentilenheter "
+                  f"för {summary['n_disagreeing']}. Skrev {out} och {out.with_suffix('.json')}")
+
+
+@app.command("omradestyp")
+def area_type(
+    file: Path = typer.Argument(..., help="SCB:s underlag per RegSO (tre andelar; som stockholm_socioekonomiskt_2024.csv)."),
+    mean: float = typer.Option(None, "--medel", help="Rikets medelvärde av indexet (standard: områdenas eget)."),
+    sd: float = typer.Option(None, "--sd", help="Rikets standardavvikelse av indexet (standard: områdenas egen)."),
+    out: Path = typer.Option(Path("omradestyper.csv"), "--out", help="CSV-fil att skriva."),
+) -> None:
+    """SCB:s socioekonomiska index (medel av tre andelar) och områdestyp 1–5 per RegSO."""
+    import numpy as np
+
+    from likvard.expected.area_type import area_type_table, reference_from_types
+    from likvard.sources.skolverket.scb import read_stockholm_socioeconomic
+
+    try:
+        areas = read_stockholm_socioeconomic(file)
+    except (KeyError, ValueError) as exc:
+        fail(f"{file}: kunde inte läsa SCB:s andelar ({exc}).")
+    table = area_type_table(areas, mean, sd)
+    if areas["area_type"].notna().any():
+        ref = reference_from_types(table["socioeconomic_index_calc"], areas["area_type"])
+        if ref["feasible"]:
+            console.print(f"Publicerade områdestyper stämmer med riksmedel {ref['mean'][0]:.2f}–{ref['mean'][1]:.2f} "
+                          f"och standardavvikelse {ref['sd'][0]:.2f}–{ref['sd'][1]:.2f}.")
+        agree = float(np.mean(table["area_type_calc"] == areas["area_type"]))
+        console.print(f"Beräknad områdestyp lika med publicerad för {agree:.0%} av områdena.")
+    _write_csv(table, out)
+    console.print(f"Skrev {out}")
 
 
 def register(root: typer.Typer) -> None:

@@ -1,0 +1,82 @@
+"""Need measures from published data, and where different need measures disagree.
+
+Composition need index (every school unit with published composition, grade 9 or not):
+the share of students not eligible for a vocational programme, modelled across all Swedish
+school units with grade-9 results of the fit year by a fractional logit on the composition
+(``school_level.fit_share_model``, the ``"likvard"`` form), predicted for every unit of the year
+from its composition alone and scaled so that the student-weighted mean over units is 100:
+
+    need_s = 100 * r_s / (sum_s N_s r_s / sum_s N_s),   r_s = 1 - expit(x_s' b).
+
+Like the student-level need index, the 90 % interval comes from coefficient draws N(b, V).
+
+Disagreement: several need measures of the same schools (e.g. this index, Skolverket's area type,
+the share of parents without post-secondary education, SALSA's parental-education index) are put
+on a common scale by their percentile rank among the schools (higher = more need); a school's
+disagreement is the largest difference between two of its percentile ranks. Schools where it is at
+least ``threshold`` (default 40 percentile points) are those where the choice of measure decides
+whether the school looks needy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from likvard.expected.school_level import composition_features, design, fit_share_model
+
+
+def composition_need_index(composition: pd.DataFrame, results: pd.DataFrame, fit_year: int, year: int,
+                           n_draws: int = 200, seed: int = 2026, level: float = 0.90) -> pd.DataFrame:
+    """``school_id, n_students, expected_not_eligible, need_index, need_index_low, need_index_high``
+    for every unit of ``year``. ``results``: per school (index school_id) ``share_eligible`` and
+    ``n_students`` (grade 9) of ``fit_year``."""
+    model = fit_share_model(composition_features(composition, fit_year), results["share_eligible"],
+                            results["n_students"])
+    feats = composition_features(composition, year)
+    x = design(feats, model.form)[model.params.index]
+    n = feats.loc[x.index, "n"].to_numpy(float)
+
+    def index_for(beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        risk = 1.0 - expit(x.to_numpy() @ beta)
+        return 100.0 * risk / (np.sum(n * risk) / np.sum(n)), risk
+
+    point, risk = index_for(model.params.to_numpy())
+    draws = np.random.default_rng(seed).multivariate_normal(model.params.to_numpy(), model.cov.to_numpy(), n_draws)
+    sims = np.stack([index_for(b)[0] for b in draws])
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(sims, [tail, 1.0 - tail], axis=0)
+    return pd.DataFrame(
+        {
+            "school_id": x.index,
+            "n_students": n.astype(int),
+            "expected_not_eligible": risk,
+            "need_index": point,
+            "need_index_low": np.minimum(low, point),
+            "need_index_high": np.maximum(high, point),
+        }
+    ).reset_index(drop=True)
+
+
+def need_disagreement(measures: pd.DataFrame, more_need_when_higher: dict[str, bool],
+                      threshold: float = 40.0) -> pd.DataFrame:
+    """``measures`` indexed by school with one column per need measure. Returns per school the
+    percentile rank (0-100, higher = more need) of each measure (``pct_<measure>``), the largest
+    pairwise difference ``disagreement`` and ``disagrees`` (>= ``threshold``); schools lacking a
+    measure are ranked on the ones they have."""
+    pct = pd.DataFrame(index=measures.index)
+    for col, higher in more_need_when_higher.items():
+        v = measures[col].astype(float)
+        pct[f"pct_{col}"] = 100.0 * (v if higher else -v).rank(pct=True, method="average")
+    out = measures.join(pct)
+    p = pct.to_numpy()
+    out["disagreement"] = np.nanmax(p, axis=1) - np.nanmin(p, axis=1)
+    out["disagrees"] = out["disagreement"] >= threshold
+    return out
+
+
+def rank_correlations(measures: pd.DataFrame, more_need_when_higher: dict[str, bool]) -> pd.DataFrame:
+    """Spearman correlations between the measures, signed so that positive means agreement on need."""
+    signed = pd.DataFrame({c: measures[c].astype(float) * (1 if h else -1) for c, h in more_need_when_higher.items()})
+    return signed.corr(method="spearman")
