@@ -82,10 +82,11 @@ def school_effects(
 
     from likvard.expected import need_index
     from likvard.expected import student_level as sl
-    from likvard.expected.need_published import need_disagreement
+    from likvard.expected.need_published import authority_need_measures
     from likvard.expected.shrinkage import pooled_school_effects, student_residuals, yearly_deviations
     from likvard.expected.succeed import schools_succeeding
     from likvard.privacy import suppress
+    from likvard.views.expected import EFFECT_VALUES, EXPECTED_LABELS, variance_table
 
     data = load_authority(demo, db)
     try:
@@ -100,35 +101,15 @@ def school_effects(
             per_student = sl.student_expected(data.students) if student_level else None
     except ValueError as exc:
         fail(str(exc))
-    measures = _authority_need_measures(data, need)
+    measures = authority_need_measures(data.students, getattr(data, "areas", None), need)
     listed = schools_succeeding(effects, need)
     names = dict(zip(data.schools["school_id"].astype(str), data.schools["name"]))
     out.mkdir(parents=True, exist_ok=True)
-    eff_shown = suppress(effects, "n_students", ["raw_effect", "effect", "low", "high", "prob_above"])
+    eff_shown = suppress(effects, "n_students", EFFECT_VALUES)
     year_shown = suppress(yearly, "n_students", ["deviation", "se"])
     need_shown = suppress(need, "n_students", ["mean_risk", "need_index", "need_index_low", "need_index_high"])
-    labels = {
-        "school_id": "Skolenhetskod", "n_students": "Antal elever", "n_years": "Antal läsår",
-        "raw_effect": "Avvikelse (rå, meritpoäng)", "raw_se": "Medelfel (rå)", "shrinkage": "Krympning",
-        "effect": "Skoleffekt (meritpoäng)", "se": "Medelfel", "low": "Nedre gräns (90 %)",
-        "high": "Övre gräns (90 %)", "prob_above": "Sannolikhet över förväntan", "school_year": "Läsår",
-        "deviation": "Avvikelse (meritpoäng)", "shown": "Visas", "mean_risk": "Medelrisk att inte bli behörig",
-        "need_index": "Behovsindex", "need_index_low": "Behovsindex, nedre gräns",
-        "need_index_high": "Behovsindex, övre gräns", "model": "Modell", "tau2": "Varians mellan skolor",
-        "sigma2": "Varians inom skolor", "icc": "Andel av variationen mellan skolor",
-        "explained_between": "Förklarad andel av skillnaderna mellan skolor",
-        "school_share_post_secondary": "Sammansättning: andel eftergymnasialt utbildade föräldrar (poäng 0→100 %)",
-        "school_share_post_secondary_se": "Medelfel", "school_share_foreign_background":
-        "Sammansättning: andel utländsk bakgrund (poäng 0→100 %)", "school_share_foreign_background_se": "Medelfel ",
-        "icc_own_background": "Andel mellan skolor, givet egen bakgrund",
-        "between_explained_by_composition": "Andel av skillnaderna mellan skolor som sammansättningen förklarar",
-        "share_not_post_secondary": "Andel utan eftergymnasialt utbildade föräldrar",
-        "share_area_type_1_2": "Andel boende i områdestyp 1–2", "disagreement": "Största skillnad i percentilrang",
-        "disagrees": "Måtten skiljer sig",
-    }
-    model_names = {"empty": "Endast läsår", "own_background": "Egen bakgrund",
-                   "own_background_and_composition": "Egen bakgrund och skolans sammansättning"}
-    variance = variance.assign(model=variance["model"].map(model_names))
+    labels = EXPECTED_LABELS
+    variance = variance_table(variance)
     tmp = out / "forvantade.tmp.xlsx"
     with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         for sheet, df in (("Skoleffekter", eff_shown), ("Per läsår", year_shown), ("Behovsindex", need_shown),
@@ -155,35 +136,6 @@ def school_effects(
     console.print(f"{len(effects)} skolor med årskurs 9; {len(listed)} lyckas trots utmaningar. "
                   f"Andel av variationen i meritvärde mellan skolor: {icc.iloc[0]:.1%} "
                   f"({icc.iloc[1]:.1%} givet egen bakgrund). Tabeller: {out}")
-
-
-def _authority_need_measures(data, need):
-    """Need measures per school in the latest year: the need index, the share of students without
-    post-secondary-educated parents and (with an area register) the share living in area types 1-2;
-    with their disagreement (``need_published.need_disagreement``). Schools with fewer than 10
-    students are left out."""
-    import pandas as pd
-
-    from likvard.expected.need_published import need_disagreement
-    from likvard.tables import MIN_SHOWN_STUDENTS
-
-    st = data.students
-    year = int(st["school_year"].max())
-    now = st[st["school_year"] == year].assign(school_id=lambda d: d["school_id"].astype(str))
-    g = now.groupby("school_id")
-    m = pd.DataFrame({"n_students": g.size(),
-                      "share_not_post_secondary": g["parent_education"].apply(lambda s: (s != "post_secondary").mean())})
-    ni = need[need["school_year"] == year].assign(school_id=lambda d: d["school_id"].astype(str)).set_index("school_id")
-    m["need_index"] = ni["need_index"].reindex(m.index)
-    higher = {"need_index": True, "share_not_post_secondary": True}
-    areas = getattr(data, "areas", None)
-    if areas is not None and len(areas) and "home_area" in now:
-        types = areas.set_index(areas["area_id"].astype(str))["area_type"]
-        t = now["home_area"].astype(str).map(types)
-        m["share_area_type_1_2"] = t.le(2).groupby(now["school_id"]).mean().reindex(m.index)
-        higher["share_area_type_1_2"] = True
-    m = m[m["n_students"] >= MIN_SHOWN_STUDENTS]
-    return need_disagreement(m, higher).reset_index(names="school_id")
 
 
 def _write_csv(table, out: Path) -> None:

@@ -80,3 +80,28 @@ def rank_correlations(measures: pd.DataFrame, more_need_when_higher: dict[str, b
     """Spearman correlations between the measures, signed so that positive means agreement on need."""
     signed = pd.DataFrame({c: measures[c].astype(float) * (1 if h else -1) for c, h in more_need_when_higher.items()})
     return signed.corr(method="spearman")
+
+
+def authority_need_measures(students: pd.DataFrame, areas: pd.DataFrame | None, need: pd.DataFrame) -> pd.DataFrame:
+    """Need measures per school in the latest year of an authority's records: ``need_index`` (the
+    ``need.need_index`` output given as ``need``), the share of students without post-secondary-
+    educated parents and, with an area register, the share living in area types 1-2; with their
+    disagreement (``need_disagreement``). Schools with fewer than 10 students are left out."""
+    from likvard.tables import MIN_SHOWN_STUDENTS
+
+    year = int(students["school_year"].max())
+    now = students[students["school_year"] == year].assign(school_id=lambda d: d["school_id"].astype(str))
+    g = now.groupby("school_id")
+    m = pd.DataFrame({"n_students": g.size(),
+                      "share_not_post_secondary": now["parent_education"].astype(str).ne("post_secondary")
+                      .groupby(now["school_id"]).mean()})
+    ni = need[need["school_year"] == year].assign(school_id=lambda d: d["school_id"].astype(str))
+    m["need_index"] = ni.set_index("school_id")["need_index"].reindex(m.index)
+    higher = {"need_index": True, "share_not_post_secondary": True}
+    if areas is not None and len(areas) and "home_area" in now:
+        types = areas.set_index(areas["area_id"].astype(str))["area_type"]
+        t = now["home_area"].astype(str).map(types)
+        m["share_area_type_1_2"] = t.le(2).groupby(now["school_id"]).mean().reindex(m.index)
+        higher["share_area_type_1_2"] = True
+    m = m[m["n_students"] >= MIN_SHOWN_STUDENTS]
+    return need_disagreement(m, higher).reset_index(names="school_id")

@@ -11,6 +11,7 @@ SECTION_MODULES = (
     "contributions",
     "residential_choice",
     "expected_results",
+    "school_effects",
     "need",
     "indicators",
     "placement",

@@ -1,0 +1,53 @@
+"""The school-effect section of the report: the engine's figures, suppressed and read correctly."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from likvard.expected.shrinkage import pooled_school_effects, student_residuals
+from likvard.report.context import context_from_authority
+from likvard.report.sections import school_effects
+
+
+@pytest.fixture(scope="module")
+def section(exempelstad):
+    return school_effects.build(context_from_authority(exempelstad))
+
+
+def test_section_shows_the_engines_effects(section, exempelstad):
+    assert section is not None and section.key == "school_effects"
+    ref = pooled_school_effects(student_residuals(exempelstad.students)).set_index("school_id")
+    shown = section.tables[0].data.set_index("school_id")
+    visible = shown[shown["effect"].astype(str) != ".."]
+    assert len(visible) > 0
+    np.testing.assert_allclose(visible["effect"].astype(float), ref.loc[visible.index, "effect"])
+    # the verdict follows the interval
+    for _, row in visible.iterrows():
+        lo, hi = float(row["low"]), float(row["high"])
+        assert row["verdict"] == ("tydligt över förväntan" if lo > 0 else
+                                  "tydligt under förväntan" if hi < 0 else "inom förväntan")
+
+
+def test_small_schools_read_dots(exempelstad):
+    """A school with one grade-9 student per year (fewer than 10 pooled) still enters the model but
+    its figures read ``..``."""
+    st = exempelstad.students
+    g9 = st[st["grade"] == 9]
+    school = g9["school_id"].value_counts().index[-1]
+    mine = g9[g9["school_id"] == school]
+    drop = mine.index.difference(mine.groupby("school_year").head(1).index)
+    small = dataclasses.replace(exempelstad, students=st.drop(index=drop))
+    assert st.loc[st["grade"] == 9, "school_year"].nunique() < 10
+    sec = school_effects.build(context_from_authority(small))
+    row = sec.tables[0].data.set_index("school_id").loc[str(school)]
+    assert str(row["effect"]) == ".." and str(row["low"]) == ".." and str(row["verdict"]) == ".."
+    assert str(school) in set(sec.results["effects"]["school_id"])
+
+
+def test_intro_counts_agree_with_the_table(section):
+    eff = section.results["effects"]
+    above, below = int((eff["low"] > 0).sum()), int((eff["high"] < 0).sum())
+    assert f"ligger {above} tydligt över och {below} tydligt under" in " ".join(section.intro)
