@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from likvard.demo import generate_national
-from likvard.demo import results
+from likvard.demo import generate_national, results
 from likvard.expected import student_level as sl
 from likvard.expected.multilevel import fit_random_intercept
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from likvard.expected.area_type import area_types, reference_from_types, socioeconomic_index
+from likvard.expected.area_type import (
+    area_types,
+    reference_from_types,
+    socioeconomic_index,
+)
 
 
 def test_index_is_mean_of_three_shares_in_percent():

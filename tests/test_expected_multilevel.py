@@ -106,3 +106,13 @@ def test_rejects_bad_input():
     y2[0] = np.nan
     with pytest.raises(ValueError, match="saknade"):
         fit_random_intercept(y2, x, g)
+
+
+def test_student_deviations_sum_to_zero():
+    """Each student's deviation from the expected value plus the school's estimated effect sums to
+    zero over all students (the intercept's GLS equation, with the BLUPs)."""
+    y, x, g = simulate(12)
+    f = fit_random_intercept(y, x, g)
+    dev = y - x @ f.beta - f.school_effects[g]
+    assert abs(dev.sum()) < 1e-8 * np.abs(y).sum()
+    assert abs(dev.mean()) < 1e-3 * dev.std()

@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from likvard.expected.need_published import composition_need_index, need_disagreement, rank_correlations
+from likvard.expected.need_published import (
+    composition_need_index,
+    need_disagreement,
+    rank_correlations,
+)
 
 
 def synthetic_country(n_units=800, seed=1):
@@ -58,7 +62,11 @@ def test_published_need_measures(real_data):
     """On Skolverket's files: an index for every unit with composition (also without grade 9),
     agreeing with SALSA's parental-education index and with actual non-eligibility, less so with
     the area type of the school's surroundings."""
-    from likvard.sources.skolverket import read_composition_series, read_grade9_results, read_skolkarta
+    from likvard.sources.skolverket import (
+        read_composition_series,
+        read_grade9_results,
+        read_skolkarta,
+    )
 
     comp = read_composition_series(real_data)
     res = read_grade9_results(next((real_data / "skolverket_slutbetyg_ak9").glob("*Skolenhet.csv")))

@@ -116,7 +116,11 @@ def test_cross_fitting_never_uses_the_schools_own_result(shares):
 def test_three_outcomes_on_real_data_are_calibrated(real_data):
     """2024/25 grade-9 results per school unit, cross-fitted on composition: merit, share eligible
     (vocational programme) and share passing all subjects; deviations in se units have SD about 1."""
-    from likvard.expected.school_level import composition_features, cross_fitted, r_squared
+    from likvard.expected.school_level import (
+        composition_features,
+        cross_fitted,
+        r_squared,
+    )
     from likvard.sources.skolverket import read_composition_series, read_grade9_results
 
     comp = read_composition_series(real_data)

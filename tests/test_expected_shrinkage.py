@@ -8,7 +8,11 @@ import pytest
 from scipy.stats import spearmanr
 
 from likvard.demo import generate_exempelstad
-from likvard.expected.shrinkage import pooled_school_effects, student_residuals, yearly_deviations
+from likvard.expected.shrinkage import (
+    pooled_school_effects,
+    student_residuals,
+    yearly_deviations,
+)
 
 
 def true_effects(data, residuals):

@@ -23,8 +23,17 @@ def salsa(
 ) -> None:
     """Förväntat meritvärde per skolenhet ur elevsammansättningen, skattat på ett läsår och
     tillämpat på ett annat; jämförs med SALSA när Skolverkets SALSA-värden finns."""
-    from likvard.expected.school_level import composition_features, expected_results, fit_school_model, r_squared
-    from likvard.sources.skolverket import SourceFileError, read_composition_series, read_skolkarta
+    from likvard.expected.school_level import (
+        composition_features,
+        expected_results,
+        fit_school_model,
+        r_squared,
+    )
+    from likvard.sources.skolverket import (
+        SourceFileError,
+        read_composition_series,
+        read_skolkarta,
+    )
 
     try:
         with console.status("Läser Skolverkets filer …"):
@@ -47,14 +56,14 @@ def salsa(
     tmp.replace(out)
     summary = {
         "form": form, "fit_year": fit_year, "year": year, "n_schools_fit": model.n_schools,
-        "n_schools": int(len(table)), "r2_in_sample": model.r2,
+        "n_schools": len(table), "r2_in_sample": model.r2,
         "r2_out_of_sample": r_squared(table["actual"], table["expected"]),
         "coefficients": model.params.to_dict(),
     }
     if year == 2024 and {"salsa_actual", "salsa_expected"} <= set(karta.columns):
         both = table.join(karta[["salsa_actual", "salsa_expected"]], on="school_id").dropna()
         summary["salsa"] = {
-            "n_schools": int(len(both)),
+            "n_schools": len(both),
             "r2_salsa_in_sample": r_squared(both["salsa_actual"], both["salsa_expected"]),
             "r2_likvard_out_of_sample": r_squared(both["salsa_actual"], both["expected"]),
             "correlation_expected": float(np.corrcoef(both["expected"], both["salsa_expected"])[0, 1]),
@@ -83,7 +92,11 @@ def school_effects(
     from likvard.expected import need_index
     from likvard.expected import student_level as sl
     from likvard.expected.need_published import authority_need_measures
-    from likvard.expected.shrinkage import pooled_school_effects, student_residuals, yearly_deviations
+    from likvard.expected.shrinkage import (
+        pooled_school_effects,
+        student_residuals,
+        yearly_deviations,
+    )
     from likvard.expected.succeed import schools_succeeding
     from likvard.privacy import suppress
     from likvard.views.expected import EFFECT_VALUES, EXPECTED_LABELS, variance_table
@@ -123,7 +136,7 @@ def school_effects(
     if per_student is not None:
         _write_csv(per_student, out / "elever_forvantat.csv")
     summary = {
-        "n_schools": int(len(effects)), "between_school_variance": effects.attrs.get("tau2"),
+        "n_schools": len(effects), "between_school_variance": effects.attrs.get("tau2"),
         "within_school_variance": effects.attrs.get("sigma2"),
         "variance_between_schools": variance.to_dict(orient="records"),
         "composition_effect": composition,
@@ -179,7 +192,11 @@ def schools(
     skolorna samma läsår (korsanpassning)."""
     import pandas as pd
 
-    from likvard.expected.school_level import composition_features, cross_fitted, r_squared
+    from likvard.expected.school_level import (
+        composition_features,
+        cross_fitted,
+        r_squared,
+    )
     from likvard.sources.skolverket import SourceFileError, read_composition_series
 
     try:
@@ -197,7 +214,7 @@ def schools(
             continue
         cf = cross_fitted(feats, res[col], None if col == "merit_value" else res["n_students"], folds=folds)
         z = cf["deviation"] / cf["se"]
-        summary["outcomes"][col] = {"n_schools": int(len(cf)), "r2_cross_fitted": r_squared(cf["actual"], cf["expected"]),
+        summary["outcomes"][col] = {"n_schools": len(cf), "r2_cross_fitted": r_squared(cf["actual"], cf["expected"]),
                                     "sd_of_deviation_over_se": float(z.std()),
                                     "reliably_above": int((cf["reliably"] == "över").sum()),
                                     "reliably_below": int((cf["reliably"] == "under").sum())}
@@ -223,8 +240,16 @@ def need_published(
     med områdestyp, föräldrarnas utbildning och SALSA:s föräldraindex: var säger måtten olika?"""
     import pandas as pd
 
-    from likvard.expected.need_published import composition_need_index, need_disagreement, rank_correlations
-    from likvard.sources.skolverket import SourceFileError, read_composition_series, read_skolkarta
+    from likvard.expected.need_published import (
+        composition_need_index,
+        need_disagreement,
+        rank_correlations,
+    )
+    from likvard.sources.skolverket import (
+        SourceFileError,
+        read_composition_series,
+        read_skolkarta,
+    )
 
     fit_year = year if fit_year is None else fit_year
     try:
@@ -253,7 +278,7 @@ def need_published(
     table = need.join(dis.drop(columns=["need_index"])).reset_index()
     _write_csv(table, out)
     corr = rank_correlations(measures, higher)
-    summary = {"year": year, "fit_year": fit_year, "n_units": int(len(table)),
+    summary = {"year": year, "fit_year": fit_year, "n_units": len(table),
                "n_disagreeing": int(dis["disagrees"].sum()), "threshold": threshold,
                "rank_correlations": corr.round(4).to_dict()}
     out.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

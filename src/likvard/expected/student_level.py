@@ -171,7 +171,7 @@ def composition_effect(students: pd.DataFrame) -> dict:
     own = fit_random_intercept(y, x_own.to_numpy(), groups)
     full = fit_random_intercept(y, x_all.to_numpy(), groups)
     terms = list(x_all.columns)
-    out: dict = {"n_students": int(len(g9)), "n_schools": int(g9["school_id"].nunique()),
+    out: dict = {"n_students": len(g9), "n_schools": int(g9["school_id"].nunique()),
                  "icc_own_background": own.icc, "tau2_own_background": own.tau2, "tau2_with_composition": full.tau2,
                  "between_explained_by_composition": (1.0 - full.tau2 / own.tau2) if own.tau2 > 0 else float("nan")}
     for t in COMPOSITION_TERMS:

@@ -38,8 +38,9 @@ EFFECT_VALUES = ["raw_effect", "effect", "low", "high", "prob_above"]
 
 
 def effects_shown(effects: pd.DataFrame) -> pd.DataFrame:
-    """Pooled school effects with figures of schools with fewer than 10 students as ``..``."""
-    return suppress_table(effects, "n_students", EFFECT_VALUES, totals_shown=False)
+    """Pooled school effects with every figure of schools with fewer than 10 students as ``..``."""
+    values = [c for c in ("n_years", "raw_se", "se", "shrinkage", *EFFECT_VALUES) if c in effects]
+    return suppress_table(effects, "n_students", values, totals_shown=False)
 
 
 def variance_table(variance: pd.DataFrame) -> pd.DataFrame:

@@ -9,13 +9,17 @@ despite challenges). A school with fewer than 10 grade-9 students pooled over th
 
 from __future__ import annotations
 
-import pandas as pd
-
 from likvard.report.context import ReportContext
 from likvard.report.model import ReportTable, Section
 from likvard.views.charts import interval_chart
 from likvard.views.common import format_number
-from likvard.views.expected import EFFECT_VALUES, EXPECTED_LABELS, effects_shown, variance_table, verdict
+from likvard.views.expected import (
+    EFFECT_VALUES,
+    EXPECTED_LABELS,
+    effects_shown,
+    variance_table,
+    verdict,
+)
 from likvard.views.suppression import suppress_units
 
 
@@ -42,7 +46,7 @@ def build(ctx: ReportContext) -> Section | None:
     effects = effects.sort_values("effect", ascending=False).reset_index(drop=True)
     effects["verdict"] = [verdict(lo, hi) for lo, hi in zip(effects["low"], effects["high"])]
     shown = effects_shown(effects[["school_id", "name", "n_students", "n_years", *EFFECT_VALUES, "verdict"]])
-    shown = suppress_units(shown, "school_id", ctx.hidden(ctx.last_year), ["n_students", *EFFECT_VALUES])
+    shown = suppress_units(shown, "school_id", ctx.hidden(ctx.last_year), ["n_students", "n_years", *EFFECT_VALUES])
     shown.loc[shown["effect"].astype(str) == "..", "verdict"] = ".."
     fig = interval_chart(shown["name"].tolist(), shown["effect"].tolist(), shown["low"].tolist(),
                          shown["high"].tolist(), shown["n_students"].tolist(),
