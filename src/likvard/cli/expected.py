@@ -51,9 +51,7 @@ def salsa(
             fail(f"Elevsammansättning för läsåret {y}/{(y + 1) % 100:02d} saknas i {data}.")
     model = fit_school_model(composition_features(comp, fit_year), karta[f"merit_value_{fit_year}"], form)
     table = expected_results(model, composition_features(comp, year), karta[f"merit_value_{year}"])
-    tmp = out.with_suffix(".tmp")
-    table.to_csv(tmp, index=False)
-    tmp.replace(out)
+    _write_csv(table, out)
     summary = {
         "form": form, "fit_year": fit_year, "year": year, "n_schools_fit": model.n_schools,
         "n_schools": len(table), "r2_in_sample": model.r2,
@@ -152,6 +150,7 @@ def school_effects(
 
 
 def _write_csv(table, out: Path) -> None:
+    """Write ``table`` to ``out`` whole or not at all (temporary file, then rename)."""
     tmp = out.with_suffix(".tmp")
     table.to_csv(tmp, index=False)
     tmp.replace(out)
