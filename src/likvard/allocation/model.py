@@ -17,6 +17,8 @@ independent schools (skollagen 10 kap. 37-39 §§: grundbelopp på samma grunder
 
 from __future__ import annotations
 
+from likvard.errors import LikvardError
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +65,7 @@ _WEIGHT_KEYS = {
 }
 
 
-class ModelError(ValueError):
+class ModelError(LikvardError, ValueError):
     """A model file that cannot be used; the message says where and why, in Swedish."""
 
 

@@ -19,6 +19,8 @@ Errors name the file, line and key, and say what was expected (``ScenarioFileErr
 
 from __future__ import annotations
 
+from likvard.errors import LikvardError
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,7 @@ SCENARIO_KEYS = {"namn", "beskrivning", "stäng", "öppna", "platser", "profiler
                  "busskort", "kvot", "urvalsgrunder", "mekanism", "lottning", "antal val"}
 
 
-class ScenarioFileError(ValueError):
+class ScenarioFileError(LikvardError, ValueError):
     """A scenario file that cannot be used; the message says where and why (in Swedish)."""
 
 

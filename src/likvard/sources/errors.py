@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from likvard.errors import LikvardError
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -31,7 +33,7 @@ class Issue:
         return f"{where}: {self.message}{shown}"
 
 
-class RegisterValidationError(ValueError):
+class RegisterValidationError(LikvardError, ValueError):
     """A register file was rejected; ``issues`` lists every problem found in it."""
 
     def __init__(self, issues: list[Issue]):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from likvard.errors import LikvardError
+
 from pathlib import Path
 
 
-class SourceFileError(ValueError):
+class SourceFileError(LikvardError, ValueError):
     """A published file that cannot be read as the expected kind; says which file and why (Swedish)."""
 
     def __init__(self, path: str | Path, message: str):
