@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from likvard.sources.registers import read_register, wgs84_to_sweref99tm
+from likvard.sources.identity import key_fingerprint
+from likvard.sources.registers import read_register, read_register_file, wgs84_to_sweref99tm
 from likvard.sources.tabular import read_raw, sniff_delimiter
 
 STUDENTS = [
@@ -103,8 +104,8 @@ def test_sniff_delimiter():
 
 
 SCHOOLS_CSV = """school_id;school_year;name;organiser;organiser_type;municipality_code;{loc};grade_min;grade_max;capacity_7;profile
-12345678;2024;Norrskolan;Exempelstads kommun;kommunal;180;{a};0;6;;
-23456789;2024;Söderskolan;Friskolan AB;independent;1880;{b};7;9;120;musik
+12345678;2024;Norrskolan;Exempelstads kommun;kommunal;1880;{a};0;6;;
+23456789;2024;Söderskolan;Friskolan AB;independent;180;{b};7;9;120;musik
 """
 
 
@@ -114,7 +115,7 @@ def test_schools_swedish_aliases_optional_columns_and_lat_lon(tmp_path):
                                                         b=f"{lon[0]};{lon[1]}".replace(".", ",")), encoding="utf-8")
     df = read_register("schools", tmp_path / "s.csv")
     assert df["organiser_type"].tolist() == ["municipal", "independent"]
-    assert df["municipality_code"].tolist() == ["0180", "1880"]  # leading zero restored
+    assert df["municipality_code"].tolist() == ["1880", "0180"]  # leading zero restored
     assert df["capacity_7"].tolist()[1] == 120 and pd.isna(df["capacity_7"].iloc[0])
     assert df["profile"].tolist() == ["", "musik"]  # empty = no profile
     assert "lat" not in df.columns
@@ -164,11 +165,12 @@ def test_personal_identity_numbers_in_id_column_are_pseudonymised(tmp_path):
         "local-7,2024,12345678,2,M,unknown,swedish,nej,514000,6571000\n",
         encoding="utf-8",
     )
-    df = read_register("students", tmp_path / "e.csv", key=b"k" * 32)
+    read = read_register_file("students", tmp_path / "e.csv", key=b"k" * 32)
+    df = read.frame
     ids = df["student_id"].tolist()
     assert ids[0] == ids[1] and ids[0].startswith("p_") and "811218" not in ids[0]
     assert ids[2] == "local-7"
-    assert df.attrs["pseudonymised"] == 2
+    assert read.n_pseudonymised == 2 and read.key_fingerprint == key_fingerprint(b"k" * 32)
     other = read_register("students", tmp_path / "e.csv", key=b"j" * 32)
     assert other["student_id"].iloc[0] != ids[0]
 

@@ -1,12 +1,43 @@
-"""Validation problems found in an authority's register file, reported all at once."""
+"""Validation problems found in an authority's register file, reported all at once.
+
+An :class:`Issue` never carries a personal identity number (every spelling is redacted) nor a
+terminal control character (escaped), so it can be printed, logged or saved as it is.
+"""
 
 from __future__ import annotations
 
-from likvard.errors import LikvardError
-
+import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
+
+from likvard.errors import LikvardError
+
+MAX_SHOWN_CHARS = 80
+"""A value is shown in a message with at most this many characters (a long field is cut)."""
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (C0, C1, DEL) and format characters (bidi
+    overrides, zero-width) cannot act; each is shown as ``\\xNN`` or ``\\uNNNN``."""
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u00ad":
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def shown_value(value: str) -> str:
+    """A cell value as a message may show it: identity numbers redacted, controls escaped, cut."""
+    from likvard.sources.identity import redact
+
+    text = printable(redact(str(value)))
+    if len(text) > MAX_SHOWN_CHARS:
+        text = text[:MAX_SHOWN_CHARS] + f"… ({len(str(value))} tecken)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -22,6 +53,17 @@ class Issue:
     column: str | None
     value: str | None
     message: str
+
+    def __post_init__(self) -> None:
+        # every Issue is safe to show: no personal identity number, no terminal control codes
+        from likvard.sources.identity import redact
+
+        object.__setattr__(self, "file", printable(self.file))
+        if self.column is not None:
+            object.__setattr__(self, "column", printable(self.column))
+        if self.value is not None:
+            object.__setattr__(self, "value", shown_value(self.value))
+        object.__setattr__(self, "message", printable(redact(self.message)))
 
     def __str__(self) -> str:
         where = self.file

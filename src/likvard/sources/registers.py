@@ -19,7 +19,8 @@ import pandas as pd
 from likvard import tables
 from likvard.sources import identity
 from likvard.sources.errors import Issue, RegisterValidationError
-from likvard.sources.tabular import read_raw
+from likvard.sources.headers import SWEDISH_HEADERS, canonical_columns
+from likvard.sources.tabular import MAX_FIELD_CHARS, RawTable, column_letter, read_raw
 
 # --- accepted values -------------------------------------------------------------------------
 
@@ -52,6 +53,15 @@ SWEREF_Y = (6_050_000.0, 7_700_000.0)
 LAT_RANGE = (55.0, 69.1)
 LON_RANGE = (10.5, 24.2)
 SCHOOL_YEAR_RANGE = (1990, 2100)
+MAX_CAPACITY = 2_000
+"""Most seats in one grade of one school unit (the largest Swedish units have a few hundred)."""
+MAX_RANK = 50
+MAX_FTE = 1.5
+"""Most full-time equivalents for one person at one school (1 = full time; overtime allowed)."""
+MAX_EXPERIENCE_YEARS = 60
+MAX_RESPONDENTS = 100_000
+MAX_INTEGER = 2**31 - 1
+"""Largest whole number any integer column accepts (a database INTEGER)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         _f("organiser_type", "code", codes=tables.ORGANISER_TYPE), _f("municipality_code", "municipality_code"),
         _f("x", "float"), _f("y", "float"),
         _f("grade_min", "int", low=0, high=9), _f("grade_max", "int", low=0, high=9),
-        *(_f(f"capacity_{g}", "int", required=False, low=0) for g in tables.GRADES),
+        *(_f(f"capacity_{g}", "int", required=False, low=0, high=MAX_CAPACITY) for g in tables.GRADES),
         _f("profile", "str", required=False, default=""),  # "" = no profile
     ),
     "students": (
@@ -108,15 +118,16 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         _f("eligible", "bool", required=False),
     ),
     "choices": (
-        _f("student_id", "id"), _YEAR, _GRADE, _f("rank", "int", low=1), _SCHOOL,
+        _f("student_id", "id"), _YEAR, _GRADE, _f("rank", "int", low=1, high=MAX_RANK), _SCHOOL,
     ),
     "staff": (
         _f("staff_id", "id"), _YEAR, _SCHOOL, _f("certified", "bool"), _f("lead_teacher", "bool"),
-        _f("fte", "float", low=0), _f("experience_years", "float", required=False, low=0),
+        _f("fte", "float", low=0, high=MAX_FTE),
+        _f("experience_years", "float", required=False, low=0, high=MAX_EXPERIENCE_YEARS),
     ),
     "survey": (
         _SCHOOL, _YEAR, _f("respondent", "code", codes=tables.RESPONDENT), _f("area", "str"),
-        _f("value", "float", low=0, high=10), _f("n_respondents", "int", low=0),
+        _f("value", "float", low=0, high=10), _f("n_respondents", "int", low=0, high=MAX_RESPONDENTS),
     ),
     "areas": (
         _f("area_id", "str"), _f("name", "str", required=False), _f("area_type", "int", low=1, high=5),
@@ -177,11 +188,12 @@ def parse_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Collector:
-    def __init__(self, file: str, raw: pd.DataFrame):
+    def __init__(self, file: str, raw: pd.DataFrame, shown: Mapping[str, str] | None = None):
         self.file = file
         self.raw = raw
         self.rows = raw.index.to_numpy()
         self.issues: list[Issue] = []
+        self.shown = dict(shown or {})  # field name -> header as written in the file
 
     def add_mask(self, mask: np.ndarray, column: str | None, message: str, value_column: str | None = None) -> None:
         col = value_column or column
@@ -191,23 +203,20 @@ class _Collector:
             self.add(int(self.rows[i]), column, None if v is None else str(v), message)
 
     def add(self, row: int | None, column: str | None, value: str | None, message: str) -> None:
-        if value is not None and identity.is_identity_number(value):
-            value = mask_identity_number(value)
-        self.issues.append(Issue(self.file, row, column, value, message))
-
-
-def mask_identity_number(text: str) -> str:
-    """Show only the birth date of a personal identity number in messages: 'YYMMDD-****'."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return digits[-10:-4] + "-****"
+        # Issue redacts identity numbers (any spelling) and escapes control characters itself
+        shown = None if column is None else self.shown.get(column, column)
+        self.issues.append(Issue(self.file, row, shown, value, message))
 
 
 def _range_text(f: Field) -> str:
+    def num(v: float) -> str:
+        return f"{v:g}".replace(".", ",")
+
     if f.low is not None and f.high is not None:
-        return f"mellan {f.low:g} och {f.high:g}"
+        return f"mellan {num(f.low)} och {num(f.high)}"
     if f.low is not None:
-        return f"minst {f.low:g}"
-    return f"högst {f.high:g}"
+        return f"minst {num(f.low)}"
+    return f"högst {num(f.high)}"
 
 
 def _parse_field(f: Field, s: pd.Series, col: _Collector) -> pd.Series:
@@ -227,6 +236,9 @@ def _parse_field(f: Field, s: pd.Series, col: _Collector) -> pd.Series:
             frac = np.isfinite(num) & (num != np.round(num))
             col.add_mask(frac, f.name, "Förväntade ett heltal, inte ett decimaltal.")
             num[frac] = np.nan
+            if f.high is None and f.kind == "int":  # columns with a bound report it below
+                huge = np.isfinite(num) & (np.abs(num) > MAX_INTEGER)
+                col.add_mask(huge, f.name, f"Talet är orimligt stort: högst {MAX_INTEGER} går att lagra.")
         if f.kind == "school_year":
             out = np.isfinite(num) & ((num < SCHOOL_YEAR_RANGE[0]) | (num > SCHOOL_YEAR_RANGE[1]))
             col.add_mask(out, f.name, f"Orimligt läsår. Förväntade {what}.")
@@ -236,8 +248,13 @@ def _parse_field(f: Field, s: pd.Series, col: _Collector) -> pd.Series:
             out = np.isfinite(num) & ((num < lo) | (num > hi))
             label = {"grade": "Årskursen", "merit_value": "Meritvärdet", "value": "Enkätvärdet (index)",
                      "fte": "Tjänstgöringsgraden (heltidsekvivalenter)", "grade_min": "Lägsta årskurs",
-                     "grade_max": "Högsta årskurs", "rank": "Rangordningen", "area_type": "Områdestypen"}.get(f.name, "Värdet")
-            col.add_mask(out, f.name, f"{label} ska vara {_range_text(f)}.")
+                     "grade_max": "Högsta årskurs", "rank": "Rangordningen", "area_type": "Områdestypen",
+                     "n_respondents": "Antalet svarande", "experience_years": "Erfarenheten (år)"}.get(
+                         f.name, "Antalet platser" if f.name.startswith("capacity_") else "Värdet")
+            hint = (" 1 betyder heltid; anges den i procent skrivs 40 % som 0,4." if f.name == "fte" else "")
+            col.add_mask(out, f.name, f"{label} ska vara {_range_text(f)}.{hint}")
+        if f.kind in ("int", "school_year"):
+            num[np.isfinite(num) & (np.abs(num) > MAX_INTEGER)] = np.nan  # reported above; never cast
         series = pd.Series(num, index=s.index)
         if f.dtype == "int64":
             return series.fillna(0).astype("int64")
@@ -304,6 +321,8 @@ def _check_coordinates(kind: str, out: dict[str, pd.Series], raw: pd.DataFrame, 
             x, y = wgs84_to_sweref99tm(lat, lon)
             out["x"] = pd.Series(x, index=raw.index)
             out["y"] = pd.Series(y, index=raw.index)
+            inside = ~outside
+            _check_land(kind, "lat", x, y, inside, out, col)
             return
     else:
         xs, ys = ("home_x", "home_y") if kind == "students" else ("x", "y")
@@ -326,6 +345,31 @@ def _check_coordinates(kind: str, out: dict[str, pd.Series], raw: pd.DataFrame, 
            f"{SWEREF_X[0]:.0f}–{SWEREF_X[1]:.0f} och {ys} (nordlig) {SWEREF_Y[0]:.0f}–{SWEREF_Y[1]:.0f}.")
     col.add_mask(outside & ~swapped, xs, msg)
     col.add_mask(swapped, xs, msg + f" Det ser ut som att {xs} och {ys} är förväxlade.")
+    _check_land(kind, xs, x, y, ok & ~outside, out, col)
+
+
+def _check_land(kind: str, column: str, x: np.ndarray, y: np.ndarray, inside_box: np.ndarray,
+                out: dict[str, pd.Series], col: _Collector) -> None:
+    """Points inside Sweden's bounding box must be on land; a school in its own municipality."""
+    from likvard.sources import geography
+
+    sea = inside_box & ~geography.on_land(x, y)
+    col.add_mask(sea, column, f"Koordinaten ligger i havet eller i en stor sjö (mer än "
+                 f"{geography.LAND_TOLERANCE_M / 1000:.0f} km från land enligt SCB:s kommunkartor). "
+                 "Kontrollera koordinaten och att den är i SWEREF99 TM (eller WGS84 i lat och lon).")
+    if kind != "schools" or "municipality_code" not in out:
+        return
+    codes = out["municipality_code"].astype(object).to_numpy()
+    for i in np.flatnonzero(inside_box & ~sea):
+        code = codes[i]
+        if not isinstance(code, str):
+            continue
+        d = geography.distance_outside_municipality(code, float(x[i]), float(y[i]))
+        if d is not None and d > geography.MUNICIPALITY_TOLERANCE_M:
+            col.add(int(col.rows[i]), column, f"{x[i]:.0f}, {y[i]:.0f}",
+                    f"Skolans koordinat ligger {d / 1000:.0f} km utanför kommunen {code} "
+                    f"({geography.municipality_name(code)}) som municipality_code anger. "
+                    "Rätta koordinaten eller kommunkoden.")
 
 
 def wgs84_to_sweref99tm(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -345,19 +389,82 @@ def _known_pairs(known_school_ids) -> tuple[set[str] | None, dict[int, set[str]]
     return {str(s) for s in known_school_ids}, None
 
 
+@dataclass(frozen=True)
+class RegisterFile:
+    """A register file read and validated: the typed table and what was done to it.
+
+    ``frame`` has the columns of ``SCHEMAS[kind]`` (optional ones when given);
+    ``n_pseudonymised`` counts identity numbers replaced by pseudonyms; ``key_fingerprint`` is
+    the fingerprint of the key used for them (None when none was needed).
+    """
+
+    kind: str
+    path: Path
+    frame: pd.DataFrame
+    n_pseudonymised: int
+    key_fingerprint: str | None
+
+
 def read_register(
     kind: str,
     path: str | Path,
     known_school_ids: Mapping[int, Iterable[str]] | Iterable[str] | None = None,
     key: bytes | None = None,
 ) -> pd.DataFrame:
-    """Read, validate and type one register file of ``kind`` (schools|students|choices|staff|survey).
+    """Read, validate and type one register file of ``kind`` (see :func:`read_register_file`)."""
+    return read_register_file(kind, path, known_school_ids, key).frame
 
+
+def _header_issues(kind: str, table: RawTable, col: _Collector, header_row: int | None) -> list[str]:
+    """Rename the frame's headers to field names; report empty, duplicated and missing headers.
+
+    Returns the field names that occur more than once (their columns are not read).
+    """
+    raw = table.frame
+    written = table.headers or [str(c) for c in raw.columns]
+    names = canonical_columns(kind, written)
+    raw.columns = names
+    col.shown = {n: w for n, w in zip(names, written) if n and n != w.strip().lower()}
+    for position, (name, w) in enumerate(zip(names, written)):
+        if name == "" and raw.iloc[:, position].notna().any():
+            letter = column_letter(position)
+            col.add(header_row, None, None, f"Kolumn {letter} saknar rubrik men innehåller värden. Skriv ett "
+                    "kolumnnamn i rubrikraden (är rubrikcellerna sammanslagna? Dela i så fall upp dem).")
+    dupes = []
+    for name in dict.fromkeys(n for n in names if n and names.count(n) > 1):
+        spelled = [w for n, w in zip(names, written) if n == name]
+        dupes.append(name)
+        col.issues.append(Issue(col.file, header_row, name, None,
+                                "Kolumnen förekommer mer än en gång i rubrikraden"
+                                + (f" ({', '.join(repr(w) for w in spelled)})" if len(set(spelled)) > 1 else "")
+                                + ". Ta bort eller byt namn på den ena."))
+    return dupes
+
+
+def _check_field_lengths(raw: pd.DataFrame, col: _Collector) -> None:
+    for position, name in enumerate(raw.columns):
+        s = raw.iloc[:, position]
+        lengths = s.astype("string").str.len().fillna(0).to_numpy()
+        long = lengths > MAX_FIELD_CHARS
+        for i in np.flatnonzero(long):
+            col.add(int(col.rows[i]), name or column_letter(position), None,
+                    f"Fältet har {int(lengths[i])} tecken; högst {MAX_FIELD_CHARS} accepteras. Kontrollera att "
+                    "avgränsare och citattecken är rätt på raden (ett citattecken som aldrig stängs slår ihop rader).")
+
+
+def read_register_file(
+    kind: str,
+    path: str | Path,
+    known_school_ids: Mapping[int, Iterable[str]] | Iterable[str] | None = None,
+    key: bytes | None = None,
+) -> RegisterFile:
+    """Read, validate and type one register file of ``kind`` (schools|students|choices|staff|survey|areas).
+
+    Headers may be the English field names or their Swedish names (``likvard.sources.headers``).
     ``known_school_ids``: the school units that exist, either per school year (mapping year ->
     ids) or for every year (a collection); rows at other schools are errors. None skips the check.
-    ``key``: pseudonymisation key (default: the key file in the user's config folder).
-    Returns the typed table (``df.attrs["pseudonymised"]`` = number of ids replaced), or raises
-    :class:`RegisterValidationError` listing every problem of the file.
+    ``key``: pseudonymisation key (default: the key file in the user's config folder, created
+    when first needed). Raises :class:`RegisterValidationError` listing every problem of the file.
     """
     schema = fields(kind)
     path = Path(path)
@@ -365,18 +472,23 @@ def read_register(
     raw = table.frame
     header_row = None if table.fmt == "parquet" else 1
     col = _Collector(path.name, raw)
+    dupes = _header_issues(kind, table, col, header_row)
+    raw = table.frame
     present = set(raw.columns)
+    if len(raw) == 0:
+        col.add(header_row, None, None, "Filen har en rubrikrad men inga rader med data. Fyll i minst en rad.")
+        raise RegisterValidationError(col.issues)
 
     for name in _missing_columns(kind, present):
         alt = ALTERNATIVES.get(kind)
         hint = ""
         if alt and name in alt[0]:
             hint = f" (eller i stället {' och '.join(alt[1])})"
-        col.add(header_row, name, None, f"Kolumnen {name}{hint} saknas i rubrikraden. "
+        swedish = SWEDISH_HEADERS.get(kind, {}).get(name)
+        also = f" (på svenska: {swedish})" if swedish else ""
+        col.add(header_row, name, None, f"Kolumnen {name}{also}{hint} saknas i rubrikraden. "
                 f"Obligatoriska kolumner: {', '.join(f.name for f in schema if f.required)}.")
-    dupes = raw.columns[raw.columns.duplicated()]
-    for d in dict.fromkeys(dupes):
-        col.add(header_row, d, None, "Kolumnnamnet förekommer mer än en gång i rubrikraden.")
+    _check_field_lengths(raw, col)
 
     out: dict[str, pd.Series] = {}
     relaxed = {"home_x", "home_y"} if kind == "students" and "home_area" in present else set()
@@ -388,7 +500,7 @@ def read_register(
                 out[f.name] = out[f.name].fillna(f.default).astype(f.dtype)
 
     _check_coordinates(kind, out, raw, col)
-    n_pseudo = _check_identity(kind, out, raw, col, key)
+    n_pseudo, fingerprint = _check_identity(kind, out, raw, col, key)
     _check_rows(kind, out, col, known_school_ids)  # after pseudonymising: 10- and 12-digit forms match
 
     if col.issues:
@@ -396,8 +508,7 @@ def read_register(
         raise RegisterValidationError(col.issues)
     names = [f.name for f in schema if f.name in out]
     result = pd.DataFrame({n: out[n] for n in names}).reset_index(drop=True)
-    result.attrs["pseudonymised"] = n_pseudo
-    return result
+    return RegisterFile(kind, path, result, n_pseudo, fingerprint)
 
 
 def _check_rows(kind: str, out: dict[str, pd.Series], col: _Collector, known_school_ids) -> None:
@@ -448,32 +559,46 @@ def _check_rows(kind: str, out: dict[str, pd.Series], col: _Collector, known_sch
             col.add(int(col.rows[i]), "school_id", str(sid), msg)
 
 
+ID_COLUMNS = {"students": "student_id", "staff": "staff_id", "choices": "student_id"}
+
+
 def _check_identity(kind: str, out: dict[str, pd.Series], raw: pd.DataFrame, col: _Collector,
-                    key: bytes | None) -> int:
-    """Pseudonymise identity numbers in the id column; report them anywhere else."""
-    id_col = {"students": "student_id", "staff": "staff_id", "choices": "student_id"}.get(kind)
+                    key: bytes | None) -> tuple[int, str | None]:
+    """Pseudonymise identity numbers in the id column; refuse one anywhere else.
+
+    The id column is read cell by cell in every spelling (``identity.identity_mask``); every other
+    column, known or not, is searched as free text (``identity.text_mask``), so "syster till
+    20101214-1238" in a comment refuses the file. Messages name row and column, never the number.
+    Returns (number of ids replaced, fingerprint of the key used or None).
+    """
+    id_col = ID_COLUMNS.get(kind)
     n = 0
+    fingerprint = None
     for position, c in enumerate(raw.columns):
         s = raw.iloc[:, position]
         if s.isna().all():
             continue
-        valid, bad = identity.identity_mask(s)
         if c == id_col and c in out and (raw.columns == c).sum() == 1:
+            valid, bad = identity.identity_mask(s)
             col.add_mask(bad, c, "Ser ut som ett personnummer men kontrollsiffran stämmer inte. "
                          "Rätta numret eller använd ett annat elev-/personal-id.")
             if valid.any():
                 if key is None:
                     key = identity.load_or_create_key()
+                fingerprint = identity.key_fingerprint(key)
                 ids = out[c].to_numpy(dtype=object).copy()
                 ids[valid] = identity.pseudonymise(ids[valid], key)
                 out[c] = pd.Series(ids, index=out[c].index, dtype="str")
                 n += int(valid.sum())
-        elif valid.any():
-            for i in np.flatnonzero(valid):
-                col.add(int(col.rows[i]), c, str(s.iloc[i]),
-                        f"Kolumnen {c} innehåller ett personnummer. Personnummer får bara finnas i "
-                        f"{id_col or 'id-kolumnen'} (de ersätts då av en pseudonym); ta bort det här.")
-    return n
+            continue
+        hit = identity.text_mask(s)
+        shown = c or column_letter(position)
+        for i in np.flatnonzero(hit):
+            col.add(int(col.rows[i]), shown, None,
+                    f"Kolumnen innehåller ett personnummer eller samordningsnummer (eller något som ser ut som ett). "
+                    f"Personnummer får bara stå i {id_col or 'ingen kolumn i det här registret'}"
+                    f"{' (där ersätts de av en pseudonym)' if id_col else ''}; ta bort det här. Numret visas inte.")
+    return n, fingerprint
 
 
 # --- typing frames from elsewhere (the store, the demo generator) ----------------------------
