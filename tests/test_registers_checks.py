@@ -74,7 +74,7 @@ def test_unknown_organiser_type_and_respondent(tmp_path):
 
 
 def test_duplicated_student_rows(tmp_path):
-    dup = GOOD_STUDENT.replace(",9,", ",8,")
+    dup = GOOD_STUDENT.replace(",F,", ",M,")
     i = only(problems(tmp_path, "students", student_file("e2,2024,12345678,3,M,unknown,swedish,nej,514000,6571000,,",
                                                         dup)))
     assert (i.row, i.column, i.value) == (4, "student_id", "e1")

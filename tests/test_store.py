@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from likvard import tables
+from likvard.errors import StoreError
 from likvard.store import database_url, open_store
 from likvard.store.migrate import current_revision, head_revision
 from likvard.store.schema import metadata
@@ -135,7 +136,7 @@ def test_in_memory_and_missing_folder(tmp_path):
     store = open_store("sqlite://")
     store.import_frame("students", students(2024), "a")
     assert len(store.read("students")) == 5
-    with pytest.raises(FileNotFoundError, match="finns inte"):
+    with pytest.raises(StoreError, match="finns inte"):
         open_store(tmp_path / "nope" / "x.db")
 
 
@@ -151,5 +152,5 @@ def test_database_from_a_newer_version_is_refused(tmp_path):
     open_store(db).close()
     with sqlite3.connect(db) as con:
         con.execute("UPDATE alembic_version SET version_num = '9999'")
-    with pytest.raises(RuntimeError, match="nyare version"):
+    with pytest.raises(StoreError, match="nyare version"):
         open_store(db)

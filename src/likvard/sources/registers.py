@@ -517,6 +517,15 @@ def _check_rows(kind: str, out: dict[str, pd.Series], col: _Collector, known_sch
         for i in np.flatnonzero(bad):
             col.add(int(col.rows[i]), "grade_min", f"{out['grade_min'].iloc[i]} > {out['grade_max'].iloc[i]}",
                     "Lägsta årskurs (grade_min) är större än högsta årskurs (grade_max).")
+    if kind == "students" and "grade" in out:
+        not_nine = out["grade"].to_numpy() != 9
+        for name, what in (("merit_value", "Meritvärde"), ("eligible", "Behörighet till gymnasiet")):
+            if name in out:
+                given = out[name].notna().to_numpy(dtype=bool)
+                for i in np.flatnonzero(given & not_nine):
+                    col.add(int(col.rows[i]), name, str(col.raw[name].iloc[i]),
+                            f"{what} finns bara för elever i årskurs 9, men eleven går i årskurs "
+                            f"{int(out['grade'].iloc[i])}. Lämna fältet tomt eller rätta årskursen.")
     keys = DUPLICATE_KEYS[kind]
     if all(k in out for k in keys):
         frame = pd.DataFrame({k: out[k] for k in keys})

@@ -10,6 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from likvard.errors import StoreError
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -38,7 +40,7 @@ def upgrade_to_head(engine: sa.Engine) -> None:
     cfg = _config()
     known = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
     if current is not None and current not in known:
-        raise RuntimeError(
+        raise StoreError(
             f"Databasen har schemaversion {current}, som denna version av Likvärd inte känner till "
             "(den är troligen skapad av en nyare version). Uppdatera Likvärd."
         )
