@@ -7,10 +7,25 @@ from pathlib import Path
 
 import typer
 
+from rich.markup import escape
+
 from likvard.cli.common import console, fail
 
 DEMO_DB = Path("exempelstad.db")
 DEMO_OUT = Path("likvard-ut")
+DEMO_SOURCE = "Exempelstad"
+
+
+def _is_earlier_demo(db: Path) -> bool:
+    """True if ``db`` is a Likvärd database holding only what 'likvard demo' stored."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+            sources = {r[0] for r in con.execute("SELECT DISTINCT file_name FROM imports")}
+    except sqlite3.Error:
+        return False
+    return bool(sources) and all(s.startswith(f"{DEMO_SOURCE} (frö ") for s in sources)
 
 
 def demo(
@@ -18,11 +33,19 @@ def demo(
     out: Path = typer.Option(DEMO_OUT, "--ut", help="Mapp för rapport, tabeller och facit."),
     seed: int = typer.Option(2026, "--seed", help="Slumpfrö: samma frö ger samma Exempelstad."),
     years: int = typer.Option(6, "--lasar", help="Antal läsår att skapa."),
+    overwrite: bool = typer.Option(False, "--skriv-over",
+                                   help="Ersätt en befintlig databas (annars vägrar demo att röra en databas "
+                                        "som inte är en tidigare Exempelstad)."),
 ) -> None:
     """Skapa demokommunen Exempelstad i en ny databas och kör alla analyser (nulägesrapporten)."""
     from likvard.demo import generate_exempelstad
     from likvard.store import open_store
 
+    from likvard.errors import LikvardError
+
+    if db.exists() and not overwrite and not _is_earlier_demo(db):  # before any work is done
+        fail(f"Databasen {escape(str(db))} finns redan och innehåller annat än Exempelstad. 'likvard demo' "
+             "skriver inte över den: välj en annan fil med --db, eller lägg till --skriv-over om den ska ersättas.")
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     with console.status("Skapar Exempelstad …"):
@@ -33,10 +56,18 @@ def demo(
         f"{n_students:,} elevrader över {len(data.years())} läsår.".replace(",", " ")
     )
     if db.exists():
-        db.unlink()
-    with console.status(f"Sparar i databasen {db} …"):
-        store = open_store(db)
-        store.save_authority_data(data, source=f"Exempelstad (frö {seed})")
+        try:
+            db.unlink()
+        except OSError as exc:
+            fail(f"Databasen {escape(str(db))} kunde inte ersättas ({escape(exc.strerror or '')}).")
+        console.print(f"Ersätter {escape(str(db))} med en ny Exempelstad.")
+    try:
+        with console.status(f"Sparar i databasen {escape(str(db))} …"):
+            store = open_store(db)
+            store.save_authority_data(data, source=f"{DEMO_SOURCE} (frö {seed})")
+    except LikvardError as exc:
+        fail(escape(str(exc)))
+    console.print(f"Skriver registerfiler och facit i {escape(str(out))} …")
     register_dir = out / "exempelstad_register"
     truth_dir = out / "exempelstad_facit"
     data.write(register_dir)
@@ -48,7 +79,8 @@ def demo(
         from likvard.report import render_authority_report
     except ImportError:
         fail("Rapportmodulen saknas i denna installation.")
-    result = render_authority_report(data, out_dir=out, title="Nulägesrapport – Exempelstad", store=store)
+    with console.status("Kör analyserna och skriver rapporten …"):
+        result = render_authority_report(data, out_dir=out, title="Nulägesrapport – Exempelstad", store=store)
     seconds = time.perf_counter() - started
     console.print(f"[bold green]Klart[/] på {seconds:.0f} s.")
     console.print(f"Rapport: [bold]{result.html_path.resolve()}[/]")

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from likvard.cli.common import DbOption, console, fail, progress
+from likvard.text import printable
+
+if TYPE_CHECKING:
+    from likvard.sources.registers import RegisterFile
 from likvard.tables import KINDS
 
 AUTO = "auto"
@@ -36,21 +43,27 @@ def _sha256(path: Path) -> str:
 
 
 def guess_kind(path: Path) -> str | None:
-    """The register kind whose signature column is in the file's header, or None."""
+    """The register kind whose signature column (English or Swedish header) is in the file, or None."""
     from likvard.sources.errors import RegisterValidationError
+    from likvard.sources.headers import aliases, header_key
     from likvard.sources.tabular import CSV_SUFFIXES, decode, read_raw, sniff_delimiter
 
     try:
         if path.suffix.lower() in CSV_SUFFIXES:  # the header line is enough
             with path.open("rb") as fh:
-                first = decode(fh.readline())[0]
-            columns = {c.strip().strip('"').lstrip("\ufeff").lower() for c in first.split(sniff_delimiter(first))}
+                head = fh.read(1 << 16)
+            first = decode(head.split(b"\n", 1)[0] if not head.startswith((b"\xff\xfe", b"\xfe\xff")) else head,
+                           path.name)[0].split("\n", 1)[0]
+            headers = [c.strip().strip('"') for c in first.split(sniff_delimiter(first))]
         else:
-            columns = set(read_raw(path).frame.columns)
-    except RegisterValidationError:
+            table = read_raw(path)
+            headers = table.headers or [str(c) for c in table.frame.columns]
+    except (RegisterValidationError, OSError):
         return None
+    keys = {header_key(h) for h in headers}
     for column, kind in SIGNATURE_COLUMNS:
-        if column in columns:
+        names = {a for a, field in aliases(kind).items() if field == column}
+        if keys & names:
             return kind
     return None
 
@@ -77,30 +90,32 @@ def cross_file_duplicates(read: list[tuple[str, Path, pd.DataFrame]]) -> list:
 
 
 def _issue_table(issues) -> Table:
+    # Text objects: values from the files are shown as written, never read as rich markup
     table = Table(title="Problem som måste rättas innan filerna kan importeras", show_lines=False)
     for header in ("fil", "rad", "kolumn", "värde", "problem"):
         table.add_column(header, overflow="fold")
     for i in issues:
-        table.add_row(i.file, "" if i.row is None else str(i.row), i.column or "", "" if i.value is None else i.value,
-                      i.message)
+        table.add_row(Text(i.file), "" if i.row is None else str(i.row), Text(i.column or ""),
+                      Text("" if i.value is None else i.value), Text(i.message))
     return table
 
 
-def _summary(stored: list[tuple[str, Path, pd.DataFrame]]) -> Table:
+def _summary(stored: list[RegisterFile]) -> Table:
     table = Table(title="Importerat")
     for header in ("fil", "typ", "läsår", "rader", "skolenheter", "elever", "pseudonymiserade id"):
         table.add_column(header)
-    for kind, path, df in stored:
+    for item in stored:
+        kind, path, df = item.kind, item.path, item.frame
         has_year = "school_year" in df
         groups = df.groupby("school_year", sort=True) if has_year else []
         for year, part in groups:
             students = str(part["student_id"].nunique()) if "student_id" in part else ""
-            table.add_row(path.name, KIND_NAMES_SV[kind], f"{year}/{(int(year) + 1) % 100:02d}", str(len(part)),
+            table.add_row(Text(printable(path.name)), KIND_NAMES_SV[kind], f"{year}/{(int(year) + 1) % 100:02d}", str(len(part)),
                           str(part["school_id"].nunique()), students, "")
-        table.add_row(path.name, KIND_NAMES_SV[kind], "totalt", str(len(df)),
+        table.add_row(Text(printable(path.name)), KIND_NAMES_SV[kind], "totalt", str(len(df)),
                       str(df["school_id"].nunique()) if "school_id" in df else "",
                       str(df["student_id"].nunique()) if "student_id" in df else "",
-                      str(df.attrs.get("pseudonymised", 0)) if kind in ("students", "staff", "choices") else "")
+                      str(item.n_pseudonymised) if kind in ("students", "staff", "choices") else "")
     return table
 
 
@@ -116,66 +131,89 @@ def import_files(
     problem importeras ingenting och databasen lämnas orörd. Personnummer i elev- eller
     personal-id ersätts av en pseudonym (nyckeln ligger utanför databasen).
     """
+    from likvard.errors import LikvardError
+    from likvard.sources import identity
     from likvard.sources.errors import RegisterValidationError
-    from likvard.sources.registers import read_register
-    from likvard.store import open_store
+    from likvard.sources.registers import ID_COLUMNS, read_register_file
+    from likvard.store import key_mismatch_message, mask_url, open_store
 
     kind = SWEDISH_KINDS.get(kind.lower(), kind.lower())
     if kind != AUTO and kind not in IMPORT_KINDS:
-        fail(f"Okänd registertyp {kind!r}. Välj en av: {', '.join(IMPORT_KINDS)} eller {AUTO}.")
+        fail(f"Okänd registertyp {escape(printable(kind))!r}. Välj en av: {', '.join(IMPORT_KINDS)} eller {AUTO}.")
     jobs: list[tuple[str, Path]] = []
     for path in files:
+        shown = escape(printable(str(path)))
         if not path.exists():
-            fail(f"Filen {path} finns inte.")
+            fail(f"Filen {shown} finns inte.")
         k = kind if kind != AUTO else guess_kind(path)
         if k is None:
-            fail(f"Kan inte avgöra registertyp för {path.name}: ange typen (t.ex. 'likvard import students {path.name}').")
+            fail(f"Kan inte avgöra registertyp för {shown}: ange typen (t.ex. 'likvard import elever {shown}').")
         jobs.append((k, path))
     jobs.sort(key=lambda j: j[0] != "schools")  # schools first: others are checked against them
 
     db = str(db)  # a path or an SQLAlchemy URL (Path would mangle '://')
+    shown_db = escape(printable(mask_url(db)))
     is_url = "://" in db
     if not is_url and not Path(db).parent.is_dir():
-        fail(f"Mappen {Path(db).parent} finns inte: databasfilen {Path(db).name} kan inte skapas där.")
+        fail(f"Mappen {escape(str(Path(db).parent))} finns inte: databasfilen {escape(Path(db).name)} kan inte skapas där.")
     store = None
     known: dict[int, set[str]] = {}
-    if is_url or Path(db).exists():  # a new database file is created only when the import succeeds
-        try:
+    key_existed = identity.key_path().exists()
+    key: bytes | None = None
+    try:
+        if any(k in ID_COLUMNS for k, _ in jobs) and key_existed:
+            key = identity.load_key().secret  # refused early if others can read it
+        if is_url or Path(db).exists():  # a new database file is created only when the import succeeds
             store = open_store(db)
-        except Exception as exc:
-            fail(f"Databasen {db} kunde inte öppnas: {exc}")
-        known = store.school_ids_by_year()
+            known = store.school_ids_by_year()
+            stored_fp = store.key_fingerprint()
+            if key is not None and stored_fp is not None and stored_fp != identity.key_fingerprint(key):
+                fail(escape(key_mismatch_message(stored_fp, identity.key_fingerprint(key)))
+                     + f" Nyckelfil: {escape(str(identity.key_path()))}.")
+    except LikvardError as exc:
+        fail(escape(str(exc)))
     school_years_in_import: set[int] = set()
     issues = []
-    read: list[tuple[str, Path, pd.DataFrame]] = []
+    read: list[RegisterFile] = []
+    counts: dict[str, int] = {}
     with progress() as bar:
         task = bar.add_task("Kontrollerar filer", total=len(jobs) + 1)
         for k, path in jobs:
-            bar.update(task, description=f"Kontrollerar {path.name}")
+            bar.update(task, description=f"Kontrollerar {escape(printable(path.name))}")
             try:
-                df = read_register(k, path, known_school_ids=None if k == "schools" else known)
+                item = read_register_file(k, path, known_school_ids=None if k == "schools" else known, key=key)
             except RegisterValidationError as exc:
                 issues.extend(exc.issues)
+            except LikvardError as exc:
+                bar.stop()
+                fail(escape(str(exc)))
             else:
-                read.append((k, path, df))
+                read.append(item)
                 if k == "schools":  # later files refer to these; they replace the stored year
-                    for year, part in df.groupby("school_year"):
+                    for year, part in item.frame.groupby("school_year"):
                         year = int(year)
                         ids = set(part["school_id"])
                         known[year] = known[year] | ids if year in school_years_in_import else ids
                         school_years_in_import.add(year)
             bar.advance(task)
-        issues.extend(cross_file_duplicates(read))
+        issues.extend(cross_file_duplicates([(i.kind, i.path, i.frame) for i in read]))
         if issues:
             bar.update(task, description="Avbrutet: fel i filerna")
         else:
             bar.update(task, description="Sparar i databasen")
+            fingerprints = {i.key_fingerprint for i in read if i.key_fingerprint is not None}
             try:
                 if store is None:
                     store = open_store(db)
-                counts = store.import_frames([(k, df, path.name, _sha256(path)) for k, path, df in read])
+                counts = store.import_frames([(i.kind, i.frame, i.path.name, _sha256(i.path)) for i in read],
+                                             key_fingerprint=next(iter(fingerprints), None))
+            except LikvardError as exc:
+                bar.stop()
+                fail(escape(str(exc)))
             except Exception as exc:  # e.g. a constraint of the database; the transaction was rolled back
-                fail(f"Databasen avvisade importen ({type(exc).__name__}: {str(exc).splitlines()[0]}). "
+                bar.stop()
+                detail = escape(printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+                fail(f"Databasen avvisade importen ({type(exc).__name__}: {detail}). "
                      "Ingenting har importerats; databasen är oförändrad.")
             bar.advance(task)
     if issues:
@@ -184,7 +222,17 @@ def import_files(
         fail(f"{len(issues)} problem i {n_files} fil(er). Ingenting har importerats; databasen är oförändrad.")
     console.print(_summary(read))
     total = sum(counts.values())
-    console.print(f"[bold green]Klart:[/] {total} rader importerade till {db}.")
+    console.print(f"[bold green]Klart:[/] {total} rader importerade till {shown_db}.")
+    if not key_existed and identity.key_path().exists():
+        console.print(first_use_message(identity.key_path()))
+
+
+def first_use_message(path: Path) -> str:
+    """Shown once, when the import created the pseudonymisation key."""
+    return (f"[bold yellow]Ny nyckel:[/] personnumren ersattes av pseudonymer med en ny hemlig nyckel i "
+            f"{escape(str(path))}. [bold]Säkerhetskopiera den nu[/] (t.ex. 'likvard nyckel sakerhetskopiera "
+            "/säker/plats/likvard-nyckel.key') och förvara kopian skyddad: utan samma nyckel kan nästa års elever "
+            "inte kopplas till årets, och den som har både nyckeln och databasen kan räkna fram personnumren.")
 
 
 def register(app: typer.Typer) -> None:

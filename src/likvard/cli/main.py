@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "placement",
     "fordelning",
     "rapport",
+    "nyckel",
+    "mall",
 )
 
 for _name in COMMAND_MODULES:
@@ -41,3 +43,6 @@ for _name in COMMAND_MODULES:
 @app.callback()
 def _main() -> None:
     """Likvärd: se, planera och följ upp arbetet mot skolsegregation."""
+    from likvard.files import use_private_umask
+
+    use_private_umask()  # every file Likvärd writes (database, reports, exports) is its user's only

@@ -6,28 +6,15 @@ terminal control character (escaped), so it can be printed, logged or saved as i
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 
 from likvard.errors import LikvardError
+from likvard.text import printable
 
 MAX_SHOWN_CHARS = 80
 """A value is shown in a message with at most this many characters (a long field is cut)."""
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: control characters (C0, C1, DEL) and format characters (bidi
-    overrides, zero-width) cannot act; each is shown as ``\\xNN`` or ``\\uNNNN``."""
-    out = []
-    for ch in str(text):
-        if unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u00ad":
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def shown_value(value: str) -> str:
