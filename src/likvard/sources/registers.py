@@ -518,7 +518,8 @@ def _check_rows(kind: str, out: dict[str, pd.Series], col: _Collector, known_sch
             col.add(int(col.rows[i]), "grade_min", f"{out['grade_min'].iloc[i]} > {out['grade_max'].iloc[i]}",
                     "Lägsta årskurs (grade_min) är större än högsta årskurs (grade_max).")
     if kind == "students" and "grade" in out:
-        not_nine = out["grade"].to_numpy() != 9
+        grade = out["grade"].to_numpy()
+        not_nine = (grade >= 0) & (grade <= 8) & col.raw["grade"].notna().to_numpy()  # a bad grade is reported
         for name, what in (("merit_value", "Meritvärde"), ("eligible", "Behörighet till gymnasiet")):
             if name in out:
                 given = out[name].notna().to_numpy(dtype=bool)
