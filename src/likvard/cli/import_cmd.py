@@ -216,6 +216,8 @@ def import_files(
                 fail(f"Databasen avvisade importen ({type(exc).__name__}: {detail}). "
                      "Ingenting har importerats; databasen är oförändrad.")
             bar.advance(task)
+    if not key_existed and identity.key_path().exists():  # created by this command, even if it fails
+        console.print(first_use_message(identity.key_path()))
     if issues:
         console.print(_issue_table(issues))
         n_files = len({i.file for i in issues})
@@ -223,8 +225,6 @@ def import_files(
     console.print(_summary(read))
     total = sum(counts.values())
     console.print(f"[bold green]Klart:[/] {total} rader importerade till {shown_db}.")
-    if not key_existed and identity.key_path().exists():
-        console.print(first_use_message(identity.key_path()))
 
 
 def first_use_message(path: Path) -> str:
