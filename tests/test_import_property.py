@@ -21,11 +21,11 @@ from likvard.store import open_store
 
 KINDS = tuple(SCHEMAS)
 VALID_ROWS = {
-    "schools": ("school_id;school_year;name;organiser;organiser_type;municipality_code;x;y;grade_min;grade_max;"
-                "capacity_1;profile",
+    "schools": (("school_id;school_year;name;organiser;organiser_type;municipality_code;x;y;grade_min;grade_max;"
+                 "capacity_1;profile"),
                 "12345678;2024;Norrskolan;Örebro kommun;kommunal;1880;514000;6571000;0;9;25;musik"),
-    "students": ("student_id;school_year;school_id;grade;sex;parent_education;migration_background;newly_arrived;"
-                 "home_x;home_y;merit_value;eligible;sibling_group",
+    "students": (("student_id;school_year;school_id;grade;sex;parent_education;migration_background;newly_arrived;"
+                  "home_x;home_y;merit_value;eligible;sibling_group"),
                  "20110222-5636;2024;12345678;9;F;eftergymnasial;svensk;nej;514100;6571100;230;ja;g1"),
     "choices": ("student_id;school_year;grade;rank;school_id", "e1;2024;7;1;12345678"),
     "staff": ("staff_id;school_year;school_id;certified;lead_teacher;fte", "t1;2024;12345678;ja;nej;0,8"),
@@ -36,9 +36,10 @@ KNOWN = {2024: {"12345678"}}
 
 tricky_text = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["1e20", "-1e308", "nan", "inf", "-0", "9" * 30, "0x1F", "2024/25", "", " ", "\x00", "\x1b[31m",
-                     '"', ";", "\n", "ja", "NEJ", "20101214-1238", "syster till 101214–1238", "102225638", "=cmd|x",
-                     "1,5", "1 000,5", "6571000,0", "\ufeff", "A" * 3000, "é", "Ã¤", "12345678", "99999999"]),
+    st.sampled_from(["1e20", "-1e308", "nan", "inf", "-0", "9" * 30, "0x1F", "2024/25", "", " ", "\x00",
+                     "\x1b[31m", '"', ";", "\n", "ja", "NEJ", "20101214-1238", "syster till 101214–1238",
+                     "102225638", "=cmd|x", "1,5", "1 000,5", "6571000,0", "\ufeff", "A" * 3000, "é", "Ã¤",
+                     "12345678", "99999999"]),
     st.integers(min_value=-(10**25), max_value=10**25).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
 )
@@ -96,8 +97,8 @@ def mutated_csv(draw):
     return kind, data
 
 
-SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                     HealthCheck.function_scoped_fixture])
+SETTINGS = {"deadline": None, "database": None,
+            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
 
 
 @settings(max_examples=400, **SETTINGS)

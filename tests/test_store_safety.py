@@ -17,7 +17,13 @@ import sqlalchemy as sa
 
 from likvard import tables
 from likvard.errors import StoreError
-from likvard.store import KeyMismatchError, OrphanedRowsError, database_url, mask_url, open_store
+from likvard.store import (
+    KeyMismatchError,
+    OrphanedRowsError,
+    database_url,
+    mask_url,
+    open_store,
+)
 from likvard.store.safety import scrub
 
 

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import typer
-
 from rich.markup import escape
 
 from likvard.cli.common import console, fail
@@ -39,9 +38,8 @@ def demo(
 ) -> None:
     """Skapa demokommunen Exempelstad i en ny databas och kör alla analyser (nulägesrapporten)."""
     from likvard.demo import generate_exempelstad
-    from likvard.store import open_store
-
     from likvard.errors import LikvardError
+    from likvard.store import open_store
 
     if db.exists() and not overwrite and not _is_earlier_demo(db):  # before any work is done
         fail(f"Databasen {escape(str(db))} finns redan och innehåller annat än Exempelstad. 'likvard demo' "

@@ -148,7 +148,8 @@ def import_files(
         k = kind if kind != AUTO else guess_kind(path)
         if k is None:
             fail(f"Kan inte avgöra registertyp för {shown}: ange typen (t.ex. 'likvard import elever {shown}').")
-        jobs.append((k, path))
+        else:
+            jobs.append((k, path))
     jobs.sort(key=lambda j: j[0] != "schools")  # schools first: others are checked against them
 
     db = str(db)  # a path or an SQLAlchemy URL (Path would mangle '://')
@@ -210,7 +211,7 @@ def import_files(
             except LikvardError as exc:
                 bar.stop()
                 fail(escape(str(exc)))
-            except Exception as exc:  # e.g. a constraint of the database; the transaction was rolled back
+            except Exception as exc:  # noqa: BLE001 - e.g. a database constraint; the transaction was rolled back
                 bar.stop()
                 detail = escape(printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
                 fail(f"Databasen avvisade importen ({type(exc).__name__}: {detail}). "

@@ -216,7 +216,7 @@ def _range_text(f: Field) -> str:
         return f"mellan {num(f.low)} och {num(f.high)}"
     if f.low is not None:
         return f"minst {num(f.low)}"
-    return f"högst {num(f.high)}"
+    return f"högst {num(f.high or 0.0)}"
 
 
 def _parse_field(f: Field, s: pd.Series, col: _Collector) -> pd.Series:
@@ -553,7 +553,7 @@ def _check_rows(kind: str, out: dict[str, pd.Series], col: _Collector, known_sch
         if flat is not None:
             unknown = well_formed & ~pd.Series(ids).isin(flat).to_numpy()
         else:
-            known = [(y, sid) for y, sids in per_year.items() for sid in sids]
+            known = [(y, sid) for y, sids in (per_year or {}).items() for sid in sids]
             if known:
                 pairs = pd.MultiIndex.from_arrays([years, ids])
                 unknown = well_formed & ~pairs.isin(pd.MultiIndex.from_tuples(known))

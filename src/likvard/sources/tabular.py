@@ -246,8 +246,7 @@ def read_excel(path: Path) -> pd.DataFrame:
         raise RegisterValidationError(issues)
     if not rows:
         raise _reject(path, "Excelfilens första blad är tomt: en rubrikrad med kolumnnamn behövs.")
-    header = [("" if h is None else _excel_cell(h) or "") for h in rows[0]]
-    header = [str(h) for h in header]
+    header = [str(_excel_cell(h) or "") for h in rows[0]]
     while header and header[-1].strip() == "":
         header.pop()
     width = len(header)
@@ -303,7 +302,7 @@ def read_raw(path: str | Path) -> RawTable:
             frame = read_excel(path)
         except RegisterValidationError:
             raise
-        except Exception:  # calamine raises several kinds on a broken file; its text is English
+        except Exception:  # noqa: BLE001 - calamine raises several kinds on a broken file; its text is English
             raise _reject(path, "Excelfilen kunde inte läsas: den är skadad, lösenordsskyddad eller inte en "
                           "Excel-arbetsbok. Öppna den i Excel och spara den på nytt som .xlsx.") from None
         headers = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
@@ -313,7 +312,7 @@ def read_raw(path: str | Path) -> RawTable:
             raise _reject(path, "Filen heter .parquet men är inte en Parquet-fil. Välj rätt fil.")
         try:
             frame = read_parquet(path)
-        except Exception:
+        except Exception:  # noqa: BLE001 - pyarrow's many error kinds, all English: one Swedish message
             raise _reject(path, "Parquet-filen kunde inte läsas: den är skadad eller i ett format som inte "
                           "stöds. Skriv den på nytt, eller använd CSV eller Excel.") from None
         headers = [str(c).strip() for c in frame.columns]

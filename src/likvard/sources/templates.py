@@ -141,4 +141,4 @@ def write_template(kind: str, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["write_template", "SCHEMAS"]
+__all__ = ["SCHEMAS", "write_template"]

@@ -46,7 +46,7 @@ def key_mismatch_message(stored: str, given: str) -> str:
             "pseudonymer och kan inte följas mellan åren. Använd den ursprungliga nyckelfilen (återställ "
             "säkerhetskopian, se 'likvard nyckel visa'). Ingenting har importerats.")
 
-__all__ = ["Store", "open_store", "database_url", "mask_url", "KeyMismatchError", "OrphanedRowsError"]
+__all__ = ["KeyMismatchError", "OrphanedRowsError", "Store", "database_url", "mask_url", "open_store"]
 
 DEPENDENT_KINDS = ("students", "choices", "staff", "survey")
 """Registers whose rows point at a school unit of the same school year."""

@@ -34,7 +34,7 @@ def mask_url(url: str) -> str:
     text = str(url)
     try:
         return sa.engine.make_url(text).render_as_string(hide_password=True)
-    except Exception:  # an unparseable URL: mask by pattern
+    except (sa.exc.ArgumentError, ValueError):  # an unparseable URL: mask by pattern
         return _USERINFO.sub(r"\1***\3", text)
 
 
@@ -43,7 +43,7 @@ def scrub(text: str, url: str) -> str:
     out = _USERINFO.sub(r"\1***\3", str(text))
     try:
         password = sa.engine.make_url(str(url)).password
-    except Exception:
+    except (sa.exc.ArgumentError, ValueError):
         password = None
     if password:
         out = out.replace(str(password), "***")
