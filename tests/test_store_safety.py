@@ -217,3 +217,14 @@ def test_urls_and_messages_are_masked():
     assert mask_url("postgresql+psycopg://u:s3cret@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
     assert "s3cret" not in mask_url("postgresql://u:s3cret@h:notaport/db")
     assert scrub("failed for postgresql://u:s3cret@h/db with s3cret", "postgresql://u:s3cret@h/db").count("s3cret") == 0
+
+
+def test_analysis_command_on_an_unreachable_server_is_a_swedish_message():
+    from typer.testing import CliRunner
+
+    from likvard.cli.main import app
+
+    result = CliRunner().invoke(app, ["expected", "skoleffekter", "--db", "postgresql://u:Hemligt-7@127.0.0.1:9/x"],
+                                env={"COLUMNS": "250"})
+    assert result.exit_code == 1 and "svarar inte" in result.output
+    assert "Hemligt-7" not in result.output and "Traceback" not in result.output

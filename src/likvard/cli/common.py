@@ -56,8 +56,14 @@ def load_authority(demo: bool, db: str | None):
 
         with console.status("Skapar Exempelstad …"):
             return generate_exempelstad()
+    from rich.markup import escape
+
+    from likvard.errors import LikvardError
     from likvard.store import open_store
 
     if "://" not in str(db) and not Path(db).exists():
         fail(f"Databasen {db} finns inte. Kör 'likvard demo' eller 'likvard import' först.")
-    return open_store(db).load()
+    try:
+        return open_store(db, create=False).load()
+    except LikvardError as exc:  # unreachable server, another program's database … (password masked)
+        fail(escape(str(exc)))
