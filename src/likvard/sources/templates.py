@@ -13,7 +13,7 @@ from pathlib import Path
 
 from likvard.files import open_private
 from likvard.sources.headers import SWEDISH_HEADERS
-from likvard.sources.registers import SCHEMAS, Field, fields
+from likvard.sources.registers import Field, fields
 
 CODE_CHOICES: dict[str, tuple[str, ...]] = {
     "sex": ("F", "M"),
@@ -141,4 +141,4 @@ def write_template(kind: str, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["SCHEMAS", "write_template"]
+__all__ = ["CODE_CHOICES", "DESCRIPTIONS", "write_template"]
