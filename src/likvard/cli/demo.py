@@ -17,7 +17,7 @@ def demo(
     db: Path = typer.Option(DEMO_DB, "--db", help="Databasfil som skapas på nytt för Exempelstad."),
     out: Path = typer.Option(DEMO_OUT, "--ut", help="Mapp för rapport, tabeller och facit."),
     seed: int = typer.Option(2026, "--seed", help="Slumpfrö: samma frö ger samma Exempelstad."),
-    years: int = typer.Option(6, "--lasar", help="Antal läsår att skapa."),
+    years: int = typer.Option(11, "--lasar", help="Antal läsår att skapa."),
 ) -> None:
     """Skapa demokommunen Exempelstad i en ny databas och kör alla analyser (nulägesrapporten)."""
     from likvard.demo import generate_exempelstad

@@ -4,6 +4,7 @@ regression to the mean and write the verdict (see the design modules for the for
 from __future__ import annotations
 
 import math
+from itertools import combinations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from scipy.stats import norm
 from likvard.errors import DataError, ParameterError
 from likvard.evaluation.choose import DESIGNS, choose_design
 from likvard.evaluation.cits import MIN_PRE_YEARS, trend_deviations
-from likvard.evaluation.conformal import conformal_sc
+from likvard.evaluation.conformal import conformal_pvalue, conformal_sc
 from likvard.evaluation.panel import (
     Panel,
     build_panel,
@@ -54,6 +55,9 @@ class _Core:
     se: float | None = None
     weights: dict[str, float] | None = None
     floor_basis: str = ""
+    direct: dict[str, Any] | None = None  # p, ci_low, ci_high, floor, p_of(theta) when not from placebos
+    scale: float | None = None  # pre-period RMSPE of the estimate (studentised placebo inference)
+    placebo_scales: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -72,12 +76,14 @@ def evaluate(
     horizon: int | None = None,
     penalty: float = DEFAULT_PENALTY,
     max_placebos: int = 1000,
+    exclude: Sequence[str] = (),
 ) -> EvaluationResult:
     """Evaluate an intervention at ``treated`` schools from ``start`` (or a mapping school id ->
     first treated school year) on the long ``panel`` (``school_id, school_year, <outcome>``,
     optional ``n_students``). ``expected_effect`` (outcome units) enters the verdict;
     ``horizon`` limits the post-years used; ``selected_for_low_results`` is recorded and adds a
-    warning (the adjustment for regression to the mean is always made)."""
+    warning (the adjustment for regression to the mean is always made); ``exclude`` names schools
+    left out of the comparison (e.g. schools with other interventions)."""
     if not (isinstance(level, (int, float)) and 0.5 <= float(level) < 1.0):
         raise ParameterError("level", f"nivån ska vara mellan 0,5 och 1 (t.ex. 0,9), inte {level!r}.")
     if design not in DESIGNS:
@@ -88,8 +94,11 @@ def evaluate(
         raise ParameterError("max_placebos", "minst en placebodragning behövs.")
     if expected_effect is not None and not math.isfinite(float(expected_effect)):
         raise ParameterError("expected_effect", "den förväntade effekten ska vara ett tal.")
-    p = build_panel(panel, outcome)
     tmap = normalise_treated(treated, start)
+    drop = {str(s) for s in exclude} - set(tmap)
+    if drop:
+        panel = panel[~panel["school_id"].astype(str).str.strip().isin(drop)]
+    p = build_panel(panel, outcome)
     check_treated(p, tmap)
     return evaluate_panel(p, tmap, level=float(level), design=design, seed=seed, expected_effect=expected_effect,
                           selected_for_low_results=selected_for_low_results, horizon=horizon, penalty=penalty,
@@ -151,11 +160,18 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
     z = float(norm.ppf(0.5 + level / 2))
     ci_low = ci_high = p_val = p_adj = floor = mde = None
     est_adj = est - rtm if rtm is not None else None
-    if core.placebos is not None and core.se is None:
-        inf = placebo_inference(est, core.placebos, level)
+    if core.direct is not None:
+        d = core.direct
+        ci_low, ci_high, p_val, floor = d["ci_low"], d["ci_high"], d["p_value"], d["floor"]
+        if est_adj is not None:
+            p_adj = d["p_of"](rtm)
+        if core.placebos is not None and len(core.placebos) > 1:
+            mde = (z + POWER_Z) * float(np.std(core.placebos, ddof=1))
+    elif core.placebos is not None and core.se is None:
+        inf = placebo_inference(est, core.placebos, level, core.scale, core.placebo_scales)
         ci_low, ci_high, p_val, floor = inf.ci_low, inf.ci_high, inf.p_value, inf.floor
         if est_adj is not None:
-            p_adj = placebo_inference(est_adj, core.placebos, level).p_value
+            p_adj = placebo_inference(est_adj, core.placebos, level, core.scale, core.placebo_scales).p_value
         if len(core.placebos) > 1:
             mde = (z + POWER_Z) * float(np.std(core.placebos, ddof=1))
     elif core.se is not None and np.isfinite(core.se) and core.se > 0:
@@ -167,7 +183,8 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
     shift = rtm or 0.0
     lo_adj = None if ci_low is None or rtm is None else ci_low - shift
     hi_adj = None if ci_high is None or rtm is None else ci_high - shift
-    verdict, reason = decide(design=chosen, outcome=p.outcome, level=level, estimate=est,
+    outside = _outside_comparison(p, t_rows, core, pre_cols)
+    verdict, reason = decide(design=chosen, outside=outside, outcome=p.outcome, level=level, estimate=est,
                              ci_low=lo_adj if rtm is not None else ci_low,
                              ci_high=hi_adj if rtm is not None else ci_high,
                              floor=floor, floor_basis=core.floor_basis, mde=mde, expected_effect=expected_effect,
@@ -198,6 +215,21 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+
+def _outside_comparison(p: Panel, t_rows: np.ndarray, core: _Core, pre_cols: np.ndarray) -> str | None:
+    """"below"/"above" when the treated schools' mean pre-period level lies outside the range of
+    every comparison school's (Abadie 2021: a comparison must be able to resemble the treated)."""
+    donors = np.setdiff1d(core.rows_used, t_rows)
+    if len(donors) == 0 or len(pre_cols) == 0:
+        return None
+    tr = float(np.nanmean(p.y[np.ix_(t_rows, pre_cols)]))
+    dm = np.nanmean(p.y[np.ix_(donors, pre_cols)], axis=1)
+    if tr < np.nanmin(dm):
+        return "below"
+    if tr > np.nanmax(dm):
+        return "above"
+    return None
 
 
 def _band(gaps: np.ndarray, k_sets: int, level: float, rng: np.random.Generator, max_sets: int) -> np.ndarray:
@@ -301,6 +333,8 @@ def _sc(p, t_rows, t_start, end, donors, level, rng, max_placebos, penalty):
     weights = None
     extra: dict[str, Any] = {}
     warns = []
+    direct = None
+    basis = f"{len(donors)} jämförelseskolor"
     if k_tr == 1:
         f = fits[0]
         key = next(iter(patterns))
@@ -310,6 +344,12 @@ def _sc(p, t_rows, t_start, end, donors, level, rng, max_placebos, penalty):
         conf = conformal_sc(y[t_rows[0], f.cols], y[np.ix_(donors, f.cols)].T, ~f.pre, level, spread)
         extra["conformal"] = {"p_value": conf.p_value, "ci_low": conf.ci_low, "ci_high": conf.ci_high,
                               "floor": conf.floor, "method": "konform (Chernozhukov, Wüthrich & Zhu 2021)"}
+        if 1.0 / (len(donors) + 1) > 1 - level + 1e-12 and conf.floor <= 1 - level + 1e-12:
+            # too few comparison schools for in-space placebos: permutations over time instead
+            y1c, y0c, postc = y[t_rows[0], f.cols], y[np.ix_(donors, f.cols)].T, ~f.pre
+            direct = {"p_value": conf.p_value, "ci_low": conf.ci_low, "ci_high": conf.ci_high, "floor": conf.floor,
+                      "p_of": lambda th: conformal_pvalue(y1c, y0c, postc, th)}
+            basis = f"{len(f.cols)} läsår"
         for row in per_year:
             c = int(p.col(row["school_year"]))
             pos = int(np.flatnonzero(f.cols == c)[0]) if c in f.cols else None
@@ -351,12 +391,16 @@ def _sc(p, t_rows, t_start, end, donors, level, rng, max_placebos, penalty):
 
     n_path = _treated_n(p, t_rows, all_cols)
     return _Core(
-        estimate=estimate, per_year=per_year, inference="placebo", placebos=placebos, estimator=estimator,
+        estimate=estimate, per_year=per_year, inference="konform" if direct else "placebo", placebos=placebos,
+        estimator=estimator, direct=direct,
+        scale=fits[0].pre_rmspe if k_tr == 1 else None,
+        placebo_scales=(np.sqrt((placebo[next(iter(patterns))][1][:, np.array(next(iter(patterns))[1])] ** 2)
+                                .mean(axis=1)) if k_tr == 1 else None),
         path=_path(years, all_cols, tr_mean, tr_mean - mean_gap, band, n_path),
         pre_years=[int(years[c]) for c in all_cols if years[c] < start0],
         post_years=[int(years[c]) for c in post_cols], n_donors=len(donors),
         rows_used=np.concatenate([t_rows, donors]), weights=weights,
-        floor_basis=f"{len(donors)} jämförelseskolor", extra=extra, warnings=warns)
+        floor_basis=basis, extra=extra, warnings=warns)
 
 
 def _sdid(p, t_rows, t_start, end, donors, level, rng, max_placebos):
@@ -379,33 +423,42 @@ def _sdid(p, t_rows, t_start, end, donors, level, rng, max_placebos):
                         f"{len(t_rows)} behandlade.")
     y_tr, y_co = y[np.ix_(t_rows, cols)], y[np.ix_(co, cols)]
     fit = sdid_fit(y_tr, y_co, n_pre)
-    reps = min(max_placebos, 200)
+    n_tr = len(t_rows)
+    if math.comb(len(co), n_tr) <= max_placebos:
+        sets = [np.array(c) for c in combinations(range(len(co)), n_tr)]
+    else:
+        sets = [rng.choice(len(co), n_tr, replace=False) for _ in range(max_placebos)]
     pl_est, pl_gap = [], []
-    for _ in range(reps):
-        perm = rng.permutation(len(co))
-        fb = sdid_fit(y_co[perm[: len(t_rows)]], y_co[perm[len(t_rows):]], n_pre)
+    for pick in sets:
+        rest = np.setdiff1d(np.arange(len(co)), pick)
+        fb = sdid_fit(y_co[pick], y_co[rest], n_pre)
         pl_est.append(fb.estimate)
-        pl_gap.append(y_co[perm[: len(t_rows)]].mean(axis=0) - fb.counterfactual)
+        pl_gap.append(y_co[pick].mean(axis=0) - fb.counterfactual)
     pl_est_a = np.array(pl_est)
     se = placebo_se(pl_est_a)
-    z = float(norm.ppf(0.5 + level / 2))
-    band = z * np.std(np.array(pl_gap), axis=0, ddof=1)
+    band = _band(np.array(pl_gap), 1, level, rng, max_placebos)
     chron = np.argsort(cols)
     tr_mean = y_tr.mean(axis=0)
     per_year = [{"school_year": int(years[c]), "effect": float(e)} for c, e in zip(cols[~pre], fit.per_year)]
 
     def estimator(ypred: np.ndarray) -> float:
-        return sdid_fit(ypred[np.ix_(t_rows, cols)], ypred[np.ix_(co, cols)], n_pre).estimate
+        # the design's weights stay as fitted on the data; only the outcomes are the expected ones
+        tr, cc = ypred[np.ix_(t_rows, cols)].mean(axis=0), ypred[np.ix_(co, cols)]
+        lam, om = fit.time_weights, fit.unit_weights
+        return float((tr[n_pre:].mean() - lam @ tr[:n_pre]) - (om @ cc[:, n_pre:].mean(axis=1) - om @ (cc[:, :n_pre] @ lam)))
 
     return _Core(
-        estimate=fit.estimate, per_year=per_year, inference="placebo", placebos=pl_est_a, se=se, estimator=estimator,
+        estimate=fit.estimate, per_year=per_year, inference="placebo", placebos=pl_est_a, estimator=estimator,
+        scale=float(np.sqrt(np.mean((tr_mean - fit.counterfactual)[:n_pre] ** 2))),
+        placebo_scales=np.sqrt((np.array(pl_gap)[:, :n_pre] ** 2).mean(axis=1)),
         path=_path(years, cols[chron], tr_mean[chron], fit.counterfactual[chron], band[chron],
                    _treated_n(p, t_rows, cols[chron])),
         pre_years=[int(years[c]) for c in sorted(cols[pre])], post_years=[int(years[c]) for c in sorted(cols[~pre])],
         n_donors=len(co), rows_used=np.concatenate([t_rows, co]),
         weights={str(p.ids[d]): float(w) for d, w in zip(co, fit.unit_weights) if w > 1e-6},
         floor_basis=f"{len(co)} jämförelseskolor", warnings=warns,
-        extra={"time_weights": {int(years[c]): float(w) for c, w in zip(cols[pre], fit.time_weights)}})
+        extra={"time_weights": {int(years[c]): float(w) for c, w in zip(cols[pre], fit.time_weights)},
+               "placebo_se": se})
 
 
 def _did(p, t_rows, t_start, end, donors, level, rng, max_placebos):
@@ -509,7 +562,10 @@ def _cits(p, t_rows, t_start, end, donors, level, rng, max_placebos):
         b = trend_deviations(ypred[np.ix_(donors, cols)], yrs, pre).mean(axis=0)
         return float((a - b)[~pre].mean())
 
+    single = len(t_rows) == 1 and len(unit_gaps)
     return _Core(estimate=estimate, per_year=per_year, inference="placebo", placebos=placebos, estimator=estimator,
+                 scale=float(np.sqrt(np.mean(effect[pre] ** 2))) if single else None,
+                 placebo_scales=np.sqrt((unit_gaps[:, pre] ** 2).mean(axis=1)) if single else None,
                  path=_path(years, cols, tr_mean, tr_mean - effect, band, _treated_n(p, t_rows, cols)),
                  pre_years=[int(v) for v in years[cols[pre]]], post_years=[int(v) for v in years[cols[~pre]]],
                  n_donors=n_co, rows_used=np.concatenate([t_rows, donors]),

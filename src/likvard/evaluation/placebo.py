@@ -10,6 +10,12 @@ estimate is recorded. With placebo estimates t_1..t_B and the estimate t:
   the set of constant effects theta not rejected (Firpo & Possebom 2018): p <= 1 - L exactly
   when the interval excludes 0. If k > B the interval is unbounded.
 
+Studentised form (used where the design has pre-period gaps): each estimate is divided by its
+scale s = max(RMSPE_pre, m), m the median pre-period RMSPE of the placebo schools, so that a
+treated school the comparison follows badly before the start (an extreme school, outside the
+donors' range) gets a proportionally wider interval, t +- q s_1, with q now the critical value of
+|t_b| / s_b; the floor m keeps a perfect pre-period fit from giving a spuriously narrow one.
+
 ``rmspe_ratio_pvalue`` is Abadie's statistic r = RMSPE_post / RMSPE_pre with
 p = (1/(J+1)) sum_j 1{r_j >= r_1} (treated school included). For sets of several schools the
 placebo estimate is the mean of the member schools' own placebo estimates (Cavallo, Galiani,
@@ -37,19 +43,31 @@ class PlaceboInference:
     critical: float | None
 
 
-def placebo_inference(estimate: float, placebos: np.ndarray, level: float) -> PlaceboInference:
-    """Test and interval of the module docstring from placebo estimates."""
+def placebo_inference(estimate: float, placebos: np.ndarray, level: float, scale: float | None = None,
+                      placebo_scales: np.ndarray | None = None) -> PlaceboInference:
+    """Test and interval of the module docstring from placebo estimates (studentised when the
+    scales are given: ``scale`` of the estimate, ``placebo_scales`` of the placebos)."""
     t = np.asarray(placebos, dtype=float)
-    t = t[np.isfinite(t)]
+    if placebo_scales is not None and scale is not None:
+        s_b = np.asarray(placebo_scales, dtype=float)
+        floor_s = float(np.median(s_b[np.isfinite(s_b)])) if np.isfinite(s_b).any() else 1.0
+        s_b = np.maximum(s_b, floor_s)
+        s_1 = max(float(scale), floor_s)
+    else:
+        s_b = np.ones(len(t))
+        s_1 = 1.0
+    ok = np.isfinite(t) & np.isfinite(s_b) & (s_b > 0)
+    t, s_b = t[ok], s_b[ok]
     b = len(t)
     floor = 1.0 / (b + 1)
-    a = np.sort(np.abs(t))
-    tol = 1e-9 * max(1.0, abs(estimate))
-    p = (1 + int(np.sum(a >= abs(estimate) - tol))) / (b + 1)
+    a = np.sort(np.abs(t) / s_b)
+    stat = abs(estimate) / s_1
+    tol = 1e-9 * max(1.0, stat)
+    p = (1 + int(np.sum(a >= stat - tol))) / (b + 1)
     k = math.ceil(level * (b + 1) - 1e-9)
     if b == 0 or k > b:
         return PlaceboInference(p, None, None, floor, t, None)
-    q = float(a[k - 1])
+    q = float(a[k - 1]) * s_1
     return PlaceboInference(p, estimate - q, estimate + q, floor, t, q)
 
 

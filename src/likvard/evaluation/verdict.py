@@ -1,6 +1,9 @@
 """The verdict and its reason in Swedish.
 
 - Descriptive before-after: always "går inte att avgöra" (no comparison group).
+- The treated schools' pre-period level lies below (or above) every comparison school's: the
+  comparison cannot resemble them (Abadie 2021, the convex-hull requirement), so "går inte att
+  avgöra" whatever the interval says.
 - The inference's floor is above 1 - level (too few years or comparison schools for the p-value
   to reach the level), or the interval cannot be bounded: "går inte att avgöra".
 - The interval (after subtracting the expected change from regression to the mean) excludes 0:
@@ -25,7 +28,7 @@ def amount(value: float, outcome: str, signed: bool = False) -> str:
     return f"{text} {unit}"
 
 
-def decide(*, design: str, outcome: str, level: float, estimate: float, ci_low: float | None,
+def decide(*, design: str, outside: str | None = None, outcome: str, level: float, estimate: float, ci_low: float | None,
            ci_high: float | None, floor: float | None, floor_basis: str, mde: float | None,
            expected_effect: float | None, rtm: float | None) -> tuple[str, str]:
     """(verdict, reason) by the rules of the module docstring; the interval given is the one the
@@ -36,6 +39,12 @@ def decide(*, design: str, outcome: str, level: float, estimate: float, ci_low: 
         return ("går inte att avgöra",
                 ("Beskrivande jämförelse före och efter utan jämförelseskolor: den visar förändringen "
                 f"({amount(estimate, outcome, True)}) men inte vad insatsen gjorde."))
+    if outside is not None:
+        where = "lägre" if outside == "below" else "högre"
+        return ("går inte att avgöra",
+                f"De behandlade skolornas resultat före start ligger {where} än alla jämförelseskolors, så ingen "
+                "jämförelse liknar dem; skillnaden efter start kan lika gärna bero på att sådana skolor utvecklas "
+                "annorlunda (och på återgång mot medelvärdet).")
     if floor is not None and floor > alpha + 1e-12:
         return ("går inte att avgöra",
                 (f"p-värdet kan inte bli lägre än {format_number(floor, 2)} med {floor_basis}, så en effekt "
