@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "placement",
     "fordelning",
     "rapport",
+    "effekt",
 )
 
 for _name in COMMAND_MODULES:
