@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from likvard.errors import DataError
-from likvard.evaluation import callaway_santanna, cits_effects, evaluate, sdid_fit, sdid_placebo
+from likvard.evaluation import (
+    callaway_santanna,
+    cits_effects,
+    evaluate,
+    sdid_fit,
+    sdid_placebo,
+)
 from tests._evaluation_data import factor_panel, wide
 
 diff_diff = pytest.importorskip("diff_diff")
@@ -88,7 +94,7 @@ def test_callaway_santanna_matches_diff_diff(staggered, control, ref_name):
 def test_not_yet_treated_without_never_treated_keeps_later_cohort(staggered):
     """R did deleted the comparison cohort in this case until 2026 (PR #266): with no
     never-treated school, the later cohort must still serve as comparison before it starts."""
-    y, years, _ = staggered
+    y, _years, _ = staggered
     y = y[:6]
     cohort = np.array([3, 3, 3, 6, 6, 6])
     fit = callaway_santanna(y, cohort, "notyet")

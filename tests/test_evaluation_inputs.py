@@ -11,7 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from likvard.errors import DataError, ParameterError
-from likvard.evaluation import VERDICTS, evaluate, minimum_detectable_effect, placebo_inference
+from likvard.evaluation import (
+    VERDICTS,
+    evaluate,
+    minimum_detectable_effect,
+    placebo_inference,
+)
 from tests._evaluation_data import factor_panel
 
 

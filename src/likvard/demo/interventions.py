@@ -18,6 +18,8 @@ than eight school years the start years move to the last year that leaves two pr
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +30,7 @@ CATEGORIES = (
     "Resursfördelning, stöd och utvecklingsinsatser",
     "Insatser med kompensatorisk prägel",
 )
-PLAN = (
+PLAN: tuple[dict[str, Any], ...] = (
     {"intervention_id": "I1", "name": "Tvålärarsystem och gemensamma ordningsregler i årskurs 4–6",
      "category": CATEGORIES[3], "n_schools": 1, "start_index": (6,), "effect": 1.0, "expected_effect": 0.5,
      "selected_for_low_results": False, "outcome": "studiero", "respondent": "student_grade5"},

@@ -4,9 +4,9 @@ regression to the mean and write the verdict (see the design modules for the for
 from __future__ import annotations
 
 import math
-from itertools import combinations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -291,9 +291,9 @@ def _sc(p, t_rows, t_start, end, donors, level, rng, max_placebos, penalty):
         patterns.setdefault((tuple(cols), tuple(pre)), []).append(k)
     fits = {}
     placebo = {}
-    for key in patterns:
+    for key, members in patterns.items():
         cols, pre = np.array(key[0]), np.array(key[1])
-        for k in patterns[key]:
+        for k in members:
             fits[k] = fit_sc(y, t_rows[k], donors, cols, pre, penalty)
         est_j, gaps_j, ratio_j = [], [], []
         for i, j in enumerate(donors):

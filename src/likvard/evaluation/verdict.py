@@ -42,9 +42,9 @@ def decide(*, design: str, outside: str | None = None, outcome: str, level: floa
     if outside is not None:
         where = "lägre" if outside == "below" else "högre"
         return ("går inte att avgöra",
-                f"De behandlade skolornas resultat före start ligger {where} än alla jämförelseskolors, så ingen "
+                (f"De behandlade skolornas resultat före start ligger {where} än alla jämförelseskolors, så ingen "
                 "jämförelse liknar dem; skillnaden efter start kan lika gärna bero på att sådana skolor utvecklas "
-                "annorlunda (och på återgång mot medelvärdet).")
+                "annorlunda (och på återgång mot medelvärdet)."))
     if floor is not None and floor > alpha + 1e-12:
         return ("går inte att avgöra",
                 (f"p-värdet kan inte bli lägre än {format_number(floor, 2)} med {floor_basis}, så en effekt "
