@@ -42,7 +42,7 @@ def test_different_seed_gives_different_data(small):
 
 
 def test_years_and_sizes(demo):
-    assert demo.years() == list(range(2019, 2025))
+    assert demo.years() == list(range(2014, 2025))
     per_year = demo.students.groupby("school_year").size()
     assert per_year.between(10_500, 13_500).all(), per_year
     assert 20 <= demo.schools["school_id"].nunique() <= 30

@@ -29,6 +29,7 @@ def grade9(demo):
     g9 = g9.merge(comp, on=["school_id", "school_year"])
     g9 = g9.merge(demo.truth["school_effects"], on="school_id")
     iv = demo.truth["interventions"]
+    iv = iv[iv["outcome"] == "merit_value"]
     g9["intervention"] = 0.0
     for r in iv.itertuples():
         g9.loc[(g9["school_id"] == r.school_id) & (g9["school_year"] >= r.start_year), "intervention"] = r.effect
@@ -44,8 +45,17 @@ def test_truth_keys_and_names(demo):
     assert t["composition_effect"] == t["merit_model"]["composition_effect"]
     assert set(t["school_effects"]["school_id"]) == set(demo.schools["school_id"])
     iv = t["interventions"]
-    assert len(iv) == 2 and set(iv.columns) == {"school_id", "start_year", "effect"}
-    assert (iv["start_year"] == 2022).all()
+    assert {"intervention_id", "name", "category", "school_id", "start_year", "outcome", "effect",
+            "expected_effect", "selected_for_low_results"} <= set(iv.columns)
+    assert sorted(iv.groupby("intervention_id").size().to_dict().items()) == [("I1", 1), ("I2", 3), ("I3", 2)]
+    assert iv.loc[iv["intervention_id"] == "I2", "start_year"].nunique() == 3  # staggered
+    assert iv.loc[iv["intervention_id"] == "I3", "selected_for_low_results"].all()
+    assert (iv.loc[iv["intervention_id"] == "I3", "effect"] == 0).all()
+    assert iv["school_id"].is_unique
+    from likvard.demo.interventions import CATEGORIES
+
+    assert set(iv["category"]) <= set(CATEGORIES)
+    assert len(demo.years()) >= 10
 
 
 def test_school_means_follow_school_effects(grade9):
@@ -100,17 +110,30 @@ def test_merit_model_coefficients_are_recovered(demo, grade9):
         assert abs(b[name] - value) < 3 * se[name] + 3.0, (name, b[name], se[name], value)
 
 
-def test_planted_intervention_is_visible(grade9):
-    d = grade9.copy()
-    d["resid"] = d["merit_value"] - d.groupby(["parent_education", "migration_background"])["merit_value"].transform("mean")
-    iv_schools = d[d["intervention"] > 0]["school_id"].unique()
-    assert len(iv_schools) == 2
-    at = d[d["school_id"].isin(iv_schools)]
-    after = at["school_year"] >= 2022
-    jump = at.loc[after, "resid"].mean() - at.loc[~after, "resid"].mean()
-    others = d[~d["school_id"].isin(iv_schools)]
-    drift = others.loc[others["school_year"] >= 2022, "resid"].mean() - others.loc[others["school_year"] < 2022, "resid"].mean()
-    assert jump - drift == pytest.approx(15.0, abs=9.0)
+def test_planted_interventions_are_visible(demo):
+    """Each effective intervention moves its survey index by about the planted effect relative to
+    the other schools (difference in differences of the published-style values, no model)."""
+    iv = demo.truth["interventions"]
+    for iid in ("I1", "I2"):
+        g = iv[iv["intervention_id"] == iid]
+        sv = demo.survey[(demo.survey["area"] == g["outcome"].iloc[0]) & (demo.survey["respondent"] == g["respondent"].iloc[0])]
+        others = sv[~sv["school_id"].isin(iv["school_id"])]
+        jumps = []
+        for r in g.itertuples():
+            at = sv[sv["school_id"] == r.school_id]
+            own = at.loc[at["school_year"] >= r.start_year, "value"].mean() - at.loc[at["school_year"] < r.start_year, "value"].mean()
+            ref = (others.loc[others["school_year"] >= r.start_year, "value"].mean()
+                   - others.loc[others["school_year"] < r.start_year, "value"].mean())
+            jumps.append(own - ref)
+        assert np.mean(jumps) == pytest.approx(g["effect"].iloc[0], abs=0.35), (iid, jumps)
+    low = iv[iv["intervention_id"] == "I3"]
+    g9 = demo.students[(demo.students["grade"] == 9) & demo.students["merit_value"].notna()]
+    means = g9.groupby(["school_id", "school_year"])["merit_value"].mean().unstack()
+    before = int(low["start_year"].iloc[0]) - 1
+    municipal = demo.schools.loc[demo.schools["organiser_type"] == "municipal", "school_id"].unique()
+    cand = [s for s in means.index if s in set(municipal) and s not in set(iv.loc[iv["intervention_id"] != "I3", "school_id"])]
+    lowest = means.loc[cand, before].nsmallest(2).index
+    assert set(lowest) == set(low["school_id"])  # chosen for their low results
 
 
 def test_residential_vs_choice_recomputed(demo):

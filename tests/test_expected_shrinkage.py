@@ -22,7 +22,8 @@ def true_effects(data, residuals):
     eff = data.truth["school_effects"].set_index("school_id")["effect"]
     r = residuals.copy()
     r["true"] = r["school_id"].map(eff).astype(float)
-    for _, iv in data.truth["interventions"].iterrows():
+    ivs = data.truth["interventions"]
+    for _, iv in ivs[ivs["outcome"] == "merit_value"].iterrows():
         hit = (r["school_id"] == str(iv["school_id"])) & (r["school_year"] >= int(iv["start_year"]))
         r.loc[hit, "true"] += float(iv["effect"])
     return r.groupby("school_id")["true"].mean()

@@ -31,7 +31,7 @@ def demo(
     db: Path = typer.Option(DEMO_DB, "--db", help="Databasfil som skapas på nytt för Exempelstad."),
     out: Path = typer.Option(DEMO_OUT, "--ut", help="Mapp för rapport, tabeller och facit."),
     seed: int = typer.Option(2026, "--seed", help="Slumpfrö: samma frö ger samma Exempelstad."),
-    years: int = typer.Option(6, "--lasar", help="Antal läsår att skapa."),
+    years: int = typer.Option(11, "--lasar", help="Antal läsår att skapa."),
     overwrite: bool = typer.Option(False, "--skriv-over",
                                    help="Ersätt en befintlig databas (annars vägrar demo att röra en databas "
                                         "som inte är en tidigare Exempelstad)."),

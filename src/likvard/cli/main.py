@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "rapport",
     "nyckel",
     "mall",
+    "effekt",
 )
 
 for _name in COMMAND_MODULES:

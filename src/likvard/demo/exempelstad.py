@@ -9,15 +9,18 @@ from likvard.demo import calibration as cal
 from likvard.demo import choice, results
 from likvard.demo.allocation import allocate
 from likvard.demo.geography import make_areas
+from likvard.demo.interventions import (
+    apply_survey_effects,
+    intervention_effects,
+    plant_interventions,
+    planted_summary,
+)
 from likvard.demo.population import make_population
 from likvard.demo.schools import make_schools, set_capacities
 from likvard.demo.staff import make_staff
 from likvard.demo.survey import make_survey
 from likvard.demo.truth import DemoData, residential_vs_choice
 
-INTERVENTION_EFFECT = 15.0
-"""Merit points added to every grade-9 student of a planted-intervention school from its start year."""
-INTERVENTION_START_INDEX = 3  # the fourth school year
 BURN_IN_YEARS = 1
 """Years simulated before the first recorded one (so its choices see a real previous-year mix)."""
 
@@ -28,17 +31,18 @@ STUDENT_COLUMNS = ["student_id", "school_year", "school_id", "grade", "sex", "pa
                    "protected_identity", "merit_value", "eligible"]
 
 
-def generate_exempelstad(seed: int = 2026, n_years: int = 6, first_year: int = 2019, scale: float = 1.0) -> DemoData:
+def generate_exempelstad(seed: int = 2026, n_years: int = 11, first_year: int = 2014, scale: float = 1.0) -> DemoData:
     """Exempelstad: ~25 schools and ~12,000 students a year (times ``scale``) over ``n_years``.
 
-    Returns the registers (schools, students, choices, staff, survey, areas) and ``truth``.
+    Returns the registers (schools, students, choices, staff, survey, areas) and ``truth``,
+    among them the planted interventions (``likvard.demo.interventions``).
     """
     if n_years < 1:
         raise ValueError("n_years must be at least 1")
     if scale <= 0:
         raise ValueError("scale must be positive")
     years = list(range(first_year, first_year + n_years))
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
     areas = make_areas(rngs[0], scale)
     sim_years = [first_year - BURN_IN_YEARS + k for k in range(BURN_IN_YEARS)] + years
     pop = make_population(rngs[1], areas, sim_years, scale)
@@ -79,26 +83,29 @@ def generate_exempelstad(seed: int = 2026, n_years: int = 6, first_year: int = 2
     has9 = (schools["grade_max"] == 9).to_numpy()
     effects = results.school_effects(rngs[4], len(schools), has9)
 
-    # planted interventions: the two municipal schools with grade 9 and the lowest first-year share
-    start_idx = min(INTERVENTION_START_INDEX, n_years - 1)
-    first_comp = comp[comp["school_year"] == first_year].set_index("school_index")
-    cand = schools.index[has9 & (schools["organiser_type"] == "municipal").to_numpy()]
-    cand = [i for i in cand if i in first_comp.index]
-    chosen = sorted(cand, key=lambda i: first_comp.loc[i, "share_post_secondary"])[:2]
-    interventions = pd.DataFrame({"school_id": school_ids[chosen], "start_year": years[start_idx],
-                                  "effect": INTERVENTION_EFFECT})
-
+    # planted interventions (effects on grade-9 merit; the null one is placed where results were low)
     g9 = np.flatnonzero(students["grade"].to_numpy() == 9)
     s9 = alloc.school[g9]
     y9 = students["school_year"].to_numpy()[g9]
     share_map = comp.set_index(["school_index", "school_year"])["share_post_secondary"]
     share9 = share_map.reindex(pd.MultiIndex.from_arrays([s9, y9])).to_numpy(float)
-    interv = np.zeros(len(g9))
-    for i in chosen:
-        interv[(s9 == i) & (y9 >= years[start_idx])] = INTERVENTION_EFFECT
-    latent = results.merit_latent(
-        rngs[5], students["parent_education"].to_numpy()[g9], students["migration_background"].to_numpy()[g9],
-        students["newly_arrived"].to_numpy()[g9], students["sex"].to_numpy()[g9], share9, effects[s9], interv)
+    cohort = results.cohort_shocks(rngs[8], len(schools), years)
+    shock9 = cohort[s9, np.searchsorted(years, y9)]
+    base_latent_rng = np.random.default_rng(rngs[5].integers(2**63))
+    latent0 = results.merit_latent(
+        base_latent_rng, students["parent_education"].to_numpy()[g9], students["migration_background"].to_numpy()[g9],
+        students["newly_arrived"].to_numpy()[g9], students["sex"].to_numpy()[g9], share9, effects[s9] + shock9,
+        np.zeros(len(g9)))
+    municipal = (schools["organiser_type"] == "municipal").to_numpy() & (schools["open_from"] == 0).to_numpy()
+    has5 = ((schools["grade_min"] <= 5) & (schools["grade_max"] >= 5)).to_numpy()
+    interventions = plant_interventions(rngs[8], school_ids, np.flatnonzero(has9 & municipal),
+                                        np.flatnonzero(has5 & municipal), years, s9, y9, latent0,
+                                        comp.groupby("school_index")["share_post_secondary"].std()
+                                        .reindex(range(len(schools))).fillna(1.0).to_numpy(),
+                                        comp.groupby("school_index")["n_grade5"].mean()
+                                        .reindex(range(len(schools))).fillna(0.0).to_numpy())
+    interv = intervention_effects(interventions, school_ids, s9, y9)
+    latent = latent0 + interv
     merit, eligible = results.merit_and_eligibility(rngs[5], latent)
     mv = np.full(len(students), np.nan)
     mv[g9] = merit
@@ -111,7 +118,7 @@ def generate_exempelstad(seed: int = 2026, n_years: int = 6, first_year: int = 2
     staff = make_staff(rngs[6], comp[["school_id", "school_year", "n_students", "share_post_secondary"]])
     n_teachers = staff.groupby(["school_id", "school_year"]).size().rename("n_teachers").reset_index()
     counts = comp.merge(n_teachers, on=["school_id", "school_year"], how="left").fillna({"n_teachers": 0})
-    survey = make_survey(rngs[7], counts, pd.Series(effects, index=school_ids))
+    survey = apply_survey_effects(make_survey(rngs[7], counts, pd.Series(effects, index=school_ids)), interventions)
 
     schools_table = _schools_table(schools, years)
     home = pd.DataFrame({"student_id": students["student_id"], "school_year": students["school_year"],
@@ -139,6 +146,7 @@ def generate_exempelstad(seed: int = 2026, n_years: int = 6, first_year: int = 2
         "administrative_placements": students.loc[alloc.administrative, ["student_id", "school_year", "school_id"]]
         .reset_index(drop=True),
         "interventions": interventions,
+        "planted_interventions": planted_summary(interventions),
         "school_composition": comp[["school_id", "school_year", "n_students", "share_post_secondary",
                                     "share_foreign_background"]],
         "area_advantage": areas[["area_id", "advantage", "area_type"]].copy(),

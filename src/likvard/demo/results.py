@@ -10,7 +10,9 @@ where share_ps(s, t) is the school's share of students with post-secondary-educa
 in year t (all its grades). Eligibility for a national upper-secondary programme:
     P(eligible) = logistic(a + b * (m_i - 200)),
 so eligibility follows the same background, composition and school effects. The school effect
-is constant over years (mean zero over schools with grade 9).
+is constant over years (mean zero over schools with grade 9); each school year adds a cohort
+shock N(0, ``cohort_shock_sd``) shared by that year's grade-9 students (teachers, class climate:
+the year-to-year variation that real school results show beyond student sampling noise).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ MERIT_MODEL = {
     "noise_normal_sd": 40.0,
     "noise_exponential_scale": 39.0,
     "school_effect_sd": 10.0,
+    "cohort_shock_sd": 4.0,
 }
 """Coefficients in merit points; ``composition_effect`` per unit share (0-1) of post-secondary parents."""
 
@@ -42,6 +45,11 @@ def school_effects(rng: np.random.Generator, n_schools: int, has_grade9: np.ndar
     if has_grade9.any():
         e = e - e[has_grade9].mean()
     return e
+
+
+def cohort_shocks(rng: np.random.Generator, n_schools: int, years: list[int]) -> np.ndarray:
+    """Cohort shocks (merit points), one per school and school year (schools x years)."""
+    return rng.normal(0.0, MERIT_MODEL["cohort_shock_sd"], (n_schools, len(years)))
 
 
 def merit_latent(rng: np.random.Generator, parent_education: np.ndarray, migration_background: np.ndarray,

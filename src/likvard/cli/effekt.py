@@ -1,0 +1,140 @@
+"""``likvard effekt utvardera|mde``: evaluate an intervention, or its minimum detectable effect
+before the decision. Reads a panel file (CSV: ``school_id, school_year, <utfall>, n_students``),
+Exempelstad (``--demo``), the authority's database (``--db``) or Skolverket's published files
+(``--data``, the national donor pool); writes the result as JSON (``--ut``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from likvard.cli.common import console, fail
+from likvard.errors import LikvardError
+
+app = typer.Typer(help="Effektutvärdering: fungerade insatsen? (och minsta upptäckbara effekt före beslut)",
+                  no_args_is_help=True)
+
+PanelOpt = typer.Option(None, "--panel", help="Panelfil (CSV) med school_id, school_year, utfallet och n_students.")
+DemoOpt = typer.Option(False, "--demo", help="Använd demokommunen Exempelstad.")
+DataOpt = typer.Option(None, "--data", help="Mapp med Skolverkets publicerade filer (riksdata som jämförelse).")
+DbOpt = typer.Option(None, "--db", help="Databasfil (SQLite) eller SQLAlchemy-URL.")
+
+
+def _panel(panel: Path | None, demo: bool, data: Path | None, db: str | None, outcome: str) -> tuple[pd.DataFrame, str]:
+    """The long panel and the name of its outcome column."""
+    given = sum(x is not None and x is not False for x in (panel, data, db)) + bool(demo)
+    if given != 1:
+        fail("Ange precis en källa: --panel FIL, --demo, --data MAPP eller --db URL.")
+    if panel is not None:
+        if not panel.exists():
+            fail(f"Panelfilen {panel} finns inte.")
+        try:
+            df = pd.read_csv(panel, dtype={"school_id": str}, sep=None, engine="python", encoding="utf-8-sig")
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            fail(f"{panel.name}: filen kan inte läsas som CSV ({exc}).")
+        return df, outcome
+    from likvard.evaluation import OUTCOMES, authority_panel
+
+    name = "merit_value" if outcome == "value" else outcome
+    if data is not None:
+        from likvard.sources.skolverket.school_panel import read_national_panel
+
+        return read_national_panel(data, name), "value"
+    if name not in OUTCOMES:
+        fail(f"Okänt utfall '{name}'; välj bland {', '.join(OUTCOMES)}.")
+    from likvard.cli.common import load_authority
+
+    authority = load_authority(demo, db)
+    respondent = "student_grade5" if name in ("trygghet", "studiero", "stod") else "student_grade8"
+    return authority_panel(authority, name, respondent=respondent), "value"
+
+
+def _ids(text: str) -> list[str]:
+    ids = [s.strip() for s in text.split(",") if s.strip()]
+    if not ids:
+        fail("Ange minst en skolenhetskod med --behandlade.")
+    return ids
+
+
+def _write(out: Path, payload: dict) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(out)
+
+
+@app.command("utvardera")
+def utvardera(
+    behandlade: str = typer.Option(..., "--behandlade", help="Skolenhetskoder med insatsen, kommaseparerade."),
+    start: int = typer.Option(..., "--start", help="Första läsåret med insatsen (höståret, 2021 = 2021/22)."),
+    ut: Path = typer.Option(..., "--ut", help="Resultatfil (JSON)."),
+    panel: Path | None = PanelOpt,
+    demo: bool = DemoOpt,
+    data: Path | None = DataOpt,
+    db: str | None = DbOpt,
+    utfall: str = typer.Option("value", "--utfall", help="Utfallets kolumn i panelen (eller merit_value, trygghet …)."),
+    niva: float = typer.Option(0.9, "--niva", help="Intervallets nivå, t.ex. 0,9."),
+    design: str = typer.Option("auto", "--design", help="auto, sc, sdid, did, cits eller before_after."),
+    forvantad: float | None = typer.Option(None, "--forvantad", help="Förväntad effekt vid beslutet (utfallets enhet)."),
+    laga: bool = typer.Option(False, "--valda-for-laga-resultat", help="Skolorna valdes för sina låga resultat."),
+    utan: str = typer.Option("", "--utan", help="Skolor som inte får ingå i jämförelsen (andra insatser), kommaseparerade."),
+    seed: int = typer.Option(0, "--seed", help="Slumpfrö för placebodragningar."),
+) -> None:
+    """Skatta effekten av en insats med osäkerhet och ett utlåtande."""
+    from likvard.evaluation import evaluate
+
+    df, col = _panel(panel, demo, data, db, utfall)
+    try:
+        with console.status("Utvärderar (placebojämförelser) …"):
+            result = evaluate(df, _ids(behandlade), start, outcome=col, level=niva, design=design, seed=seed,
+                              expected_effect=forvantad, selected_for_low_results=laga,
+                              exclude=[s.strip() for s in utan.split(",") if s.strip()])
+    except LikvardError as exc:
+        fail(str(exc))
+    _write(ut, result.to_dict())
+    lo = "–" if result.ci_low is None else f"{result.ci_low:.1f}".replace(".", ",")
+    hi = "–" if result.ci_high is None else f"{result.ci_high:.1f}".replace(".", ",")
+    console.print(f"Design: {result.design} ({result.inference}). Skattning {result.estimate:.1f} "
+                  f"({100 * result.level:.0f} %-intervall {lo} till {hi})".replace(".", ",", 1))
+    console.print(f"[bold]Utlåtande: {result.verdict}[/]. {result.reason}")
+    for w in result.warnings:
+        console.print(f"[yellow]Obs:[/] {w}")
+    typer.echo(str(ut.resolve()))
+
+
+@app.command("mde")
+def mde(
+    behandlade: str = typer.Option(..., "--behandlade", help="Skolenhetskoder som ska få insatsen, kommaseparerade."),
+    start: int = typer.Option(..., "--start", help="Första läsåret med insatsen."),
+    horisont: int = typer.Option(1, "--horisont", help="Antal läsår efter start som ska utvärderas."),
+    ut: Path | None = typer.Option(None, "--ut", help="Resultatfil (JSON)."),
+    panel: Path | None = PanelOpt,
+    demo: bool = DemoOpt,
+    data: Path | None = DataOpt,
+    db: str | None = DbOpt,
+    utfall: str = typer.Option("value", "--utfall", help="Utfallets kolumn i panelen."),
+    niva: float = typer.Option(0.9, "--niva", help="Testets nivå, t.ex. 0,9."),
+    design: str = typer.Option("auto", "--design", help="auto, sc, sdid, did, cits."),
+) -> None:
+    """Minsta upptäckbara effekt före beslutet (av placebojämförelser på åren före start)."""
+    from likvard.evaluation import minimum_detectable_effect
+
+    df, col = _panel(panel, demo, data, db, utfall)
+    try:
+        res = minimum_detectable_effect(df, _ids(behandlade), start, horisont, col, level=niva, design=design)
+    except LikvardError as exc:
+        fail(str(exc))
+    text = "kan inte skattas" if res.mde is None else f"{res.mde:.1f}".replace(".", ",")
+    console.print(f"Minsta upptäckbara effekt ({res.design}, horisont {res.horizon_used} läsår): [bold]{text}[/]")
+    for w in res.warnings:
+        console.print(f"[yellow]Obs:[/] {w}")
+    if ut is not None:
+        _write(ut, res.to_dict())
+        typer.echo(str(ut.resolve()))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="effekt")
