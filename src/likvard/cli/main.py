@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "placement",
     "fordelning",
     "rapport",
+    "forbered",
 )
 
 for _name in COMMAND_MODULES:
@@ -39,5 +40,8 @@ for _name in COMMAND_MODULES:
 
 
 @app.callback()
-def _main() -> None:
+def _main(ctx: typer.Context) -> None:
     """Likvärd: se, planera och följ upp arbetet mot skolsegregation."""
+    from likvard.cli.forbered import prepare_on_first_run
+
+    prepare_on_first_run(ctx)
