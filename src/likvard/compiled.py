@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import likvard
 
@@ -154,7 +155,13 @@ def _step_random_baseline() -> None:
 
 
 def _step_placement() -> None:
-    from likvard.placement import Quota, Scenario, apply_scenario, build_market, simulate
+    from likvard.placement import (
+        Quota,
+        Scenario,
+        apply_scenario,
+        build_market,
+        simulate,
+    )
 
     warnings.simplefilter("ignore", RuntimeWarning)  # the tight scenario leaves measures undefined
     data = _tiny_authority()
@@ -210,7 +217,7 @@ class _CompileWatcher:
         self._listener = _Listener()
         self._event = event
 
-    def __enter__(self) -> _CompileWatcher:
+    def __enter__(self) -> Self:
         self._event.register("numba:compile", self._listener)
         return self
 
@@ -274,9 +281,9 @@ def kernel_dispatchers() -> dict[str, object]:
     for name in KERNEL_MODULES:
         module = importlib.import_module(name)
         for attr, value in vars(module).items():
-            if isinstance(value, Dispatcher) and value.py_func.__module__ == name:
-                if not isinstance(value._cache, NullCache):
-                    out[f"{name}.{attr}"] = value
+            cached = isinstance(value, Dispatcher) and not isinstance(value._cache, NullCache)
+            if cached and value.py_func.__module__ == name:
+                out[f"{name}.{attr}"] = value
     return out
 
 
