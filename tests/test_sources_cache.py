@@ -34,7 +34,7 @@ HEADER = (
 def _export(path: Path, students_alfa: str = "1 020") -> Path:
     rows = [
         f"Alfaskolan;12345678;Exempelstad;1999;Kommunal;Exempelstad kommun;2120000000;20;55;{students_alfa};51;..;48,5;"
-        "100;100;100;100;100;120;150;150;200;",
+        + "100;100;100;100;100;120;150;150;200;",
         "Betaskolan;23456789;Exempelstad;1999;Enskild;Beta AB;5560000000;.;.;8;50;...;~100;.;.;.;.;.;.;8;.;.;",
     ]
     path.write_text(
