@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "segregation",
     "expected",
     "placement",
+    "placering_svep",  # after the placement group: adds 'svep' to it
     "fordelning",
     "rapport",
     "forbered",
