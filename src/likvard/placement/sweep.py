@@ -264,5 +264,13 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-__all__ = ["COLUMNS", "MunicipalityData", "STATUS_OK", "SweepResult", "SweepTask", "run_task",
-           "split_by_municipality", "sweep"]
+__all__ = [
+    "COLUMNS",
+    "STATUS_OK",
+    "MunicipalityData",
+    "SweepResult",
+    "SweepTask",
+    "run_task",
+    "split_by_municipality",
+    "sweep",
+]
