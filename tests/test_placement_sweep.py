@@ -92,7 +92,7 @@ def test_the_same_sweep_on_joblib_and_on_a_dask_local_cluster_is_identical(natio
 
 
 def test_resume_after_an_interruption_recomputes_only_missing_chunks(nation, sf, tmp_path, monkeypatch):
-    import likvard.parallel.chunks as chunks
+    from likvard.parallel import chunks
 
     full = sweep(nation, sf, tmp_path / "full", backend="serial", chunk_size=2).table
     calls = []
