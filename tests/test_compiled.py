@@ -124,7 +124,7 @@ def test_stamp_follows_versions_and_kernel_sources(tmp_path, monkeypatch):
     assert compiled.is_prepared()
     files = compiled._kernel_files()
     assert any(name.endswith("inference.py") for name in files)
-    changed = dict(compiled._fingerprint(), numba="0.0.1")
+    changed = dict(compiled._fingerprint(), numba=["elsewhere", 1, 2])
     stamp.write_text(json.dumps({"fingerprint": changed}), encoding="utf-8")
     assert not compiled.is_prepared()
     stamp.write_text("{not json", encoding="utf-8")

@@ -74,10 +74,16 @@ def _stamp_path() -> Path | None:
     return folder / f"likvard-forberedd-{where}.json"
 
 
-def _numba_version() -> str:
-    from importlib.metadata import version
+def _numba_install() -> list:
+    """Where numba is installed and its ``__init__.py``'s size and time (changes on every upgrade;
+    found without importing numba or reading package metadata, which are slow)."""
+    from importlib.util import find_spec
 
-    return version("numba")
+    spec = find_spec("numba")
+    if spec is None or spec.origin is None:
+        return []
+    st = os.stat(spec.origin)
+    return [spec.origin, st.st_size, st.st_mtime_ns]
 
 
 def _kernel_files() -> dict[str, list[int]]:
@@ -94,7 +100,7 @@ def _kernel_files() -> dict[str, list[int]]:
 def _fingerprint() -> dict:
     return {
         "likvard": likvard.__version__,
-        "numba": _numba_version(),
+        "numba": _numba_install(),
         "python": sys.version.split()[0],
         "kernel_files": _kernel_files(),
     }
@@ -281,7 +287,7 @@ def kernel_dispatchers() -> dict[str, object]:
     for name in KERNEL_MODULES:
         module = importlib.import_module(name)
         for attr, value in vars(module).items():
-            cached = isinstance(value, Dispatcher) and not isinstance(value._cache, NullCache)
+            cached = isinstance(value, Dispatcher) and not isinstance(getattr(value, "_cache", None), NullCache)
             if cached and value.py_func.__module__ == name:
                 out[f"{name}.{attr}"] = value
     return out

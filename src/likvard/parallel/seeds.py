@@ -26,7 +26,10 @@ def task_seeds(root: int, keys: int | Sequence[int | Sequence[int]]) -> list[np.
         keys = list(range(int(keys)))
     out = []
     for key in keys:
-        spawn_key = tuple(int(k) for k in key) if isinstance(key, tuple | list) else (int(key),)
+        if isinstance(key, tuple | list):
+            spawn_key = tuple(int(k) for k in key)
+        else:
+            spawn_key = (int(key),)  # type: ignore[arg-type]
         if any(k < 0 for k in spawn_key):
             raise ParameterError("keys", f"nycklar ska vara icke-negativa heltal, fick {key!r}")
         out.append(np.random.SeedSequence(int(root), spawn_key=spawn_key))

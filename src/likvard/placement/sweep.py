@@ -116,7 +116,8 @@ def split_by_municipality(
             code=code,
             schools=schools[sch_code == code].reset_index(drop=True),
             students=st[(st_code == code).to_numpy()].reset_index(drop=True),
-            choices=None if ch_code is None else choices[(ch_code == code).to_numpy()].reset_index(drop=True),
+            choices=None if ch_code is None or choices is None
+            else choices[(ch_code == code).to_numpy()].reset_index(drop=True),
         ))
     return out
 
