@@ -24,11 +24,13 @@ COMMAND_MODULES = (
     "segregation",
     "expected",
     "placement",
+    "placering_svep",  # after the placement group: adds 'svep' to it
     "fordelning",
     "rapport",
     "nyckel",
     "mall",
     "effekt",
+    "forbered",
 )
 
 for _name in COMMAND_MODULES:
@@ -42,8 +44,12 @@ for _name in COMMAND_MODULES:
 
 
 @app.callback()
-def _main() -> None:
+def _main(ctx: typer.Context) -> None:
     """Likvärd: se, planera och följ upp arbetet mot skolsegregation."""
     from likvard.files import use_private_umask
 
     use_private_umask()  # every file Likvärd writes (database, reports, exports) is its user's only
+
+    from likvard.cli.forbered import prepare_on_first_run
+
+    prepare_on_first_run(ctx)

@@ -35,4 +35,6 @@ def count_array(counts: pd.DataFrame, name: str = "counts") -> np.ndarray:
             f"{name}: row {counts.index[i]!r}, column {counts.columns[j]!r}: value {arr[i, j]!r}; "
             "expected a finite non-negative count"
         )
-    return np.ascontiguousarray(arr)
+    # always a fresh writable C array: one compiled kernel serves every caller (a read-only view
+    # of a float DataFrame would make numba compile a second specialisation)
+    return np.require(arr, np.float64, ["C", "W"])

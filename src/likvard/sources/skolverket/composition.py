@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from likvard.sources.cache import cached_reader
 from likvard.sources.skolverket.banner import read_school_unit_export
 from likvard.sources.skolverket.errors import SourceFileError
 from likvard.sources.skolverket.markers import STATUS_VALUE, parse_numbers
@@ -45,6 +46,7 @@ COLUMNS = [
 ]
 
 
+@cached_reader
 def read_student_composition(path: str | Path) -> pd.DataFrame:
     """One "Antal elever per årskurs ... Skolenhet.csv" file as a tidy table (see module docstring)."""
     raw, year = read_school_unit_export(path, REQUIRED, "Grundskola - Antal elever per årskurs")

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from likvard.sources.cache import cached_reader
 from likvard.sources.skolverket.errors import SourceFileError
 from likvard.sources.skolverket.markers import parse_numbers
 
@@ -45,6 +46,7 @@ _RENAME = {
 _PERCENT = ("share_eligible", "share_all_subjects", "share_certified_teachers")
 
 
+@cached_reader
 def read_skolkarta(path: str | Path) -> pd.DataFrame:
     """Read ``skolkarta_grundskolor_ak9_*.csv`` (see module docstring)."""
     path = Path(path)
@@ -75,6 +77,7 @@ def read_skolkarta(path: str | Path) -> pd.DataFrame:
     return out
 
 
+@cached_reader
 def read_pe_statistics(path: str | Path) -> pd.DataFrame:
     """Long statistics (``skolenhetskod, matt, lasar, varde, vardetyp``) as ``school_id, measure,
     school_year, value, status``; ``school_year`` is the autumn year, ``status`` the API's value type

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from likvard.sources.cache import cached_reader
 from likvard.sources.skolverket.banner import read_school_unit_export
 from likvard.sources.skolverket.composition import ORGANISER
 from likvard.sources.skolverket.markers import parse_numbers
@@ -23,6 +24,7 @@ FIGURES = {
 }
 
 
+@cached_reader
 def read_grade9_results(path: str | Path) -> pd.DataFrame:
     """Read a "Slutbetyg årskurs 9 … Skolenhet.csv" export (see module docstring).
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from likvard.sources.cache import cached_reader
 from likvard.sources.skolverket.errors import SourceFileError
 
 
@@ -42,6 +43,7 @@ def read_regso_area_types(folder: str | Path) -> pd.DataFrame:
     return out[["deso", "regso_code", "regso_name", "municipality_code", "municipality", "area_type"]]
 
 
+@cached_reader
 def read_stockholm_socioeconomic(path: str | Path) -> pd.DataFrame:
     """Stockholm's RegSO inputs and published type/index: ``regso_code, year, share_assistance,
     share_compulsory_education, share_low_economic_standard, area_type, socioeconomic_index``

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from likvard.sources.cache import cached_reader
 from likvard.sources.skolverket.errors import SourceFileError
 from likvard.sources.skolverket.markers import parse_numbers
 
@@ -42,6 +43,7 @@ def _term_to_year(term: pd.Series) -> pd.Series:
     return (yy - np.where(t.str.startswith("VT"), 1, 0)).astype("Int64")
 
 
+@cached_reader
 def read_skolenkaten_api(path: str | Path) -> pd.DataFrame:
     """Read the flattened API means (``skolenhetskod, grupp, arskurs, termin, antal_svar, trygghet …``)."""
     path = Path(path)
@@ -71,6 +73,7 @@ def read_skolenkaten_api(path: str | Path) -> pd.DataFrame:
     return out[["school_id", "school_year", "respondent", "area", "value", "n_respondents", "status"]]
 
 
+@cached_reader
 def read_skolenkaten_excel(path: str | Path) -> pd.DataFrame:
     """Read Skolinspektionen's Excel report (first sheet: header rows 1-3, one row per organiser or
     school unit); keeps school-unit rows and each area's index."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from likvard.sources.cache import cached_reader
 from likvard.sources.skolverket.errors import SourceFileError
 from likvard.sources.skolverket.markers import parse_numbers
 
@@ -124,6 +125,7 @@ def _parse_labels(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+@cached_reader
 def read_underlag_for_analys(path: str | Path) -> pd.DataFrame:
     """Read the xlsx (as downloaded) or its one-row-per-unit CSV; see the module docstring."""
     path = Path(path)
