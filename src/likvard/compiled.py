@@ -34,6 +34,7 @@ KERNEL_MODULES = (
     "likvard.placement.mechanisms",
     "likvard.placement.simulate",
     "likvard.placement.choice_model",
+    "likvard.evaluation.simplex",
 )
 
 
@@ -186,12 +187,23 @@ def _step_placement() -> None:
     simulate(apply_scenario(market, tight), n_replications=1, seed=1, beta=beta)
 
 
+def _step_evaluation() -> None:
+    import numpy as np
+
+    from likvard.evaluation.simplex import simplex_weights
+
+    rng = np.random.default_rng(0)
+    simplex_weights(rng.normal(size=4), rng.normal(size=(4, 6)))
+    simplex_weights(rng.normal(size=4), rng.normal(size=(4, 6)), penalty=0.1, ridge=1e-6)
+
+
 STEPS = (
     Step("Demokommun och skolval", _tiny_authority),
     Step("Segregationsindex", _step_indices),
     Step("Bootstrap", _step_bootstrap),
     Step("Slumpfördelning", _step_random_baseline),
     Step("Placering", _step_placement),
+    Step("Effektutvärdering", _step_evaluation),
 )
 
 
