@@ -280,7 +280,7 @@ def change(
         "n_common": n_common,
         "n_added": int(len(present2) - n_common),
         "n_removed": int(len(present1) - n_common),
-        "n_groups_common": int(len(groups)),
+        "n_groups_common": len(groups),
     }
     values_m: dict[str, float] = {}
     values_h: dict[str, float] = {}
