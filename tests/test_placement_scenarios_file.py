@@ -54,7 +54,7 @@ TEXT = textwrap.dedent(
 
 def test_parse_and_resolve(market):
     sf = parse_scenario_text(TEXT)
-    assert (sf.school_year, sf.grade, sf.replications, sf.choice_model) == (2024, 0, 50, "observerade val")
+    assert (sf.school_year, sf.grade, sf.n_replications, sf.choice_model) == (2024, 0, 50, "observerade val")
     base, close, new = sf.scenarios_for(market)
     assert base.name == "Nuläge" and base.close == []
     assert base.rules["municipal"].kinds == ["sibling", "relative_proximity", "lottery"]

@@ -29,10 +29,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 import pandas as pd
-import numba
 from scipy import optimize
+
+from likvard.errors import DataError, ParameterError
 
 CONTRACT_FEATURES = (
     "distance_km",
@@ -112,6 +114,67 @@ def offering_schools(schools: pd.DataFrame, school_year: int, grade: int) -> pd.
 
 ENTRY_GRADES = (0, 7)
 
+CHOICE_COLUMNS = ("student_id", "school_year", "grade", "rank", "school_id")
+
+
+def ranked_lists(
+    choices: pd.DataFrame,
+    applicant_ids: np.ndarray,
+    school_ids: np.ndarray,
+    all_school_ids: np.ndarray,
+    school_year: int,
+    grade: int,
+) -> np.ndarray:
+    """Each applicant's ranked schools (rows of ``applicant_ids``, columns best first, school
+    indices into ``school_ids``, -1 padded) from the ``choices`` of ``school_year`` and ``grade``.
+
+    Refused (``ParameterError`` naming the row): a rank that is not a whole number >= 1, a
+    student who is not an applicant of the round, a school unknown that year or not offering
+    the grade, two schools with the same rank, the same school twice.
+    """
+    missing = [c for c in CHOICE_COLUMNS if c not in choices.columns]
+    if missing:
+        raise ParameterError("choices", f"kolumnen {missing[0]!r} saknas.")
+    year = pd.to_numeric(choices["school_year"], errors="coerce").to_numpy()
+    grd = pd.to_numeric(choices["grade"], errors="coerce").to_numpy()
+    ch = choices[(year == school_year) & (grd == grade)]
+    n = len(applicant_ids)
+    if ch.empty:
+        return np.full((n, 0), -1, dtype=np.int32)
+    where = lambda k: f"raden {ch.index[k]!r} (elev {sid[k]}, rang {ch['rank'].iloc[k]!r})"  # noqa: E731
+    sid = ch["student_id"].astype(str).to_numpy()
+    school = ch["school_id"].astype(str).to_numpy()
+    rank = pd.to_numeric(ch["rank"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(rank) | (rank < 1) | (rank != np.floor(rank))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ParameterError("choices", f"{where(k)}: rangen ska vara ett heltal ≥ 1.")
+    r = pd.Index(np.asarray(applicant_ids, dtype=str)).get_indexer(sid)
+    if (r < 0).any():
+        k = int(np.flatnonzero(r < 0)[0])
+        raise ParameterError(
+            "choices", f"{where(k)}: eleven finns inte bland eleverna i årskurs {grade} läsåret {school_year}."
+        )
+    c = pd.Index(np.asarray(school_ids, dtype=str)).get_indexer(school)
+    if (c < 0).any():
+        k = int(np.flatnonzero(c < 0)[0])
+        known = school[k] in set(np.asarray(all_school_ids, dtype=str))
+        reason = (f"skolenheten {school[k]} erbjuder inte årskurs {grade}" if known
+                  else f"skolenheten {school[k]} finns inte i skoltabellen")
+        raise ParameterError("choices", f"{where(k)}: {reason} läsåret {school_year}.")
+    for key, what in (((r, rank), "två skolor med samma rang"), ((r, c), "samma skolenhet två gånger")):
+        frame = pd.DataFrame({"a": key[0], "b": key[1]})
+        dup = frame.duplicated(keep=False).to_numpy()
+        if dup.any():
+            k = int(np.flatnonzero(dup)[1])
+            raise ParameterError("choices", f"{where(k)}: eleven har {what}.")
+    order = np.lexsort((rank, r))
+    r, c = r[order], c[order]
+    pos = pd.Series(r).groupby(r).cumcount().to_numpy()
+    out = np.full((n, int(pos.max()) + 1), -1, dtype=np.int32)
+    out[r, pos] = c
+    return out
+
 
 def sibling_pairs(
     applicants: pd.DataFrame,
@@ -167,7 +230,7 @@ def sibling_pairs(
             keep = (merged["grade_sib"] > merged["grade"]).to_numpy()
         merged = merged[keep]
     elif definition not in ("already_there", "same_year"):
-        raise ValueError(f"okänd syskondefinition {definition!r}; tillåtna: already_there, same_year")
+        raise ParameterError("definition", f"tillåtna värden är 'already_there', 'same_year'; fick {definition!r}.")
     return pd.DataFrame(
         {"row": merged["row"].to_numpy(int), "col": merged["col"].to_numpy().astype(int), "grade_sib": merged["grade_sib"].to_numpy(int)}
     )
@@ -240,7 +303,7 @@ def feature_tensor(
     }
     unknown = [f for f in features if f not in cols]
     if unknown:
-        raise ValueError(f"okänd variabel i valmodellen: {unknown}; tillåtna: {sorted(cols)}")
+        raise ParameterError("features", f"okänd variabel i valmodellen: {unknown}; tillåtna: {sorted(cols)}.")
     return np.stack([np.asarray(cols[f](), dtype=float) for f in features], axis=2)
 
 
@@ -282,11 +345,11 @@ def build_choice_data(
     """Families applying for ``grade`` in ``school_year`` with their ranked lists.
 
     Each applicant's home, parent education and sibling group come from their ``students`` row of
-    the same school year. Ranked schools that do not offer the grade that year are dropped.
+    the same school year; the ranked lists are checked as ``ranked_lists`` says.
     """
     ch = choices[(choices["school_year"].astype(int) == school_year) & (choices["grade"].astype(int) == grade)]
     if ch.empty:
-        raise ValueError(f"inga skolval för årskurs {grade} läsåret {school_year}")
+        raise DataError(f"Det finns inga skolval för årskurs {grade} läsåret {school_year}.")
     sch = offering_schools(schools, school_year, grade)
     school_ids = sch["school_id"].astype(str).to_numpy()
     col = {sid: j for j, sid in enumerate(school_ids)}
@@ -296,20 +359,14 @@ def build_choice_data(
     st = st.drop_duplicates("student_id").set_index("student_id")
     missing = pd.Index(ids).difference(st.index).to_numpy()
     if len(missing):
-        raise ValueError(
+        raise DataError(
             f"{len(missing)} sökande saknas i elevtabellen läsåret {school_year} (t.ex. elev {missing[0]}); "
-            "varje sökande behöver en elevrad med hemadress och vårdnadshavares utbildning"
+            "varje sökande behöver en elevrad med hemadress och vårdnadshavares utbildning."
         )
     app = st.loc[ids].reset_index()
     app["grade"] = grade
-    max_rank = int(ch["rank"].max())
-    ranked = np.full((len(ids), max_rank), -1, dtype=np.int64)
-    row = pd.Series(np.arange(len(ids)), index=ids)
-    ch = ch.assign(col=ch["school_id"].astype(str).map(col)).dropna(subset=["col"])
-    ch = ch.sort_values(["student_id", "rank"])
-    r = ch["student_id"].astype(str).map(row).to_numpy()
-    pos = ch.groupby("student_id").cumcount().to_numpy()
-    ranked[r, pos] = ch["col"].to_numpy().astype(np.int64)
+    all_ids = schools.loc[schools["school_year"].astype(int) == school_year, "school_id"].astype(str).to_numpy()
+    ranked = ranked_lists(ch, ids, school_ids, all_ids, school_year, grade).astype(np.int64)
     attrs = school_attributes(sch, students, school_year)
     X = feature_tensor(
         distance_km_matrix(app, sch),
@@ -404,7 +461,7 @@ def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFi
     keep = data.ranked[:, 0] >= 0
     X, av, rk = data.X[keep], data.available[keep], data.ranked[keep]
     if len(X) == 0:
-        raise ValueError("inga rangordnade val att skatta valmodellen på")
+        raise DataError("Det finns inga rangordnade val att skatta valmodellen på.")
 
     scale = 1.0 / len(X)  # mean log-likelihood: tolerances independent of sample size
 
@@ -457,7 +514,7 @@ def utilities(X: np.ndarray, beta: np.ndarray | dict[str, float], feature_names:
     """Systematic utilities V = X beta (n x m); ``beta`` as array or dict by feature name."""
     if isinstance(beta, dict):
         if feature_names is None:
-            raise ValueError("feature_names behövs när beta ges som dict")
+            raise ParameterError("feature_names", "behövs när beta ges som en ordlista.")
         beta = np.array([beta.get(f, 0.0) for f in feature_names])
     return X @ np.asarray(beta, float)
 
@@ -470,30 +527,38 @@ def draw_rankings(
 ) -> np.ndarray:
     """Ranked lists (n x n_ranks, int32, -1 padded) drawn from the exploded logit with
     systematic utilities ``V``: the schools with the largest V + standard Gumbel noise, best first
-    (noise drawn as -ln(-ln u) in single precision)."""
+    (noise drawn as -ln(-ln u) in single precision); schools not ``available`` are never listed."""
     n, m = V.shape
-    u = rng.random((n, m), dtype=np.float32)
-    np.clip(u, np.float32(1e-30), None, out=u)
-    g = np.log(u, out=u)
-    np.negative(g, out=g)
+    g = rng.random((n, m), dtype=np.float32)
+    np.clip(g, np.float32(1e-30), None, out=g)
     np.log(g, out=g)
-    U = V.astype(np.float32) - g
-    if available is not None:
-        U[~available] = -np.inf
-    return _top_k(U, min(n_ranks, m))
+    np.negative(g, out=g)
+    np.log(g, out=g)  # g = ln(-ln u); the Gumbel noise is -g
+    V32 = V if V.dtype == np.float32 else V.astype(np.float32)
+    if available is None:
+        avail = np.ones((1, m), dtype=np.bool_)
+    else:
+        avail = np.asarray(available, dtype=np.bool_)
+        if avail.ndim == 2 and avail.strides[0] == 0:  # the same availability for every student
+            avail = avail[:1]
+    return _gumbel_top_k(np.ascontiguousarray(V32), g, min(n_ranks, m), np.ascontiguousarray(avail))
 
 
 @numba.njit(cache=True)
-def _top_k(U, k):  # pragma: no cover - compiled
-    n, m = U.shape
+def _gumbel_top_k(V, g, k, available):  # pragma: no cover - compiled
+    """The k largest V - g of each row, best first, among available schools (``available`` has
+    one row per student, or one row for all)."""
+    n, m = V.shape
     out = np.full((n, k), -1, np.int32)
     vals = np.empty(k, np.float32)
+    shared = available.shape[0] == 1
     for i in range(n):
         filled = 0
+        row = 0 if shared else i
         for j in range(m):
-            x = U[i, j]
-            if x == -np.inf:
+            if not available[row, j]:
                 continue
+            x = V[i, j] - g[i, j]
             if filled < k:
                 p = filled
                 filled += 1
@@ -540,6 +605,6 @@ def estimate_from_tables(
     available = sorted(int(y) for y in ch["school_year"].unique())
     years = available if years is None else [y for y in years if y in available]
     if not years:
-        raise ValueError(f"inga skolval för årskurs {grade} att skatta valmodellen på")
-    parts = [build_choice_data(schools, students, choices, y, grade, features) for y in years]
+        raise DataError(f"Det finns inga skolval för årskurs {grade} att skatta valmodellen på.")
+    parts = [build_choice_data(schools, students, choices, y, grade, features=features) for y in years]
     return estimate(stack(parts))

@@ -19,6 +19,7 @@ Errors name the file, line and key, and say what was expected (``ScenarioFileErr
 
 from __future__ import annotations
 
+from likvard.defaults import N_REPLICATIONS, SEED
 from likvard.errors import LikvardError
 
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ class ScenarioFile:
     path: str
     school_year: int | None
     grade: int
-    replications: int
+    n_replications: int
     seed: int
     choice_model: str | dict[str, float]
     raw_scenarios: list[dict[str, Any]]
@@ -275,7 +276,7 @@ def parse_scenario_text(text: str, source: str = "scenariofil") -> ScenarioFile:
         raise ScenarioFileError(f"{source}{where}: filen är inte giltig YAML ({getattr(exc, 'problem', exc)})") from exc
     lines: dict[tuple, int] = {}
     data = _with_lines(node, (), lines) if node is not None else {}
-    sf = ScenarioFile(source, None, 0, 100, 2026, "skattad", [], lines=lines)
+    sf = ScenarioFile(source, None, 0, N_REPLICATIONS, SEED, "skattad", [], lines=lines)
     if not isinstance(data, dict):
         raise sf.error((), "filen ska bestå av nycklar som läsår:, årskurs: och scenarier:")
     unknown = set(data) - TOP_KEYS
@@ -286,8 +287,8 @@ def parse_scenario_text(text: str, source: str = "scenariofil") -> ScenarioFile:
     sf.grade = sf._int(data.get("årskurs", 0), ("årskurs",))
     if sf.grade > 9:
         raise sf.error(("årskurs",), "förväntade en årskurs 0–9")
-    sf.replications = sf._int(data.get("replikeringar", 100), ("replikeringar",), 1)
-    sf.seed = sf._int(data.get("frö", 2026), ("frö",))
+    sf.n_replications = sf._int(data.get("replikeringar", N_REPLICATIONS), ("replikeringar",), 1)
+    sf.seed = sf._int(data.get("frö", SEED), ("frö",))
     model = data.get("valmodell", "skattad")
     if isinstance(model, dict):
         from likvard.placement.choice_model import CONTRACT_FEATURES, EXTRA_FEATURES
