@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import optimize
 
 from likvard.errors import DataError, ParameterError
+from likvard.validation import Array, Frame, InstanceOf, Integer, Mapping, Nullable, validate_params
 
 CONTRACT_FEATURES = (
     "distance_km",
@@ -334,12 +335,26 @@ def school_attributes(
     return {"share_post_secondary": share, "independent": independent, "profile": profile, "merit_value": merit}
 
 
+_SCHOOLS = Frame(("school_id", "school_year", "grade_min", "grade_max", "organiser_type", "x", "y"),
+                 expected="en skoltabell")
+_STUDENTS = Frame(("student_id", "school_year", "school_id", "grade", "parent_education", "home_x", "home_y"),
+                  expected="en elevtabell")
+
+
+@validate_params(
+    schools=_SCHOOLS,
+    students=_STUDENTS,
+    choices=Frame(CHOICE_COLUMNS, expected="en tabell med skolval"),
+    school_year=Integer(min=1900, max=2200),
+    grade=Integer(min=0, max=9),
+)
 def build_choice_data(
     schools: pd.DataFrame,
     students: pd.DataFrame,
     choices: pd.DataFrame,
     school_year: int,
     grade: int,
+    *,
     features: tuple[str, ...] = CONTRACT_FEATURES,
 ) -> ChoiceData:
     """Families applying for ``grade`` in ``school_year`` with their ranked lists.
@@ -455,9 +470,12 @@ def log_likelihood(beta: np.ndarray, data: ChoiceData) -> float:
     return _loglik_parts(np.asarray(beta, float), data.X, data.available, data.ranked)[0]
 
 
+@validate_params(data=InstanceOf(ChoiceData, "valdata (ChoiceData)"), start=Nullable(Array(1, "f")))
 def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFit:
     """Maximum-likelihood estimates with Hessian standard errors and fit statistics."""
     k = data.X.shape[2]
+    if start is not None and len(start) != k:
+        raise ParameterError("start", f"väntade {k} startvärden, fick {len(start)}.")
     keep = data.ranked[:, 0] >= 0
     X, av, rk = data.X[keep], data.available[keep], data.ranked[keep]
     if len(X) == 0:
@@ -510,15 +528,26 @@ def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFi
     )
 
 
+@validate_params(X=Array(3, "f"))
 def utilities(X: np.ndarray, beta: np.ndarray | dict[str, float], feature_names: list[str] | None = None) -> np.ndarray:
     """Systematic utilities V = X beta (n x m); ``beta`` as array or dict by feature name."""
     if isinstance(beta, dict):
+        beta = Mapping()(beta, "beta")
         if feature_names is None:
             raise ParameterError("feature_names", "behövs när beta ges som en ordlista.")
         beta = np.array([beta.get(f, 0.0) for f in feature_names])
-    return X @ np.asarray(beta, float)
+    b = Array(1, "f")(beta, "beta")
+    if len(b) != X.shape[2]:
+        raise ParameterError("beta", f"väntade {X.shape[2]} koefficienter (en per variabel), fick {len(b)}.")
+    return X @ b
 
 
+@validate_params(
+    V=Array(2, "f", dtype=np.float32),
+    n_ranks=Integer(min=0),
+    rng=InstanceOf(np.random.Generator, "en numpy.random.Generator"),
+    available=Nullable(InstanceOf(np.ndarray, "en array med sanningsvärden (elever × skolor)")),
+)
 def draw_rankings(
     V: np.ndarray,
     n_ranks: int,
@@ -538,8 +567,10 @@ def draw_rankings(
     if available is None:
         avail = np.ones((1, m), dtype=np.bool_)
     else:
-        avail = np.asarray(available, dtype=np.bool_)
-        if avail.ndim == 2 and avail.strides[0] == 0:  # the same availability for every student
+        if available.dtype != np.bool_ or available.shape != V.shape:
+            raise ParameterError("available", f"väntade sanningsvärden med formen {V.shape}, fick {available.shape}.")
+        avail = available
+        if avail.strides[0] == 0:  # the same availability for every student
             avail = avail[:1]
     return _gumbel_top_k(np.ascontiguousarray(V32), g, min(n_ranks, m), np.ascontiguousarray(avail))
 
@@ -592,11 +623,18 @@ def simulate_choice_data(
     )
 
 
+@validate_params(
+    schools=_SCHOOLS,
+    students=_STUDENTS,
+    choices=Frame(CHOICE_COLUMNS, expected="en tabell med skolval"),
+    grade=Integer(min=0, max=9),
+)
 def estimate_from_tables(
     schools: pd.DataFrame,
     students: pd.DataFrame,
     choices: pd.DataFrame,
     grade: int,
+    *,
     years: list[int] | None = None,
     features: tuple[str, ...] = CONTRACT_FEATURES,
 ) -> ChoiceModelFit:
