@@ -43,6 +43,7 @@ __all__ = [
     "Nullable",
     "Options",
     "Real",
+    "Replications",
     "Seed",
     "SeriesOrArray",
     "check_index_values",
@@ -160,6 +161,16 @@ class Level(Real):
             raise ParameterError(
                 name, f"väntade en nivå mellan 0 och 1 (t.ex. 0.90), fick {describe(value)}."
             ) from None
+
+
+MAX_REPLICATIONS = 1_000_000
+
+
+class Replications(Integer):
+    """A number of replications: an integer from ``min`` to 1,000,000."""
+
+    def __init__(self, min: int = 1) -> None:
+        super().__init__(min=min, max=MAX_REPLICATIONS)
 
 
 class Seed(Integer):

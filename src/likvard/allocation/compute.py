@@ -20,7 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from likvard.allocation.model import BACKGROUND_VARIABLES, GRADE_BANDS, AllocationModel, ModelError
+from likvard.allocation.model import (
+    BACKGROUND_VARIABLES,
+    GRADE_BANDS,
+    AllocationModel,
+    ModelError,
+)
 from likvard.errors import ParameterError
 from likvard.validation import Array, Frame, InstanceOf, Nullable, validate_params
 

@@ -74,7 +74,7 @@ def concentration_index(amount_per_student: np.ndarray, need: np.ndarray, n_stud
     r = fractional_rank(need, w)
     mu = np.average(h, weights=w)
     cov = np.average((h - mu) * (r - np.average(r, weights=w)), weights=w)
-    return float(2.0 * cov / mu)
+    return float(2.0 * cov / mu) if mu != 0 else float("nan")
 
 
 @validate_params(need=_ARR_NAN, n_students=_ARR, q=Integer(min=1))

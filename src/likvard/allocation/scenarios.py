@@ -15,7 +15,7 @@ import pandas as pd
 from likvard.allocation.compute import allocate, school_inputs
 from likvard.allocation.model import AllocationModel
 from likvard.defaults import LEVEL, N_REPLICATIONS
-from likvard.validation import InstanceOf, Integer, Level, validate_params
+from likvard.validation import InstanceOf, Level, Replications, validate_params
 
 
 def students_after_placement(students: pd.DataFrame, student_ids: np.ndarray, school_ids: np.ndarray) -> pd.DataFrame:
@@ -28,7 +28,7 @@ def students_after_placement(students: pd.DataFrame, student_ids: np.ndarray, sc
     return out
 
 
-@validate_params(model=InstanceOf(AllocationModel, "en fördelningsmodell"), n_replications=Integer(min=1),
+@validate_params(model=InstanceOf(AllocationModel, "en fördelningsmodell"), n_replications=Replications(1),
                  level=Level())
 def allocation_under_scenarios(
     model: AllocationModel,

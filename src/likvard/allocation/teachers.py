@@ -17,7 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from likvard.allocation.equity import concentration_curve, concentration_index, quintile_means
+from likvard.allocation.equity import (
+    concentration_curve,
+    concentration_index,
+    quintile_means,
+)
 from likvard.errors import ParameterError
 from likvard.validation import Frame, InstanceOf, Integer, Nullable, validate_params
 
@@ -95,7 +99,7 @@ def teacher_gaps(distribution: pd.DataFrame, *, need_column: str = "need_index")
     d = d[d["n_students"] > 0]
     need = d[need_column].to_numpy(dtype=float)
     n = d["n_students"].to_numpy(dtype=float)
-    result: dict = {"n_schools": int(len(d)), "n_students": int(n.sum())}
+    result: dict = {"n_schools": len(d), "n_students": int(n.sum())}
     for col in ("share_certified", "lead_teachers_per_100", "mean_experience", "turnover"):
         if col in d:
             means = quintile_means(d[col].to_numpy(dtype=float), need, n)
@@ -159,7 +163,7 @@ def certification_by_area_type(units: pd.DataFrame, area_types: pd.DataFrame) ->
         rows.append(
             {
                 "area_type": int(t),
-                "n_units": int(len(g)),
+                "n_units": len(g),
                 "n_students": float(g["students_total"].sum()),
                 "share_certified_unweighted": float(g["share_certified_teachers"].mean()),
                 "share_certified": float(np.average(g["share_certified_teachers"], weights=g["students_total"])),

@@ -50,9 +50,8 @@ def socioeconomic_index(share_assistance: np.ndarray, share_compulsory_education
 def area_types(index: np.ndarray, *, mean: float | None = None, sd: float | None = None) -> np.ndarray:
     """Area type 1-5 (see the module docstring); ``mean``/``sd`` default to those of ``index``."""
     x = index
-    if mean is None or sd is None:
-        if np.isfinite(x).sum() < 2:
-            raise ParameterError("index", "minst två områden med index behövs för medelvärde och standardavvikelse.")
+    if (mean is None or sd is None) and np.isfinite(x).sum() < 2:
+        raise ParameterError("index", "minst två områden med index behövs för medelvärde och standardavvikelse.")
     m = float(np.nanmean(x)) if mean is None else float(mean)
     s = float(np.nanstd(x, ddof=1)) if sd is None else float(sd)
     if not s > 0:

@@ -22,6 +22,8 @@ asymptotic normal distribution N(b, V) (seeded) and the index recomputed for eac
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +33,14 @@ from scipy.special import expit
 
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
 from likvard.errors import DataError
-from likvard.validation import Frame, Integer, Level, Nullable, Seed, validate_params
+from likvard.validation import (
+    Frame,
+    Level,
+    Nullable,
+    Replications,
+    Seed,
+    validate_params,
+)
 
 FEATURES = (
     "parents_compulsory",
@@ -100,9 +109,17 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
     combos, code = background_combinations(x[:, cols])
     failures = np.bincount(code, weights=y, minlength=len(combos))
     totals = np.bincount(code, minlength=len(combos)).astype(float)
-    fit = sm.GLM(np.column_stack([failures, totals - failures]), combos, family=sm.families.Binomial()).fit(
-        method="newton", maxiter=100
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-convergence is checked below
+        fit = sm.GLM(np.column_stack([failures, totals - failures]), combos, family=sm.families.Binomial()).fit(
+            method="newton", maxiter=100
+        )
+    cov_arr = np.asarray(fit.cov_params())
+    if not fit.mle_retvals.get("converged", True) or not np.isfinite(cov_arr).all() or (np.diag(cov_arr) > 1e4).any():
+        raise DataError(
+            "Behovsmodellen kan inte skattas på underlaget: någon bakgrundsgrupp har alla eller inga elever "
+            "behöriga (fullständig separation). Använd ett större referensunderlag."
+        )
     params = pd.Series(fit.params, index=names)
     cov = pd.DataFrame(fit.cov_params(), index=names, columns=names)
     return NeedModel(params=params, cov=cov, n_students=len(ref), share_not_eligible=float(y.mean()))
@@ -147,7 +164,7 @@ def background_combinations(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @validate_params(
     students=_STUDENTS,
     reference=Nullable(Frame(_BACKGROUND + ("eligible",))),
-    n_replications=Integer(min=1),
+    n_replications=Replications(1),
     seed=Seed(),
     level=Level(),
 )

@@ -28,7 +28,15 @@ from scipy.special import expit
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
 from likvard.errors import ParameterError
 from likvard.expected.school_level import composition_features, design, fit_share_model
-from likvard.validation import Frame, Integer, Level, Real, Seed, validate_params
+from likvard.validation import (
+    Frame,
+    Integer,
+    Level,
+    Real,
+    Replications,
+    Seed,
+    validate_params,
+)
 
 
 @validate_params(
@@ -37,7 +45,7 @@ from likvard.validation import Frame, Integer, Level, Real, Seed, validate_param
     results=Frame(("share_eligible", "n_students"), expected="resultat per skolenhet"),
     fit_year=Integer(min=1900, max=2200),
     year=Integer(min=1900, max=2200),
-    n_replications=Integer(min=1),
+    n_replications=Replications(1),
     seed=Seed(),
     level=Level(),
 )

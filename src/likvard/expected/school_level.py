@@ -46,7 +46,16 @@ from scipy.stats import norm
 
 from likvard.defaults import LEVEL, SEED
 from likvard.errors import DataError, ParameterError
-from likvard.validation import Frame, InstanceOf, Integer, Level, Nullable, Seed, options_of, validate_params
+from likvard.validation import (
+    Frame,
+    InstanceOf,
+    Integer,
+    Level,
+    Nullable,
+    Seed,
+    options_of,
+    validate_params,
+)
 
 Form = Literal["likvard", "salsa"]
 FORMS: tuple[str, ...] = typing.get_args(Form)

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from likvard.defaults import LEVEL
 from likvard.expected.multilevel import fit_random_intercept
 from likvard.expected.student_level import design, grade9_with_merit
-from likvard.defaults import LEVEL
 from likvard.tables import MIN_SHOWN_STUDENTS
 from likvard.validation import Frame, Level, validate_params
 

@@ -35,7 +35,15 @@ import pandas as pd
 from scipy import optimize
 
 from likvard.errors import DataError, ParameterError
-from likvard.validation import Array, Frame, InstanceOf, Integer, Mapping, Nullable, validate_params
+from likvard.validation import (
+    Array,
+    Frame,
+    InstanceOf,
+    Integer,
+    Mapping,
+    Nullable,
+    validate_params,
+)
 
 CONTRACT_FEATURES = (
     "distance_km",
@@ -142,7 +150,7 @@ def ranked_lists(
     n = len(applicant_ids)
     if ch.empty:
         return np.full((n, 0), -1, dtype=np.int32)
-    where = lambda k: f"raden {ch.index[k]!r} (elev {sid[k]}, rang {ch['rank'].iloc[k]!r})"  # noqa: E731
+    where = lambda k: f"raden {ch.index[k]!r} (elev {sid[k]}, rang {ch['rank'].iloc[k]!r})"
     sid = ch["student_id"].astype(str).to_numpy()
     school = ch["school_id"].astype(str).to_numpy()
     rank = pd.to_numeric(ch["rank"], errors="coerce").to_numpy(dtype=float)
@@ -367,7 +375,6 @@ def build_choice_data(
         raise DataError(f"Det finns inga skolval för årskurs {grade} läsåret {school_year}.")
     sch = offering_schools(schools, school_year, grade)
     school_ids = sch["school_id"].astype(str).to_numpy()
-    col = {sid: j for j, sid in enumerate(school_ids)}
     ids = np.array(sorted(ch["student_id"].astype(str).unique()))
     st = students[students["school_year"].astype(int) == school_year].copy()
     st["student_id"] = st["student_id"].astype(str)
@@ -435,7 +442,7 @@ def stack(parts: list[ChoiceData]) -> ChoiceData:
 
 def _loglik_parts(beta: np.ndarray, X: np.ndarray, available: np.ndarray, ranked: np.ndarray):
     """Log-likelihood, gradient and Hessian of the exploded logit (analytic)."""
-    n, m, k = X.shape
+    n, _, k = X.shape
     V = X @ beta
     V = np.where(available, V, -np.inf)
     remaining = available.copy()
@@ -521,7 +528,7 @@ def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFi
         log_likelihood_null=ll0,
         mcfadden_r2=1.0 - ll / ll0 if ll0 != 0 else float("nan"),
         hit_rate=hit,
-        n_families=int(len(X)),
+        n_families=len(X),
         n_ranks=int((rk >= 0).sum()),
         converged=converged,
         covariance=cov,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from likvard.placement.priorities import rule_key
 from likvard.errors import ParameterError
+from likvard.placement.priorities import rule_key
 from likvard.placement.simulate import Placement, Prepared, cutoff_students
 
 RULE_LABELS = {
@@ -104,8 +104,8 @@ def explain(prep: Prepared, placement: Placement, student_id: str) -> str:
     final = int(placement.assignment[i])
     got = int(placement.by_mechanism[i])
     pref = [int(s) for s in placement.pref[i] if s >= 0]
-    lines = [f"Elev {student_id}, årskurs {mk.grade} läsåret {mk.school_year} "
-             f"(placering enligt {MECHANISM_LABELS.get(mk.mechanism, mk.mechanism)}):"]
+    lines = [(f"Elev {student_id}, årskurs {mk.grade} läsåret {mk.school_year} "
+              f"(placering enligt {MECHANISM_LABELS.get(mk.mechanism, mk.mechanism)}):")]
     if got >= 0:
         lines.append(f"Fick sitt {pref.index(got) + 1}:a val, {mk.school_names[got]} ({mk.school_ids[got]}).")
     elif placement.admin[i] and final >= 0:

@@ -374,7 +374,7 @@ def _top_trading_cycles(pref, prank, cap, sptr, slist):  # pragma: no cover - co
 
 
 def _as_pairs(pref: np.ndarray, pair_rank: np.ndarray, m: int, rank_form: str) -> tuple[np.ndarray, str]:
-    n, L = pref.shape
+    n = pref.shape[0]
     pairs_shape, dense_shape = pref.shape, (m, n)
     is_pairs, is_dense = pair_rank.shape == pairs_shape, pair_rank.shape == dense_shape
     if rank_form == "auto":

@@ -14,6 +14,7 @@ not. Or give an edge list (x1, y1, x2, y2 in SWEREF99 TM) with ``RoadNetwork.fro
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ class RoadNetwork:
                 tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
                 refs = [nd.get("ref") for nd in el.findall("nd")]
                 if tags.get("highway") in WALKABLE and tags.get("foot") != "no":
-                    segments.extend(zip(refs[:-1], refs[1:]))
+                    segments.extend(itertools.pairwise(refs))
                 el.clear()
         ids = sorted({r for seg in segments for r in seg if r in coords})
         index = {r: k for k, r in enumerate(ids)}

@@ -19,15 +19,14 @@ Errors name the file, line and key, and say what was expected (``ScenarioFileErr
 
 from __future__ import annotations
 
-from likvard.defaults import N_REPLICATIONS, SEED
-from likvard.errors import LikvardError
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from likvard.defaults import N_REPLICATIONS, SEED
+from likvard.errors import LikvardError
 from likvard.placement.priorities import QUOTA_GROUPS, Quota, Rule, SchoolRules
 from likvard.placement.scenarios import BusCards, Market, NewSchool, Scenario
 
@@ -165,7 +164,7 @@ class ScenarioFile:
         p0 = ("scenarier", k)
         unknown = set(raw) - SCENARIO_KEYS
         if unknown:
-            key = sorted(unknown)[0]
+            key = min(unknown)
             raise self.error((*p0, key), f"okänd nyckel; tillåtna: {', '.join(sorted(SCENARIO_KEYS))}")
         name = str(raw.get("namn", f"Scenario {k + 1}"))
         merged = {**self.base, **raw}
@@ -281,7 +280,7 @@ def parse_scenario_text(text: str, source: str = "scenariofil") -> ScenarioFile:
         raise sf.error((), "filen ska bestå av nycklar som läsår:, årskurs: och scenarier:")
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise sf.error((sorted(unknown)[0],), f"okänd nyckel; tillåtna: {', '.join(sorted(TOP_KEYS))}")
+        raise sf.error((min(unknown),), f"okänd nyckel; tillåtna: {', '.join(sorted(TOP_KEYS))}")
     if "läsår" in data:
         sf.school_year = sf._int(data["läsår"], ("läsår",), 1990)
     sf.grade = sf._int(data.get("årskurs", 0), ("årskurs",))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-
 from typing import Literal
 
 import numpy as np
@@ -22,8 +21,15 @@ import pandas as pd
 from likvard.errors import DataError, ParameterError
 from likvard.placement import choice_model as cm
 from likvard.placement.mechanisms import MECHANISMS, Mechanism
-from likvard.validation import Frame, InstanceOf, Integer, Nullable, options_of, validate_params
 from likvard.placement.priorities import PriorityInputs, Quota, Rule, SchoolRules
+from likvard.validation import (
+    Frame,
+    InstanceOf,
+    Integer,
+    Nullable,
+    options_of,
+    validate_params,
+)
 
 Lottery = Literal["single", "per_school"]
 MAX_SEATS = 100_000  # seats of one school in one grade: more is a data error

@@ -22,16 +22,29 @@ import numba
 import numpy as np
 import pandas as pd
 
-from likvard.placement import choice_model as cm
-from likvard.placement.mechanisms import assigned_rank
-from likvard.placement.priorities import priority_scores, reserved_seats, rule_key
-from likvard.placement.scenarios import Market, apply_scenario, build_market, drop_closed_from_lists
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
 from likvard.errors import DataError, ParameterError
+from likvard.placement import choice_model as cm
+from likvard.placement.mechanisms import (
+    assign_arrays,
+    )
+from likvard.placement.priorities import priority_scores, reserved_seats, rule_key
+from likvard.placement.scenarios import (
+    Market,
+    apply_scenario,
+    build_market,
+    drop_closed_from_lists,
+)
 from likvard.tables import PARENT_EDUCATION
-from likvard.validation import InstanceOf, Integer, Level, Mapping, Nullable, Seed, validate_params
-
-from likvard.placement.mechanisms import assign_arrays  # noqa: E402
+from likvard.validation import (
+    InstanceOf,
+    Level,
+    Mapping,
+    Nullable,
+    Replications,
+    Seed,
+    validate_params,
+)
 
 
 def place_administratively(assignment, distance_m, capacities, allowed):
@@ -365,7 +378,7 @@ def _interval(x: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, n
 
 @validate_params(
     market=InstanceOf(Market, "en marknad från build_market"),
-    n_replications=Integer(min=1),
+    n_replications=Replications(1),
     seed=Seed(),
     level=Level(),
     beta=Nullable(Mapping()),
@@ -498,7 +511,7 @@ def compare(results: list[SimulationResult]) -> pd.DataFrame:
 
 
 @validate_params(
-    n_replications=Nullable(Integer(min=1)),
+    n_replications=Nullable(Replications(1)),
     level=Level(),
     on_replication=Nullable(InstanceOf(Callable, "en funktion")),
 )

@@ -66,6 +66,7 @@ from likvard.validation import (
     Level,
     LogBase,
     Real,
+    Replications,
     Seed,
     options_of,
     validate_params,
@@ -334,7 +335,7 @@ H_COMPONENTS = tuple(f"h_{c}" for c in COMPONENTS)
 @validate_params(
     before=CountTable(),
     after=CountTable(),
-    n_replications=Integer(min=2),
+    n_replications=Replications(2),
     seed=Seed(),
     level=Level(),
     method=options_of(ChangeMethod),

@@ -50,10 +50,10 @@ from likvard.segregation._random import (
 from likvard.segregation._table import count_array
 from likvard.validation import (
     CountTable,
-    Integer,
     Level,
     LogBase,
     Real,
+    Replications,
     Seed,
     validate_params,
 )
@@ -131,7 +131,7 @@ def _scaled(values: np.ndarray, log_base: float) -> np.ndarray:
 
 _COMMON: dict[str, Callable[[Any, str], Any]] = {
     "counts": CountTable(),
-    "n_replications": Integer(min=2),
+    "n_replications": Replications(2),
     "seed": Seed(),
     "atkinson_b": Real(0.0, 1.0, max_open=True),
     "log_base": LogBase(),
@@ -355,6 +355,6 @@ def random_baseline(
     out["expected_exact"] = np.nan
     out["expected_closed_form"] = np.nan
     out.loc["mutual_information", ["expected_exact", "expected_closed_form"]] = [exact, closed]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    if entropy > 0:
         out.loc["theil_h", ["expected_exact", "expected_closed_form"]] = [exact / entropy, closed / entropy]
     return out
