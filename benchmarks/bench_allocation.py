@@ -55,7 +55,7 @@ def reference_run(students: pd.DataFrame, pots: np.ndarray) -> list[float]:
         + 0.5 * students["migration_background"].ne("swedish")
         + 1.5 * students["newly_arrived"].astype(float)
     )
-    rates = pd.Series({**{0: 48000}, **{g: 58000 for g in (1, 2, 3)}, **{g: 62000 for g in (4, 5, 6)}, **{g: 70000 for g in (7, 8, 9)}})
+    rates = pd.Series({0: 48000, **{g: 58000 for g in (1, 2, 3)}, **{g: 62000 for g in (4, 5, 6)}, **{g: 70000 for g in (7, 8, 9)}})
     s["base"] = s["grade"].map(rates)
     per_school = s.groupby("school_id").agg(units=("units", "sum"), base=("base", "sum"), n=("units", "size"))
     out = []

@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 
 from likvard.allocation import allocate, load_model, school_inputs
-from likvard.allocation.scenarios import allocation_under_scenarios, students_after_placement
+from likvard.allocation.scenarios import (
+    allocation_under_scenarios,
+    students_after_placement,
+)
 from likvard.placement.scenario_file import read_scenario_file
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "likvard"

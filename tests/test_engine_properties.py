@@ -146,7 +146,11 @@ def student_tables(draw):
 @SETTINGS
 @given(student_tables(), levels, anything)
 def test_expected_and_allocation_engines(students, level, other):
-    from likvard.allocation import compensation_ratio, concentration_index, school_inputs
+    from likvard.allocation import (
+        compensation_ratio,
+        concentration_index,
+        school_inputs,
+    )
     from likvard.expected import need_index
     from likvard.expected.area_type import area_types
     from likvard.expected.multilevel import fit_random_intercept

@@ -11,7 +11,12 @@ import statsmodels.api as sm
 from typer.testing import CliRunner
 
 from likvard.cli.main import app
-from likvard.expected.school_level import design, expected_results, fit_school_model, fit_share_model
+from likvard.expected.school_level import (
+    design,
+    expected_results,
+    fit_school_model,
+    fit_share_model,
+)
 
 
 def synthetic(n, seed):

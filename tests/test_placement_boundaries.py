@@ -10,7 +10,12 @@ import pytest
 from likvard.errors import DataError, LikvardError, ParameterError
 from likvard.placement import choice_model as cm
 from likvard.placement.priorities import Quota, Rule
-from likvard.placement.scenarios import NewSchool, Scenario, apply_scenario, build_market
+from likvard.placement.scenarios import (
+    NewSchool,
+    Scenario,
+    apply_scenario,
+    build_market,
+)
 from likvard.placement.simulate import LotteryRanks, prepare, simulate
 
 

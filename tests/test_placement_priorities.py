@@ -55,7 +55,7 @@ def test_relative_proximity_scores_by_hand():
 
 def test_sibling_conditions_grade_and_distance():
     any_grade = SchoolRules([Rule("sibling"), Rule("distance")])
-    young = SchoolRules([Rule("sibling", grades=tuple(range(0, 6))), Rule("distance")])
+    young = SchoolRules([Rule("sibling", grades=tuple(range(6))), Rule("distance")])
     near = SchoolRules([Rule("sibling", max_distance_m=2000), Rule("distance")])
     s_any = priority_scores([any_grade] * 3, _inputs())[0]
     s_young = priority_scores([young] * 3, _inputs())[0]

@@ -10,7 +10,14 @@ import pytest
 
 from likvard.placement import assign
 from likvard.placement import choice_model as cm
-from likvard.placement.scenarios import BusCards, NewSchool, Scenario, apply_scenario, build_market, drop_closed_from_lists
+from likvard.placement.scenarios import (
+    BusCards,
+    NewSchool,
+    Scenario,
+    apply_scenario,
+    build_market,
+    drop_closed_from_lists,
+)
 from likvard.placement.simulate import (
     assign_arrays,
     compare,

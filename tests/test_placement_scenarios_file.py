@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from likvard.placement.priorities import Rule
-from likvard.placement.scenario_file import ScenarioFileError, parse_scenario_text, read_scenario_file
+from likvard.placement.scenario_file import (
+    ScenarioFileError,
+    parse_scenario_text,
+    read_scenario_file,
+)
 from likvard.placement.scenarios import apply_scenario, build_market
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "likvard" / "placement" / "examples"

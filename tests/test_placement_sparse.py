@@ -15,7 +15,7 @@ def ttc_rounds(pref: np.ndarray, rank: np.ndarray, cap: np.ndarray) -> np.ndarra
     every active student points to the best school on the list with a free seat that accepts them
     (rank >= 0), every school with seats to its highest-priority active student; all cycles of the
     round are cleared, then everyone points again."""
-    n, L = pref.shape
+    n = pref.shape[0]
     m = len(cap)
     result = np.full(n, -1)
     left = cap.astype(int).copy()
@@ -136,7 +136,7 @@ def test_reserved_seats_same_in_both_forms(mechanism, order):
     pref, rank, cap = random_market(rng, 300, 6, 4, cap_share=0.9)
     reserved = np.minimum(cap, [5, 0, 3, 0, 8, 1])
     eligible = rng.random(300) < 0.15
-    kw = dict(mechanism=mechanism, reserved=reserved, reserve_eligible=eligible, reserve_order=order)
+    kw = {"mechanism": mechanism, "reserved": reserved, "reserve_eligible": eligible, "reserve_order": order}
     out = assign_arrays(pref, pair_ranks(pref, rank), cap, **kw)
     counts = np.bincount(out[out >= 0], minlength=6)
     assert (counts <= cap).all()

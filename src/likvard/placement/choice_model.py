@@ -564,6 +564,14 @@ def draw_rankings(
     """Ranked lists (n x n_ranks, int32, -1 padded) drawn from the exploded logit with
     systematic utilities ``V``: the schools with the largest V + standard Gumbel noise, best first
     (noise drawn as -ln(-ln u) in single precision); schools not ``available`` are never listed."""
+    if available is not None and (available.dtype != np.bool_ or available.shape != V.shape):
+        raise ParameterError("available", f"väntade sanningsvärden med formen {V.shape}, fick {available.shape}.")
+    return draw_rankings_unchecked(V, n_ranks, rng, available)
+
+
+def draw_rankings_unchecked(V: np.ndarray, n_ranks: int, rng: np.random.Generator,
+                            available: np.ndarray | None = None) -> np.ndarray:
+    """``draw_rankings`` without the argument checks, for utilities the engine made itself."""
     n, m = V.shape
     g = rng.random((n, m), dtype=np.float32)
     np.clip(g, np.float32(1e-30), None, out=g)
@@ -574,8 +582,6 @@ def draw_rankings(
     if available is None:
         avail = np.ones((1, m), dtype=np.bool_)
     else:
-        if available.dtype != np.bool_ or available.shape != V.shape:
-            raise ParameterError("available", f"väntade sanningsvärden med formen {V.shape}, fick {available.shape}.")
         avail = available
         if avail.strides[0] == 0:  # the same availability for every student
             avail = avail[:1]

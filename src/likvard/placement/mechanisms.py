@@ -522,15 +522,32 @@ def assign_arrays(
                 raise ParameterError("reserve_eligible", "behövs när reserved har reserverade platser.")
             check_length("reserve_eligible", reserve_eligible, n, "en per elev")
             res = np.asarray(reserved, dtype=np.int32)
-    if res is not None:
+    if form == "pairs":
+        _check_ties(pref32, prank, m)
+    return assign_checked(pref32, prank, cap, mechanism, res, reserve_eligible, reserve_order, dense)
+
+
+def assign_checked(
+    pref32: np.ndarray,
+    prank: np.ndarray,
+    cap: np.ndarray,
+    mechanism: str,
+    reserved: np.ndarray | None = None,
+    reserve_eligible: np.ndarray | None = None,
+    reserve_order: str = "reserved_first",
+    dense: np.ndarray | None = None,
+) -> np.ndarray:
+    """The mechanism on arguments already in the form ``assign_arrays`` checks them into (int32
+    lists and pair ranks, int32 capacities; ``dense`` the schools x students ranks for TTC). For
+    the engine's own callers whose arrays are valid by construction (the lottery simulation);
+    everyone else calls ``assign_arrays``."""
+    if reserved is not None and (reserved > 0).any():
         assert reserve_eligible is not None
         pref32, prank, cap, dense, back = _with_reserved_slots(
-            pref32, prank, cap, dense, res, reserve_eligible, reserve_order
+            pref32, prank, cap, dense, reserved, reserve_eligible, reserve_order
         )
     else:
         back = None
-    if form == "pairs":
-        _check_ties(pref32, prank, len(cap))
     if mechanism == "deferred_acceptance":
         out = _deferred_acceptance(pref32, prank, cap)
     elif mechanism == "immediate_acceptance":

@@ -25,9 +25,7 @@ import pandas as pd
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
 from likvard.errors import DataError, ParameterError
 from likvard.placement import choice_model as cm
-from likvard.placement.mechanisms import (
-    assign_arrays,
-    )
+from likvard.placement.mechanisms import assign_checked
 from likvard.placement.priorities import priority_scores, reserved_seats, rule_key
 from likvard.placement.scenarios import (
     Market,
@@ -303,6 +301,7 @@ class Prepared:
     groups: np.ndarray
     fixed_pref: np.ndarray | None = None
     cutoff_key: np.ndarray | None = None  # m x n: first distance-type rule's key (m), NaN if none
+    capacities32: np.ndarray | None = None
 
 
 def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
@@ -335,7 +334,7 @@ def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
                 break
     return Prepared(
         market, scores, LotteryRanks(scores, market.lottery), V, available, reserved, eligible, order,
-        market.allowed_admin(), groups, fixed, ckey,
+        market.allowed_admin(), groups, fixed, ckey, np.ascontiguousarray(market.capacities, dtype=np.int32),
     )
 
 
@@ -343,14 +342,15 @@ def place_once(prep: Prepared, rng: np.random.Generator) -> Placement:
     """One replication of the placement."""
     mk = prep.market
     if prep.V is not None:
-        pref = cm.draw_rankings(prep.V, mk.n_choices, rng, prep.available)
+        pref = cm.draw_rankings_unchecked(prep.V, mk.n_choices, rng, prep.available)
     else:
         pref = prep.fixed_pref
     pair_rank = prep.ranker.draw_pairs(pref, rng)
-    by_mech = assign_arrays(
-        pref, pair_rank, mk.capacities, mechanism=mk.mechanism, reserved=prep.reserved,
-        reserve_eligible=prep.reserve_eligible, reserve_order=prep.reserve_order or "reserved_first",
-        rank_form="pairs",
+    # lists and ranks made here are valid by construction (distinct schools, -1 padding at the
+    # end, ranks 0..k-1 among each school's applicants): the checks of assign_arrays are skipped
+    by_mech = assign_checked(
+        np.ascontiguousarray(pref, dtype=np.int32), pair_rank, prep.capacities32, mk.mechanism,
+        prep.reserved, prep.reserve_eligible, prep.reserve_order or "reserved_first",
     )
     final, admin = place_administratively(by_mech, mk.distance_m, mk.capacities, prep.allowed)
     return Placement(pref, pair_rank, by_mech, final, admin)
