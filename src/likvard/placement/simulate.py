@@ -25,7 +25,7 @@ import pandas as pd
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
 from likvard.errors import DataError, ParameterError
 from likvard.placement import choice_model as cm
-from likvard.placement.mechanisms import assign_checked
+from likvard.placement.mechanisms import assign_arrays, assign_checked  # noqa: F401 (assign_arrays re-exported)
 from likvard.placement.priorities import priority_scores, reserved_seats, rule_key
 from likvard.placement.scenarios import (
     Market,
