@@ -35,6 +35,7 @@ __all__ = [
     "Boolean",
     "CountTable",
     "Frame",
+    "Function",
     "InstanceOf",
     "Integer",
     "Level",
@@ -221,6 +222,15 @@ class Boolean:
         if not isinstance(value, bool | np.bool_):
             raise _fail(name, "True eller False", value)
         return bool(value)
+
+
+class Function:
+    """Something that can be called (a function, a method, a callable object)."""
+
+    def __call__(self, value: object, name: str) -> object:
+        if not callable(value):
+            raise _fail(name, "en funktion", value)
+        return value
 
 
 class AnyValue:

@@ -72,8 +72,8 @@ def school_inputs(
         k = int(np.flatnonzero(~np.isin(grade, np.arange(10)))[0])
         raise ParameterError("students", f"raden {students.index[k]!r}: årskursen {students['grade'].iloc[k]!r} är inte 0–9.")
     grade = grade.astype(int)
-    idx, ids = pd.factorize(students["school_id"].astype(str), sort=True)
-    ids = np.asarray(ids, dtype=object)
+    idx, uniques = pd.factorize(students["school_id"].astype(str), sort=True)
+    ids = np.asarray(uniques, dtype=object)
     if (idx < 0).any():
         raise ParameterError("students", "varje elev behöver en skolenhet (school_id saknas).")
     band = np.zeros(len(grade), dtype=np.int64)

@@ -23,7 +23,6 @@ asymptotic normal distribution N(b, V) (seeded) and the index recomputed for eac
 from __future__ import annotations
 
 import warnings
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -102,7 +102,7 @@ class SchoolModel:
     """A fitted school-level model; ``kind`` is ``"mean"`` (least squares) or ``"share"``
     (fractional logit, ``resid_var`` then the dispersion phi)."""
 
-    form: str
+    form: Form
     params: pd.Series
     cov: pd.DataFrame
     resid_var: float

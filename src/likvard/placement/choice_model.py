@@ -150,8 +150,11 @@ def ranked_lists(
     n = len(applicant_ids)
     if ch.empty:
         return np.full((n, 0), -1, dtype=np.int32)
-    where = lambda k: f"raden {ch.index[k]!r} (elev {sid[k]}, rang {ch['rank'].iloc[k]!r})"
     sid = ch["student_id"].astype(str).to_numpy()
+
+    def where(k: int) -> str:
+        return f"raden {ch.index[k]!r} (elev {sid[k]}, rang {ch['rank'].iloc[k]!r})"
+
     school = ch["school_id"].astype(str).to_numpy()
     rank = pd.to_numeric(ch["rank"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(rank) | (rank < 1) | (rank != np.floor(rank))

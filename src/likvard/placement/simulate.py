@@ -35,6 +35,7 @@ from likvard.placement.scenarios import (
 )
 from likvard.tables import PARENT_EDUCATION
 from likvard.validation import (
+    Function,
     InstanceOf,
     Level,
     Mapping,
@@ -344,7 +345,9 @@ def place_once(prep: Prepared, rng: np.random.Generator) -> Placement:
     if prep.V is not None:
         pref = cm.draw_rankings_unchecked(prep.V, mk.n_choices, rng, prep.available)
     else:
+        assert prep.fixed_pref is not None  # prepare() makes one or the other
         pref = prep.fixed_pref
+    assert prep.capacities32 is not None
     pair_rank = prep.ranker.draw_pairs(pref, rng)
     # lists and ranks made here are valid by construction (distinct schools, -1 padding at the
     # end, ranks 0..k-1 among each school's applicants): the checks of assign_arrays are skipped
@@ -382,7 +385,7 @@ def _interval(x: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, n
     seed=Seed(),
     level=Level(),
     beta=Nullable(Mapping()),
-    on_replication=Nullable(InstanceOf(Callable, "en funktion")),
+    on_replication=Nullable(Function()),
 )
 def simulate(
     market: Market,
@@ -513,7 +516,7 @@ def compare(results: list[SimulationResult]) -> pd.DataFrame:
 @validate_params(
     n_replications=Nullable(Replications(1)),
     level=Level(),
-    on_replication=Nullable(InstanceOf(Callable, "en funktion")),
+    on_replication=Nullable(Function()),
 )
 def run_scenarios(
     data,
