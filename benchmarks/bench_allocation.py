@@ -31,26 +31,10 @@ MODEL = {
 
 
 def synthetic_students(n_students: int, n_schools: int, seed: int = 1) -> pd.DataFrame:
-    """National-scale student table (uses likvard.demo.generate_national when available)."""
-    try:
-        from likvard.demo import generate_national
+    """National-scale student table from ``likvard.demo.generate_national``."""
+    from likvard.demo import generate_national
 
-        return generate_national(seed=seed, n_schools=n_schools, n_students=n_students).students
-    except ImportError:
-        rng = np.random.default_rng(seed)
-        school = rng.integers(0, n_schools, n_students)
-        p = rng.beta(2, 5, n_schools)[school]
-        return pd.DataFrame(
-            {
-                "school_year": 2024,
-                "school_id": np.char.zfill(school.astype(str), 8),
-                "grade": rng.integers(0, 10, n_students),
-                "sex": np.where(rng.random(n_students) < 0.5, "F", "M"),
-                "parent_education": np.where(rng.random(n_students) < p, "compulsory", "post_secondary"),
-                "migration_background": np.where(rng.random(n_students) < p, "foreign_born", "swedish"),
-                "newly_arrived": rng.random(n_students) < p / 5,
-            }
-        )
+    return generate_national(seed=seed, n_schools=n_schools, n_students=n_students).students
 
 
 def likvard_run(students: pd.DataFrame, pots: np.ndarray) -> list[tuple[float, float]]:
@@ -71,7 +55,7 @@ def reference_run(students: pd.DataFrame, pots: np.ndarray) -> list[float]:
         + 0.5 * students["migration_background"].ne("swedish")
         + 1.5 * students["newly_arrived"].astype(float)
     )
-    rates = pd.Series({**{0: 48000}, **{g: 58000 for g in (1, 2, 3)}, **{g: 62000 for g in (4, 5, 6)}, **{g: 70000 for g in (7, 8, 9)}})
+    rates = pd.Series({0: 48000, **{g: 58000 for g in (1, 2, 3)}, **{g: 62000 for g in (4, 5, 6)}, **{g: 70000 for g in (7, 8, 9)}})
     s["base"] = s["grade"].map(rates)
     per_school = s.groupby("school_id").agg(units=("units", "sum"), base=("base", "sum"), n=("units", "size"))
     out = []
@@ -90,6 +74,12 @@ def reference_run(students: pd.DataFrame, pots: np.ndarray) -> list[float]:
         r = st["need"].rank(method="average", pct=True)
         out.append(2 * np.cov(st["h"], r, bias=True)[0, 1] / st["h"].mean())
     return out
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def main() -> None:
@@ -114,7 +104,13 @@ def main() -> None:
     # same figures from both: concentration index of the first variants
     assert np.allclose([c for c, _ in res[: len(ref)]], ref, atol=1e-6), (res[: len(ref)], ref)
     med = statistics.median(ours)
+    ids = students["school_id"].astype(str).to_numpy()
+    t_fact = statistics.median([_timed(lambda: pd.factorize(ids, sort=True)) for _ in range(3)])
+    t_uniq = statistics.median([_timed(lambda: np.unique(ids, return_inverse=True)) for _ in range(3)])
+    t_inputs = statistics.median([_timed(lambda: school_inputs(students)) for _ in range(3)])
     print(f"allocation: {args.schools} skolor, {len(students):,} elever, {args.variants} pottvarianter")
+    print(f"  skolenhetskoder till index: pd.factorize {t_fact:.3f} s, np.unique {t_uniq:.3f} s, kvot "
+          f"{t_uniq / t_fact:.0f}x; school_inputs hela {t_inputs:.3f} s")
     print(f"  likvard   median {med:.3f} s (mål < 5 s)")
     print(f"  referens  {ref_time:.3f} s (pandas på elevnivå, {args.reference_variants} varianter uppräknat till {args.variants})")
     print(f"  kvot      {ref_time / med:.1f}x")

@@ -28,8 +28,10 @@ import pandas as pd
 import statsmodels.api as sm
 
 from likvard.demo import generate_national, results
+from likvard.expected import need_index
 from likvard.expected import student_level as sl
 from likvard.expected.multilevel import fit_random_intercept
+from likvard.expected.need import _columns, _risk, design, fit_need_model
 
 
 def population(n_students: int, n_schools: int, seed: int = 1) -> tuple[pd.DataFrame, dict]:
@@ -47,6 +49,29 @@ def population(n_students: int, n_schools: int, seed: int = 1) -> tuple[pd.DataF
     st["grade"] = 9
     st["eligible"] = pd.NA
     return st, data.truth
+
+
+def need_index_per_student(students: pd.DataFrame, n_replications: int = 200, seed: int = 2026) -> np.ndarray:
+    """Reference: the need index computed over every student for every coefficient draw (the
+    method the combination-based one replaced); returns the point index per school and year."""
+    model = fit_need_model(students)
+    x = design(students)[:, _columns(model)]
+    keys = students[["school_id", "school_year"]].astype({"school_id": str})
+    groups = keys.groupby(["school_id", "school_year"], sort=True).ngroup().to_numpy()
+    n = np.bincount(groups).astype(float)
+    year_of_group = keys.groupby(["school_id", "school_year"], sort=True)["school_year"].first().to_numpy()
+    years, year_idx = np.unique(keys["school_year"].to_numpy(), return_inverse=True)
+    year_of = np.searchsorted(years, year_of_group)
+
+    def index_for(beta: np.ndarray) -> np.ndarray:
+        r = _risk(x, beta)
+        return 100.0 * (np.bincount(groups, weights=r) / n) / (np.bincount(year_idx, weights=r) / np.bincount(year_idx))[year_of]
+
+    point = index_for(model.params.to_numpy())
+    draws = np.random.default_rng(seed).multivariate_normal(model.params.to_numpy(), model.cov.to_numpy(), n_replications)
+    for b in draws:
+        index_for(b)
+    return point
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -95,13 +120,23 @@ def main() -> None:
         ys, xs, gs = y[pick], x[pick], groups[pick]
         keep = np.r_[True, [xs[:, j].std() > 0 for j in range(1, xs.shape[1])]]
         xs = xs[:, keep]
-        t_ours, ours = timed(lambda: fit_random_intercept(ys, xs, gs), args.repeat)
-        t_ref, ref = timed(lambda: sm.MixedLM(ys, xs, groups=gs).fit(reml=True), 1)
+        t_ours, ours = timed(lambda ys=ys, xs=xs, gs=gs: fit_random_intercept(ys, xs, gs), args.repeat)
+        t_ref, ref = timed(lambda ys=ys, xs=xs, gs=gs: sm.MixedLM(ys, xs, groups=gs).fit(reml=True), 1)
         diff = float(np.max(np.abs(ours.beta - np.asarray(ref.fe_params))))
         print(f"delurval {n_sub} skolor, {pick.sum():,} elever: Likvärd {t_ours * 1000:.1f} ms, "
               f"statsmodels {t_ref:.2f} s, kvot {t_ref / t_ours:,.0f}x; största skillnad i koefficienter {diff:.2e}, "
               f"logL {ours.loglike:.2f} vs {ref.llf:.2f}")
         last = (pick.sum(), t_ref)
+    # need index (every grade, national population; the reference over every student and draw)
+    pop = generate_national(seed=3, n_schools=args.schools, n_students=args.students).students
+    grade9 = pop["grade"].astype(int) == 9
+    pop["eligible"] = pd.NA
+    pop.loc[grade9, "eligible"] = np.random.default_rng(5).random(int(grade9.sum())) < 0.85
+    t_need, ours_need = timed(lambda: need_index(pop), args.repeat)
+    t_ref, ref_point = timed(lambda: need_index_per_student(pop), 1)
+    assert np.allclose(ours_need["need_index"].to_numpy(), ref_point, rtol=1e-9), "olika behovsindex"
+    print(f"behovsindex med 200 dragningar, {len(pop):,} elever: Likvärd median {t_need:.2f} s, "
+          f"per elev och dragning {t_ref:.1f} s, kvot {t_ref / t_need:.1f}x (samma index)")
     if args.full_reference:
         t_ref, ref = timed(lambda: sm.MixedLM(y, x, groups=groups).fit(reml=True), 1)
         print(f"statsmodels på alla {len(y):,} elever: {t_ref:.1f} s; kvot mot Likvärds hela kedja "

@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from likvard.allocation import SchoolInputs, allocate, allocate_pot_variants, parse_model
+from likvard.allocation import (
+    SchoolInputs,
+    allocate,
+    allocate_pot_variants,
+    parse_model,
+)
 from likvard.allocation.compute import round_to_krona
 from likvard.allocation.model import ModelError
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from likvard.allocation.teachers import certification_by_area_type, published_certification_gap
-from likvard.sources.skolverket import read_student_composition, read_underlag_for_analys
+from likvard.allocation.teachers import (
+    certification_by_area_type,
+    published_certification_gap,
+)
+from likvard.sources.skolverket import (
+    read_student_composition,
+    read_underlag_for_analys,
+)
 
 
 @pytest.fixture(scope="module")

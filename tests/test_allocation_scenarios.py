@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 
 from likvard.allocation import allocate, load_model, school_inputs
-from likvard.allocation.scenarios import allocation_under_scenarios, students_after_placement
+from likvard.allocation.scenarios import (
+    allocation_under_scenarios,
+    students_after_placement,
+)
 from likvard.placement.scenario_file import read_scenario_file
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "likvard"
@@ -23,7 +26,7 @@ def test_students_after_placement_moves_only_applicants():
 def test_closing_a_school_moves_its_money(exempelstad):
     model = load_model(ROOT / "allocation" / "examples" / "bakgrundsvikter.yaml")
     sf = read_scenario_file(ROOT / "placement" / "examples" / "exempelstad_stang_skola.yaml")
-    res = allocation_under_scenarios(model, exempelstad, sf, replications=3)
+    res = allocation_under_scenarios(model, exempelstad, sf, n_replications=3)
     scenarios = res["scenario"].unique()
     assert len(scenarios) >= 2
     # the budget is the same in every scenario when the number of students is unchanged (base

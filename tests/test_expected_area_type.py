@@ -55,7 +55,7 @@ def test_stockholm_published_index_and_types(real_data):
     ref = reference_from_types(idx, d["area_type"])
     assert ref["feasible"]
     m, s = np.mean(ref["mean"]), np.mean(ref["sd"])
-    assert (area_types(idx, m, s) == d["area_type"]).all()
+    assert (area_types(idx, mean=m, sd=s) == d["area_type"]).all()
     # Stockholm is better off than the country: its own mean and SD would misclassify many areas
     assert (area_types(idx) == d["area_type"]).mean() < 0.8
     assert m > np.mean(idx)

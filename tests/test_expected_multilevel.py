@@ -104,7 +104,7 @@ def test_rejects_bad_input():
         fit_random_intercept(y, x, np.zeros(len(y)))
     y2 = y.copy()
     y2[0] = np.nan
-    with pytest.raises(ValueError, match="saknade"):
+    with pytest.raises(ValueError, match="inte ett ändligt tal"):
         fit_random_intercept(y2, x, g)
 
 

@@ -11,7 +11,12 @@ import statsmodels.api as sm
 from typer.testing import CliRunner
 
 from likvard.cli.main import app
-from likvard.expected.school_level import design, expected_results, fit_school_model
+from likvard.expected.school_level import (
+    design,
+    expected_results,
+    fit_school_model,
+    fit_share_model,
+)
 
 
 def synthetic(n, seed):
@@ -28,12 +33,12 @@ def synthetic(n, seed):
 @pytest.mark.parametrize("form", ["likvard", "salsa"])
 def test_expected_and_se_equal_statsmodels(form):
     f, y = synthetic(300, 1)
-    model = fit_school_model(f, y, form)
+    model = fit_school_model(f, y, form=form)
     f2, y2 = synthetic(50, 2)
     ours = expected_results(model, f2, y2).set_index("school_id")
-    x = design(f, form)
+    x = design(f, form=form)
     ref = sm.OLS(y.loc[x.index], x).fit()
-    pred = ref.get_prediction(design(f2, form)).summary_frame(alpha=0.1)
+    pred = ref.get_prediction(design(f2, form=form)).summary_frame(alpha=0.1)
     assert np.allclose(ours["expected"], pred["mean"].loc[ours.index])
     # se of a new observation: (obs interval half-width) / z_0.95
     half = (pred["obs_ci_upper"] - pred["obs_ci_lower"]).loc[ours.index] / 2
@@ -138,3 +143,42 @@ def test_three_outcomes_on_real_data_are_calibrated(real_data):
     assert r2["merit_value"] > 0.5
     assert r2["share_all_subjects"] > 0.4
     assert r2["share_eligible"] > 0.25
+
+
+@pytest.mark.parametrize("shares", [False, True])
+def test_cross_fitting_between_years_never_uses_the_schools_own_result(shares):
+    from likvard.expected.school_level import cross_fitted_years
+
+    if shares:
+        f1, y1, n1 = synthetic_shares(300, 5)
+        f2, y2, n2 = synthetic_shares(300, 5)
+    else:
+        (f1, y1), n1 = synthetic(300, 5), None
+        (f2, y2), n2 = synthetic(300, 5), None
+    y2 = y2 + (0.0 if shares else 3.0)
+    base = cross_fitted_years(f1, y1, f2, y2, n1, n2).set_index("school_id")
+    school = base.index[40]
+    changed = y1.copy()
+    changed.loc[school] = 0.0 if shares else changed.loc[school] + 400  # its own fit-year result
+    again = cross_fitted_years(f1, changed, f2, y2, n1, n2).set_index("school_id")
+    assert again.loc[school, "expected"] == pytest.approx(base.loc[school, "expected"], rel=1e-12)
+    assert (again["expected"] - base["expected"]).abs().max() > 0  # other folds do use it
+    # with the school's own fit-year result in the fit, its expected value moves
+    fit = fit_share_model if shares else fit_school_model
+    args = (f1, changed, n1) if shares else (f1, changed)
+    plain = expected_results(fit(*args), f2, y2, n2).set_index("school_id")
+    assert plain.loc[school, "expected"] != pytest.approx(base.loc[school, "expected"], rel=1e-6)
+    # and otherwise the two agree closely
+    ref = expected_results(fit(*((f1, y1, n1) if shares else (f1, y1))), f2, y2, n2).set_index("school_id")
+    assert np.corrcoef(ref["expected"], base.loc[ref.index, "expected"])[0, 1] > 0.99
+
+
+def test_reliably_follows_the_level():
+    f, y = synthetic(300, 6)
+    model = fit_school_model(f, y)
+    f2, y2 = synthetic(200, 7)
+    wide = expected_results(model, f2, y2 + 15, level=0.99)
+    narrow = expected_results(model, f2, y2 + 15, level=0.5)
+    assert (wide["reliably"] != "inom").sum() < (narrow["reliably"] != "inom").sum()
+    flagged = wide[wide["reliably"] != "inom"]
+    assert (flagged["deviation"].abs() > 2.575 * flagged["se"]).all()

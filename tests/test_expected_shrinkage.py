@@ -79,7 +79,7 @@ def test_intervals_shrink_with_more_students_and_years():
 
 
 def test_residuals_sum_to_zero_and_small_years_hidden(runs):
-    d, res, est, _ = runs[0]
+    _d, res, est, _ = runs[0]
     # GLS residuals of the random-intercept model: about zero on average over students
     assert abs(res["residual"].mean()) < 0.02 * res["merit_value"].std()
     yd = yearly_deviations(res)

@@ -58,7 +58,7 @@ def test_gradient_and_hessian_match_finite_differences():
     X = _x(120, 6, seed=3)
     data = cm.simulate_choice_data(X, BETA, n_ranks=3, seed=4, feature_names=FEATURES)
     b = np.array([-0.5, 1.0, 0.5, 0.1])
-    ll, grad, hess = cm._loglik_parts(b, data.X, data.available, data.ranked)
+    _ll, grad, hess = cm._loglik_parts(b, data.X, data.available, data.ranked)
     num_grad = optimize.approx_fprime(b, lambda v: cm.log_likelihood(v, data), 1e-6)
     np.testing.assert_allclose(grad, num_grad, rtol=1e-4, atol=1e-3)
     num_hess = np.array(

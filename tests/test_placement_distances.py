@@ -3,6 +3,8 @@ distances against networkx, and reading an OpenStreetMap extract."""
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -18,11 +20,11 @@ def river_city() -> RoadNetwork:
     rows = []
     xs, ys = np.arange(0, 4001, 200), np.arange(0, 2001, 200)
     for y in ys:
-        for x0, x1 in zip(xs[:-1], xs[1:]):
+        for x0, x1 in itertools.pairwise(xs):
             if y != 1000:  # no street along the river itself
                 rows.append((x0, y, x1, y))
     for x in xs:
-        for y0, y1 in zip(ys[:-1], ys[1:]):
+        for y0, y1 in itertools.pairwise(ys):
             crosses = (y0 < 1000 < y1) or (y0 == 1000) or (y1 == 1000)
             if crosses and x not in (0, 4000):
                 continue

@@ -10,7 +10,14 @@ import pytest
 
 from likvard.placement import assign
 from likvard.placement import choice_model as cm
-from likvard.placement.scenarios import BusCards, NewSchool, Scenario, apply_scenario, build_market, drop_closed_from_lists
+from likvard.placement.scenarios import (
+    BusCards,
+    NewSchool,
+    Scenario,
+    apply_scenario,
+    build_market,
+    drop_closed_from_lists,
+)
 from likvard.placement.simulate import (
     assign_arrays,
     compare,
@@ -164,7 +171,7 @@ def test_boston_gives_first_choices_first():
     pref = np.array([[1, 0], [0, 1], [1, 0]], np.int32)
     rank = np.array([[0, 2, 1], [1, 0, 2]], np.int32)
     cap = np.array([1, 1], np.int32)
-    got = assign_arrays(pref, rank, cap, "immediate_acceptance")
+    got = assign_arrays(pref, rank, cap, mechanism="immediate_acceptance")
     # round 1: student 1 alone at school 0; students 0 and 2 at school 1, where 0 has priority
     # (rank 1 < 2); round 2: student 2 applies to school 0, already full
     np.testing.assert_array_equal(got, [1, 0, -1])
@@ -271,7 +278,7 @@ def test_same_seed_same_result_and_observed_lists(market):
     a = simulate(market, n_replications=5, seed=9)
     b = simulate(market, n_replications=5, seed=9)
     pd.testing.assert_frame_equal(a.summary, b.summary)
-    c = simulate(apply_scenario(market, Scenario(name="Lottning per skola", lottery="per_school")), 5, seed=9)
+    c = simulate(apply_scenario(market, Scenario(name="Lottning per skola", lottery="per_school")), n_replications=5, seed=9)
     table = compare([a, c]).set_index("measure")
     assert list(table.columns) == ["residential", "Nuläge", "Nuläge low", "Nuläge high", "Lottning per skola",
                                    "Lottning per skola low", "Lottning per skola high"]

@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from likvard.placement.priorities import Rule
-from likvard.placement.scenario_file import ScenarioFileError, parse_scenario_text, read_scenario_file
+from likvard.placement.scenario_file import (
+    ScenarioFileError,
+    parse_scenario_text,
+    read_scenario_file,
+)
 from likvard.placement.scenarios import apply_scenario, build_market
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "likvard" / "placement" / "examples"
@@ -54,7 +58,7 @@ TEXT = textwrap.dedent(
 
 def test_parse_and_resolve(market):
     sf = parse_scenario_text(TEXT)
-    assert (sf.school_year, sf.grade, sf.replications, sf.choice_model) == (2024, 0, 50, "observerade val")
+    assert (sf.school_year, sf.grade, sf.n_replications, sf.choice_model) == (2024, 0, 50, "observerade val")
     base, close, new = sf.scenarios_for(market)
     assert base.name == "Nuläge" and base.close == []
     assert base.rules["municipal"].kinds == ["sibling", "relative_proximity", "lottery"]

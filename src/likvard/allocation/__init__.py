@@ -7,8 +7,17 @@
 - ``teachers``: certified teachers, lead teachers, experience and turnover against need.
 """
 
-from likvard.allocation.compute import SchoolInputs, allocate, allocate_pot_variants, school_inputs
-from likvard.allocation.equity import compensation_ratio, concentration_curve, concentration_index
+from likvard.allocation.compute import (
+    SchoolInputs,
+    allocate,
+    allocate_pot_variants,
+    school_inputs,
+)
+from likvard.allocation.equity import (
+    compensation_ratio,
+    concentration_curve,
+    concentration_index,
+)
 from likvard.allocation.model import AllocationModel, load_model, parse_model
 from likvard.allocation.teachers import teacher_distribution, teacher_gaps
 

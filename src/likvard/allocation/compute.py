@@ -20,7 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from likvard.allocation.model import BACKGROUND_VARIABLES, GRADE_BANDS, AllocationModel, ModelError
+from likvard.allocation.model import (
+    BACKGROUND_VARIABLES,
+    GRADE_BANDS,
+    AllocationModel,
+    ModelError,
+)
+from likvard.errors import ParameterError
+from likvard.validation import Array, Frame, InstanceOf, Nullable, validate_params
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,13 @@ class SchoolInputs:
         return self.band_counts.sum(axis=1)
 
 
+@validate_params(
+    students=Frame(("school_id", "school_year", "grade", "parent_education", "migration_background",
+                    "newly_arrived", "sex"), expected="en elevtabell"),
+    schools=Nullable(Frame(("school_id",), expected="en skoltabell")),
+    need=Nullable(Frame(("school_id", "need_index"), expected="behovsindex per skola")),
+    current=Nullable(Frame(("school_id", "total", "n_students"), expected="nuvarande belopp per skola")),
+)
 def school_inputs(
     students: pd.DataFrame,
     schools: pd.DataFrame | None = None,
@@ -52,10 +66,16 @@ def school_inputs(
     ``school_id, total, n_students`` of the model in force, for change and transition limits.
     """
     if students["school_year"].nunique() > 1:
-        raise ValueError("school_inputs takes one school year; filter the students first")
-    grade = students["grade"].astype(int).to_numpy()
-    sid = students["school_id"].astype(str).to_numpy()
-    ids, idx = np.unique(sid, return_inverse=True)
+        raise ParameterError("students", "school_inputs tar ett läsår i taget; välj ut ett läsårs elever först.")
+    grade = pd.to_numeric(students["grade"], errors="coerce").to_numpy(dtype=float)
+    if not np.isin(grade, np.arange(10)).all():
+        k = int(np.flatnonzero(~np.isin(grade, np.arange(10)))[0])
+        raise ParameterError("students", f"raden {students.index[k]!r}: årskursen {students['grade'].iloc[k]!r} är inte 0–9.")
+    grade = grade.astype(int)
+    idx, uniques = pd.factorize(students["school_id"].astype(str), sort=True)
+    ids = np.asarray(uniques, dtype=object)
+    if (idx < 0).any():
+        raise ParameterError("students", "varje elev behöver en skolenhet (school_id saknas).")
     band = np.zeros(len(grade), dtype=np.int64)
     for b, (lo, hi) in enumerate(GRADE_BANDS.values()):
         band[(grade >= lo) & (grade <= hi)] = b
@@ -219,6 +239,8 @@ def _allocate_matrix(model: AllocationModel, inputs: SchoolInputs, pots: np.ndar
     return base_int, total_int, adjustment, pots_arr
 
 
+@validate_params(model=InstanceOf(AllocationModel, "en fördelningsmodell"),
+                 inputs=InstanceOf(SchoolInputs, "skolunderlag från school_inputs"))
 def allocate(model: AllocationModel, inputs: SchoolInputs) -> pd.DataFrame:
     """One row per school: ``school_id, organiser_type, n_students, need_index, need_units, base, compensatory,
     transition_adjustment, total, per_student`` and, when current amounts are given,
@@ -250,7 +272,11 @@ def allocate(model: AllocationModel, inputs: SchoolInputs) -> pd.DataFrame:
     return out
 
 
+@validate_params(model=InstanceOf(AllocationModel, "en fördelningsmodell"),
+                 inputs=InstanceOf(SchoolInputs, "skolunderlag från school_inputs"), pots=Array(1, "f"))
 def allocate_pot_variants(model: AllocationModel, inputs: SchoolInputs, pots: np.ndarray) -> np.ndarray:
     """Totals (whole kronor) for many pot sizes at once: array (n_variants, n_schools)."""
+    if len(pots) == 0 or (pots < 0).any():
+        raise ParameterError("pots", "väntade en eller flera potter på 0 kronor eller mer.")
     _, total_int, _, _ = _allocate_matrix(model, inputs, np.asarray(pots, dtype=float))
     return total_int

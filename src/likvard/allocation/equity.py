@@ -18,12 +18,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from likvard.errors import ParameterError
+from likvard.validation import Array, Frame, Integer, validate_params
+
+
+def _aligned(**arrays: np.ndarray) -> None:
+    """Raise unless the arrays have one value per unit each, and the students are >= 0."""
+    names = list(arrays)
+    n = len(arrays[names[0]])
+    for name in names[1:]:
+        if len(arrays[name]) != n:
+            raise ParameterError(name, f"väntade {n} värden (ett per skola, som {names[0]}), fick {len(arrays[name])}.")
+    if "n_students" in arrays and (arrays["n_students"] < 0).any():
+        raise ParameterError("n_students", "antalet elever kan inte vara negativt.")
+    if "n_students" in arrays and arrays["n_students"].sum() <= 0:
+        raise ParameterError("n_students", "det finns inga elever.")
+
+
+_ARR = Array(1, "f")
+_ARR_NAN = Array(1, "f", allow_nan=True)
+
 
 def _sorted_groups(need: np.ndarray, weight: np.ndarray):
     order = np.argsort(need, kind="stable")
     return order, need[order], weight[order]
 
 
+@validate_params(need=_ARR, weight=_ARR)
 def fractional_rank(need: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Weighted fractional rank in (0, 1) of each unit by need (ties share their mean rank)."""
     need = np.asarray(need, dtype=float)
@@ -42,8 +63,10 @@ def fractional_rank(need: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return rank
 
 
+@validate_params(amount_per_student=_ARR_NAN, need=_ARR_NAN, n_students=_ARR)
 def concentration_index(amount_per_student: np.ndarray, need: np.ndarray, n_students: np.ndarray) -> float:
     """C = 2 cov_w(h, R) / mean_w(h) over students (units weighted by their number of students)."""
+    _aligned(amount_per_student=amount_per_student, need=need, n_students=n_students)
     h = np.asarray(amount_per_student, dtype=float)
     w = np.asarray(n_students, dtype=float)
     keep = w > 0
@@ -51,17 +74,18 @@ def concentration_index(amount_per_student: np.ndarray, need: np.ndarray, n_stud
     r = fractional_rank(need, w)
     mu = np.average(h, weights=w)
     cov = np.average((h - mu) * (r - np.average(r, weights=w)), weights=w)
-    return float(2.0 * cov / mu)
+    return float(2.0 * cov / mu) if mu != 0 else float("nan")
 
 
+@validate_params(need=_ARR_NAN, n_students=_ARR, q=Integer(min=1))
 def quintile_shares(need: np.ndarray, n_students: np.ndarray, q: int = 5) -> np.ndarray:
     """Matrix (n_units, q): how many students of each unit fall in each need quantile group.
 
     Students of a unit share its need; a quantile border splits a unit's students proportionally.
     Ties in need are kept together in rank order of the input (stable sort).
     """
-    need = np.asarray(need, dtype=float)
-    w = np.asarray(n_students, dtype=float)
+    _aligned(need=need, n_students=n_students)
+    w = n_students
     order = np.argsort(need, kind="stable")
     cum = np.cumsum(w[order])
     start = cum - w[order]
@@ -75,15 +99,18 @@ def quintile_shares(need: np.ndarray, n_students: np.ndarray, q: int = 5) -> np.
     return out
 
 
+@validate_params(amount_per_student=_ARR_NAN, need=_ARR_NAN, n_students=_ARR)
 def compensation_ratio(amount_per_student: np.ndarray, need: np.ndarray, n_students: np.ndarray) -> float:
     """Mean amount per student in the neediest fifth of students over that in the least needy fifth."""
+    _aligned(amount_per_student=amount_per_student, need=need, n_students=n_students)
     shares = quintile_shares(need, n_students)
-    h = np.asarray(amount_per_student, dtype=float)
+    h = amount_per_student
     top = (h * shares[:, -1]).sum() / shares[:, -1].sum()
     bottom = (h * shares[:, 0]).sum() / shares[:, 0].sum()
     return float(top / bottom)
 
 
+@validate_params(values=_ARR_NAN, need=_ARR_NAN, n_students=_ARR, q=Integer(min=1))
 def quintile_means(values: np.ndarray, need: np.ndarray, n_students: np.ndarray, q: int = 5) -> np.ndarray:
     """Student-weighted mean of ``values`` in each need quantile group (least needy first)."""
     shares = quintile_shares(need, n_students, q)
@@ -93,13 +120,14 @@ def quintile_means(values: np.ndarray, need: np.ndarray, n_students: np.ndarray,
     return (v[ok, None] * s).sum(axis=0) / s.sum(axis=0)
 
 
+@validate_params(amount_total=_ARR, need=_ARR_NAN, n_students=_ARR)
 def concentration_curve(amount_total: np.ndarray, need: np.ndarray, n_students: np.ndarray) -> pd.DataFrame:
     """Points of the concentration curve: cumulative share of students ranked from the neediest
     (``cum_students``) against the cumulative share of the amount they receive (``cum_amount``).
 
     Above the diagonal: the needier students receive more than their share.
     """
-    need = np.asarray(need, dtype=float)
+    _aligned(amount_total=amount_total, need=need, n_students=n_students)
     order = np.argsort(-need, kind="stable")
     w = np.asarray(n_students, dtype=float)[order]
     a = np.asarray(amount_total, dtype=float)[order]
@@ -111,6 +139,8 @@ def concentration_curve(amount_total: np.ndarray, need: np.ndarray, n_students: 
     )
 
 
+@validate_params(allocation=Frame(("need_index", "need_units", "n_students", "per_student"),
+                                  expected="en fördelning från allocate"))
 def equity_summary(allocation: pd.DataFrame) -> dict[str, float]:
     """Concentration index and compensation ratio of an ``allocate`` result against its need index."""
     need = allocation["need_index"].to_numpy(dtype=float)

@@ -17,12 +17,12 @@ independent schools (skollagen 10 kap. 37-39 §§: grundbelopp på samma grunder
 
 from __future__ import annotations
 
-from likvard.errors import LikvardError
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from likvard.errors import LikvardError
 
 GRADE_BANDS: dict[str, tuple[int, int]] = {"F": (0, 0), "1-3": (1, 3), "4-6": (4, 6), "7-9": (7, 9)}
 

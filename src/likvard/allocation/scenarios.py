@@ -14,6 +14,8 @@ import pandas as pd
 
 from likvard.allocation.compute import allocate, school_inputs
 from likvard.allocation.model import AllocationModel
+from likvard.defaults import LEVEL, N_REPLICATIONS
+from likvard.validation import InstanceOf, Level, Replications, validate_params
 
 
 def students_after_placement(students: pd.DataFrame, student_ids: np.ndarray, school_ids: np.ndarray) -> pd.DataFrame:
@@ -26,15 +28,20 @@ def students_after_placement(students: pd.DataFrame, student_ids: np.ndarray, sc
     return out
 
 
+@validate_params(model=InstanceOf(AllocationModel, "en fördelningsmodell"), n_replications=Replications(1),
+                 level=Level())
 def allocation_under_scenarios(
     model: AllocationModel,
     data,
     scenario_file,
-    replications: int = 20,
-    level: float = 0.90,
+    *,
+    n_replications: int = N_REPLICATIONS,
+    level: float = LEVEL,
 ) -> pd.DataFrame:
     """One row per scenario and school: ``scenario, school_id, n_students, total, total_low,
-    total_high, change_vs_baseline`` (kronor; means over replications)."""
+    total_high, change_vs_baseline`` (kronor; means over ``n_replications`` replications, the
+    interval at ``level``). Replication r uses the scenario file's seed and r, as the placement
+    simulation does."""
     from likvard.expected import need_index
     from likvard.placement.scenarios import apply_scenario, build_market
     from likvard.placement.simulate import place_once, prepare
@@ -56,25 +63,25 @@ def allocation_under_scenarios(
         prep = prepare(scen, beta)
         totals: dict[str, list[float]] = {}
         sizes: dict[str, list[int]] = {}
-        for r in range(replications):
+        for r in range(n_replications):
             placement = place_once(prep, np.random.default_rng([sf.seed, r]))
             placed = placement.assignment >= 0
             st = students_after_placement(
                 year_students, scen.student_ids[placed], scen.school_ids[placement.assignment[placed]]
             )
-            need = need_index(st, reference=reference, n_draws=1) if model.need_index_weight else None
+            need = need_index(st, reference=reference, n_replications=1) if model.need_index_weight else None
             res = allocate(model, school_inputs(st, data.schools, need))
             for s, t, n in zip(res["school_id"], res["total"], res["n_students"]):
                 totals.setdefault(s, []).append(float(t))
                 sizes.setdefault(s, []).append(int(n))
         tail = (1 - level) / 2
         for s, values in totals.items():
-            v = np.array(values + [0.0] * (replications - len(values)))  # a closed school gets nothing
+            v = np.array(values + [0.0] * (n_replications - len(values)))  # a closed school gets nothing
             rows.append(
                 {
                     "scenario": scenario.name,
                     "school_id": s,
-                    "n_students": float(np.mean(sizes[s] + [0] * (replications - len(sizes[s])))),
+                    "n_students": float(np.mean(sizes[s] + [0] * (n_replications - len(sizes[s])))),
                     "total": float(v.mean()),
                     "total_low": float(np.quantile(v, tail)),
                     "total_high": float(np.quantile(v, 1 - tail)),

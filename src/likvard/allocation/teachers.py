@@ -17,9 +17,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from likvard.allocation.equity import concentration_curve, concentration_index, quintile_means
+from likvard.allocation.equity import (
+    concentration_curve,
+    concentration_index,
+    quintile_means,
+)
+from likvard.errors import ParameterError
+from likvard.validation import Frame, InstanceOf, Integer, Nullable, validate_params
 
 
+@validate_params(
+    staff=Frame(("staff_id", "school_year", "school_id", "certified", "lead_teacher", "fte"), expected="en personaltabell"),
+    students=Frame(("school_id", "school_year"), expected="en elevtabell"),
+    need=Nullable(Frame(("school_id", "school_year", "need_index"), expected="behovsindex per skola och år")),
+)
 def teacher_distribution(staff: pd.DataFrame, students: pd.DataFrame, need: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per school and year: ``school_id, school_year, n_students, teacher_fte, certified_fte,
     share_certified, lead_teachers, lead_teachers_per_100, mean_experience, turnover`` and, with
@@ -75,16 +86,20 @@ def dissimilarity_teachers_students(certified_fte: np.ndarray, n_students: np.nd
     return float(0.5 * np.abs(c / c.sum() - n / n.sum()).sum())
 
 
-def teacher_gaps(distribution: pd.DataFrame, need_column: str = "need_index") -> dict:
+@validate_params(distribution=Frame(("n_students", "certified_fte"), expected="teacher_distribution för ett läsår"),
+                 need_column=InstanceOf(str, "ett kolumnnamn"))
+def teacher_gaps(distribution: pd.DataFrame, *, need_column: str = "need_index") -> dict:
     """For one year: student-weighted means per need quintile (least needy first), the gap between
     the neediest and least needy fifth, D of certified teachers across students, the concentration
     index of certified teachers per student against need, and the concentration curve.
     """
+    if need_column not in distribution.columns:
+        raise ParameterError("distribution", f"kolumnen {need_column!r} saknas; ange need till teacher_distribution.")
     d = distribution.dropna(subset=[need_column])
     d = d[d["n_students"] > 0]
     need = d[need_column].to_numpy(dtype=float)
     n = d["n_students"].to_numpy(dtype=float)
-    result: dict = {"n_schools": int(len(d)), "n_students": int(n.sum())}
+    result: dict = {"n_schools": len(d), "n_students": int(n.sum())}
     for col in ("share_certified", "lead_teachers_per_100", "mean_experience", "turnover"):
         if col in d:
             means = quintile_means(d[col].to_numpy(dtype=float), need, n)
@@ -96,7 +111,10 @@ def teacher_gaps(distribution: pd.DataFrame, need_column: str = "need_index") ->
     return result
 
 
-def published_certification_gap(units: pd.DataFrame, groups: int = 5) -> pd.DataFrame:
+@validate_params(units=Frame(("students_total", "share_post_secondary", "share_foreign_background",
+                              "share_certified_teachers"), expected="skolenheter med sammansättning och lärare"),
+                 groups=Integer(min=1, max=100))
+def published_certification_gap(units: pd.DataFrame, *, groups: int = 5) -> pd.DataFrame:
     """Certified-teacher share by composition group from published per-school data.
 
     ``units``: one row per school unit with ``students_total``, ``share_post_secondary``,
@@ -130,6 +148,9 @@ def published_certification_gap(units: pd.DataFrame, groups: int = 5) -> pd.Data
     return pd.DataFrame(rows)
 
 
+@validate_params(units=Frame(("school_id", "share_certified_teachers", "students_total"),
+                              expected="skolenheter med andel legitimerade lärare"),
+                 area_types=Frame(("school_id", "area_type"), expected="områdestyp per skolenhet"))
 def certification_by_area_type(units: pd.DataFrame, area_types: pd.DataFrame) -> pd.DataFrame:
     """Certified-teacher share by the school's socioeconomic area type (SCB/Delmos 1-5, as
     Skolverket classifies units): ``area_type, n_units, n_students, share_certified_unweighted,
@@ -142,7 +163,7 @@ def certification_by_area_type(units: pd.DataFrame, area_types: pd.DataFrame) ->
         rows.append(
             {
                 "area_type": int(t),
-                "n_units": int(len(g)),
+                "n_units": len(g),
                 "n_students": float(g["students_total"].sum()),
                 "share_certified_unweighted": float(g["share_certified_teachers"].mean()),
                 "share_certified": float(np.average(g["share_certified_teachers"], weights=g["students_total"])),

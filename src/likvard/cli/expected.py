@@ -49,7 +49,7 @@ def salsa(
             fail(f"Meritvärden för läsåret {y}/{(y + 1) % 100:02d} saknas i {karta_files[-1].name}.")
         if not (comp["school_year"] == y).any():
             fail(f"Elevsammansättning för läsåret {y}/{(y + 1) % 100:02d} saknas i {data}.")
-    model = fit_school_model(composition_features(comp, fit_year), karta[f"merit_value_{fit_year}"], form)
+    model = fit_school_model(composition_features(comp, fit_year), karta[f"merit_value_{fit_year}"], form=form)
     table = expected_results(model, composition_features(comp, year), karta[f"merit_value_{year}"])
     _write_csv(table, out)
     summary = {
@@ -273,7 +273,7 @@ def need_published(
         k = karta[-1].drop_duplicates("school_id").set_index("school_id")
         measures["salsa_parents"] = k["salsa_parents"].reindex(need.index)
         higher["salsa_parents"] = False
-    dis = need_disagreement(measures, higher, threshold)
+    dis = need_disagreement(measures, higher, threshold=threshold)
     table = need.join(dis.drop(columns=["need_index"])).reset_index()
     _write_csv(table, out)
     corr = rank_correlations(measures, higher)
@@ -302,7 +302,7 @@ def area_type(
         areas = read_stockholm_socioeconomic(file)
     except (KeyError, ValueError) as exc:
         fail(f"{file}: kunde inte läsa SCB:s andelar ({exc}).")
-    table = area_type_table(areas, mean, sd)
+    table = area_type_table(areas, mean=mean, sd=sd)
     if areas["area_type"].notna().any():
         ref = reference_from_types(table["socioeconomic_index_calc"], areas["area_type"])
         if ref["feasible"]:

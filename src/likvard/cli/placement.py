@@ -87,12 +87,12 @@ def run(
 
     sf = _read(scenario_file)
     data = _load(exempelstad, db, seed)
-    n = replications or sf.replications
+    n = replications or sf.n_replications
     total = n * len(sf.raw_scenarios)
     try:
         with progress() as bar:
             task = bar.add_task("Simulerar placeringar …", total=total)
-            results, fit = run_scenarios(data, sf, on_replication=lambda: bar.advance(task), replications=n)
+            results, fit = run_scenarios(data, sf, on_replication=lambda: bar.advance(task), n_replications=n)
     except ScenarioFileError as exc:
         fail(str(exc))
     except (ValueError, NotImplementedError) as exc:
@@ -141,14 +141,14 @@ def run(
 def _print_comparison(comparison: pd.DataFrame, scenarios: list[str]) -> None:
     from rich.table import Table
 
-    table = Table(title="Scenarier sida vid sida (medel och 95 %-intervall)")
+    table = Table(title="Scenarier sida vid sida (medel och 90 %-intervall)")
     table.add_column("Mått")
     table.add_column("Närmaste skola", justify="right")
     for name in scenarios:
         table.add_column(name, justify="right")
     for row in comparison.to_dict("records"):
         cells = [row["Mått"], row["Om alla gick i närmaste skola"]]
-        cells += [f"{row[n]}\n({row[n + ' (95 %-intervall)']})" for n in scenarios]
+        cells += [f"{row[n]}\n({row[n + ' (90 %-intervall)']})" for n in scenarios]
         table.add_row(*cells)
     console.print(table)
 

@@ -105,7 +105,7 @@ def analyse_authority(
         sheets["index_per_lasar"] = pd.DataFrame(series)
         counts = count_table(students, group, year)
         result = seg.indices(counts)
-        boot = seg.bootstrap(counts, n=n_boot, seed=seed)
+        boot = seg.bootstrap(counts, n_replications=n_boot, seed=seed)
         sheets["index"] = view.indices_table(result, boot)
         sheets["exponering"] = view.exposure_table(result)
         summary["index"] = {
@@ -119,7 +119,7 @@ def analyse_authority(
         if group in ORDERED:
             summary["index"]["ordinal_information"] = seg.ordinal_information(counts)
         bar.advance(task)
-        base = seg.random_baseline(counts, n=200, seed=seed)
+        base = seg.random_baseline(counts, n_replications=200, seed=seed)
         sheets["slumpniva"] = view.baseline_table(base)
         summary["slumpniva_M"] = {
             "observerat": float(base.loc["mutual_information", "observed"]),

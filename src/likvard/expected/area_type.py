@@ -27,6 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from likvard.errors import ParameterError
+from likvard.validation import Array, Frame, Nullable, Real, validate_params
+
 AREA_TYPE_LABELS = {
     1: "Stora socioekonomiska utmaningar",
     2: "Socioekonomiska utmaningar",
@@ -43,25 +46,34 @@ def socioeconomic_index(share_assistance: np.ndarray, share_compulsory_education
                     + np.asarray(share_low_economic_standard, float)) / 3.0
 
 
-def area_types(index: np.ndarray, mean: float | None = None, sd: float | None = None) -> np.ndarray:
+@validate_params(index=Array(1, "f", allow_nan=True), mean=Nullable(Real()), sd=Nullable(Real(0.0, None, min_open=True)))
+def area_types(index: np.ndarray, *, mean: float | None = None, sd: float | None = None) -> np.ndarray:
     """Area type 1-5 (see the module docstring); ``mean``/``sd`` default to those of ``index``."""
-    x = np.asarray(index, float)
+    x = index
+    if (mean is None or sd is None) and np.isfinite(x).sum() < 2:
+        raise ParameterError("index", "minst två områden med index behövs för medelvärde och standardavvikelse.")
     m = float(np.nanmean(x)) if mean is None else float(mean)
     s = float(np.nanstd(x, ddof=1)) if sd is None else float(sd)
+    if not s > 0:
+        raise ParameterError("index", "alla områden har samma index; standardavvikelsen är 0.")
     z = (x - m) / s
     out = np.select([z > 2, z > 1, z > 0, z > -1], [1, 2, 3, 4], default=5).astype(float)
     out[np.isnan(x)] = np.nan
     return out
 
 
-def reference_from_types(index: np.ndarray, types: np.ndarray, margin: float = 0.0) -> dict:
+@validate_params(index=Array(1, "f", allow_nan=True), types=Array(1, "f", allow_nan=True), margin=Real(0.0, None))
+def reference_from_types(index: np.ndarray, types: np.ndarray, *, margin: float = 0.0) -> dict:
     """The (mean, sd) range consistent with published ``types`` for ``index`` (rounded values may
     need ``margin``): ``{"mean": (lo, hi), "sd": (lo, hi), "feasible": bool}``. Each area gives
     linear inequalities in (m, s), e.g. type 3 means m < index <= m + s."""
-    x = np.asarray(index, float)
-    t = np.asarray(types, float)
+    x, t = index, types
+    if len(x) != len(t):
+        raise ParameterError("types", f"väntade en områdestyp per index ({len(x)}), fick {len(t)}.")
     ok = ~(np.isnan(x) | np.isnan(t))
     x, t = x[ok], t[ok].astype(int)
+    if not np.isin(t, [1, 2, 3, 4, 5]).all():
+        raise ParameterError("types", "områdestyperna är 1 till 5.")
     a, b = [], []  # rows of A [m, s] <= b
     upper = {1: None, 2: 2, 3: 1, 4: 0, 5: -1}  # index <= m + k s
     lower = {1: 2, 2: 1, 3: 0, 4: -1, 5: None}  # index >= m + k s
@@ -87,9 +99,11 @@ def reference_from_types(index: np.ndarray, types: np.ndarray, margin: float = 0
     return out
 
 
-def area_type_table(areas: pd.DataFrame, mean: float | None = None, sd: float | None = None) -> pd.DataFrame:
+@validate_params(areas=Frame(("share_assistance", "share_compulsory_education", "share_low_economic_standard"),
+                             expected="en områdestabell"))
+def area_type_table(areas: pd.DataFrame, *, mean: float | None = None, sd: float | None = None) -> pd.DataFrame:
     """``areas`` with the three shares (``share_assistance, share_compulsory_education,
     share_low_economic_standard``) gets ``socioeconomic_index_calc`` and ``area_type_calc``."""
     idx = socioeconomic_index(areas["share_assistance"], areas["share_compulsory_education"],
                               areas["share_low_economic_standard"])
-    return areas.assign(socioeconomic_index_calc=idx, area_type_calc=area_types(idx, mean, sd))
+    return areas.assign(socioeconomic_index_calc=idx, area_type_calc=area_types(idx, mean=mean, sd=sd))

@@ -28,6 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
+from likvard.errors import DataError, ParameterError
+from likvard.validation import Array, Boolean, SeriesOrArray, validate_params
+
 LOG_THETA_BOUNDS = (-18.0, 8.0)
 
 
@@ -98,20 +101,19 @@ def _profile(s: _Sums, theta: float, n_obs: int, reml: bool) -> tuple[float, np.
     return ll, beta, a, sigma2
 
 
-def fit_random_intercept(y: np.ndarray, x: np.ndarray, groups: np.ndarray, reml: bool = True) -> RandomInterceptFit:
+@validate_params(y=Array(1, "f"), x=Array(2, "f"), groups=SeriesOrArray(), reml=Boolean())
+def fit_random_intercept(y: np.ndarray, x: np.ndarray, groups: np.ndarray, *, reml: bool = True) -> RandomInterceptFit:
     """Fit ``y = x beta + u_group + e`` (see the module docstring). ``x`` must contain the intercept."""
-    y = np.asarray(y, dtype=float)
-    x = np.asarray(x, dtype=float)
-    if y.ndim != 1 or x.ndim != 2 or len(y) != len(x) or len(groups) != len(y):
-        raise ValueError("y, x och groups måste ha lika många rader")
-    if not (np.isfinite(y).all() and np.isfinite(x).all()):
-        raise ValueError("y och x får inte innehålla saknade värden")
+    if len(y) != len(x) or len(groups) != len(y):
+        raise ParameterError("groups", f"y, x och groups måste ha lika många rader ({len(y)}, {len(x)}, {len(groups)}).")
     codes, labels = pd.factorize(np.asarray(groups), sort=True)
+    if (codes < 0).any():
+        raise ParameterError("groups", "varje elev behöver en skola (saknade värden i groups).")
     if len(labels) < 2:
-        raise ValueError("minst två skolor behövs för att skatta variationen mellan skolor")
+        raise DataError("Minst två skolor behövs för att skatta variationen mellan skolor.")
     s = _sums(y, x, codes, len(labels))
     if np.linalg.matrix_rank(s.xtx) < x.shape[1]:
-        raise ValueError("designmatrisen har linjärt beroende kolumner (t.ex. en kategori som saknas helt)")
+        raise DataError("Designmatrisen har linjärt beroende kolumner (t.ex. en kategori som saknas helt).")
     n_obs = len(y)
 
     def neg(log_theta: float) -> float:

@@ -8,7 +8,10 @@ eligibility for upper-secondary school from background variables), a logistic re
 is fitted on grade-9 students with known eligibility (the authority's cohorts, or a
 ``reference`` table) with the background variables available in the registers: parents'
 education (ref. post-secondary), migration background (ref. Swedish background), newly arrived
-and sex. Every student, in every grade, then gets the predicted risk r_i. A school's need index is
+and sex. As every regressor is an indicator, the fit uses the number of students and of those not
+eligible per background combination (a binomial GLM on at most a few dozen rows, the same maximum
+likelihood estimate and covariance as the logit on the students). Every student, in every grade,
+then gets the predicted risk r_i. A school's need index is
 
     need_s = 100 * mean_{i in s} r_i / mean_{all i in the year} r_i,
 
@@ -19,12 +22,24 @@ asymptotic normal distribution N(b, V) (seeded) and the index recomputed for eac
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
+
+from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
+from likvard.errors import DataError
+from likvard.validation import (
+    Frame,
+    Level,
+    Nullable,
+    Replications,
+    Seed,
+    validate_params,
+)
 
 FEATURES = (
     "parents_compulsory",
@@ -47,29 +62,41 @@ class NeedModel:
     share_not_eligible: float
 
 
+def _indicators(values: pd.Series, wanted: tuple[str, ...]) -> list[np.ndarray]:
+    """values == w for each w in ``wanted``, hashing the distinct values once (fast on strings)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    text = [str(u) for u in uniques]
+    out = []
+    for w in wanted:
+        hit = np.array([t == w for t in text] + [False], dtype=bool)  # code -1 (missing) -> False
+        out.append(hit[codes])
+    return out
+
+
 def design(students: pd.DataFrame) -> np.ndarray:
     """Background indicators in ``FEATURES`` order, with a leading intercept column."""
-    pe = students["parent_education"].astype(str).to_numpy()
-    mb = students["migration_background"].astype(str).to_numpy()
     cols = [
-        pe == "compulsory",
-        pe == "upper_secondary",
-        pe == "unknown",
-        mb == "born_in_sweden_foreign_parents",
-        mb == "foreign_born",
+        *_indicators(students["parent_education"], ("compulsory", "upper_secondary", "unknown")),
+        *_indicators(students["migration_background"], ("born_in_sweden_foreign_parents", "foreign_born")),
         students["newly_arrived"].astype(bool).to_numpy(),
-        students["sex"].astype(str).to_numpy() == "M",
+        *_indicators(students["sex"], ("M",)),
     ]
-    return np.column_stack([np.ones(len(students)), *cols]).astype(float)
+    x = np.empty((len(students), len(cols) + 1))
+    x[:, 0] = 1.0
+    for k, c in enumerate(cols):
+        x[:, k + 1] = c
+    return x
 
 
+@validate_params(reference=Frame(("grade", "parent_education", "migration_background", "newly_arrived", "sex"),
+                                 expected="en elevtabell"))
 def fit_need_model(reference: pd.DataFrame) -> NeedModel:
     """Fit the logistic model on grade-9 students whose ``eligible`` is known."""
     if "eligible" not in reference.columns:
-        raise ValueError("Behovsindex kräver kolumnen 'eligible' (behörighet) för elever i årskurs 9.")
+        raise DataError("Behovsindex kräver kolumnen 'eligible' (behörighet) för elever i årskurs 9.")
     ref = reference[(reference["grade"].astype(int) == 9) & reference["eligible"].notna()]
     if len(ref) < 50:
-        raise ValueError(
+        raise DataError(
             f"Behovsindex kräver minst 50 elever i årskurs 9 med känd behörighet; underlaget har {len(ref)}."
         )
     y = (~ref["eligible"].astype(bool)).to_numpy(dtype=float)
@@ -77,7 +104,21 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
     keep = x[:, 1:].any(axis=0) & ~x[:, 1:].all(axis=0)  # drop constant indicators
     cols = np.r_[True, keep]
     names = ["intercept", *[f for f, k in zip(FEATURES, keep) if k]]
-    fit = sm.Logit(y, x[:, cols]).fit(disp=0, method="newton", maxiter=100)
+    # the likelihood depends on the students only through the counts per background combination
+    combos, code = background_combinations(x[:, cols])
+    failures = np.bincount(code, weights=y, minlength=len(combos))
+    totals = np.bincount(code, minlength=len(combos)).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-convergence is checked below
+        fit = sm.GLM(np.column_stack([failures, totals - failures]), combos, family=sm.families.Binomial()).fit(
+            method="newton", maxiter=100
+        )
+    cov_arr = np.asarray(fit.cov_params())
+    if not fit.mle_retvals.get("converged", True) or not np.isfinite(cov_arr).all() or (np.diag(cov_arr) > 1e4).any():
+        raise DataError(
+            "Behovsmodellen kan inte skattas på underlaget: någon bakgrundsgrupp har alla eller inga elever "
+            "behöriga (fullständig separation). Använd ett större referensunderlag."
+        )
     params = pd.Series(fit.params, index=names)
     cov = pd.DataFrame(fit.cov_params(), index=names, columns=names)
     return NeedModel(params=params, cov=cov, n_students=len(ref), share_not_eligible=float(y.mean()))
@@ -92,7 +133,12 @@ def _columns(model: NeedModel) -> np.ndarray:
     return np.array([order.index(n) for n in model.params.index])
 
 
-def predict_not_eligible_risk(students: pd.DataFrame, reference: pd.DataFrame | None = None) -> pd.Series:
+_BACKGROUND = ("school_id", "school_year", "grade", "parent_education", "migration_background", "newly_arrived", "sex")
+_STUDENTS = Frame(_BACKGROUND, expected="en elevtabell")
+
+
+@validate_params(students=_STUDENTS, reference=Nullable(Frame(_BACKGROUND + ("eligible",))))
+def predict_not_eligible_risk(students: pd.DataFrame, *, reference: pd.DataFrame | None = None) -> pd.Series:
     """Each student's predicted risk of not becoming eligible (index aligned with ``students``).
 
     The model is fitted on ``reference`` (default: the grade-9 students of ``students`` with known
@@ -103,42 +149,73 @@ def predict_not_eligible_risk(students: pd.DataFrame, reference: pd.DataFrame | 
     return pd.Series(_risk(x, model.params.to_numpy()), index=students.index, name="risk_not_eligible")
 
 
+def background_combinations(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 0/1 design ``x`` (``combos``, one per background combination) and
+    each student's combination (``code``): the indicators packed into the bits of an integer."""
+    bits = (x[:, 1:] > 0.5).astype(np.int64) @ (1 << np.arange(x.shape[1] - 1, dtype=np.int64))
+    code, packed = pd.factorize(bits, sort=True)
+    combos = np.column_stack(
+        [np.ones(len(packed)), ((np.asarray(packed)[:, None] >> np.arange(x.shape[1] - 1)) & 1).astype(float)]
+    )
+    return combos, code
+
+
+@validate_params(
+    students=_STUDENTS,
+    reference=Nullable(Frame(_BACKGROUND + ("eligible",))),
+    n_replications=Replications(1),
+    seed=Seed(),
+    level=Level(),
+)
 def need_index(
     students: pd.DataFrame,
+    *,
     reference: pd.DataFrame | None = None,
-    n_draws: int = 200,
-    seed: int = 2026,
-    level: float = 0.90,
+    n_replications: int = N_REPLICATIONS,
+    seed: int = SEED,
+    level: float = LEVEL,
 ) -> pd.DataFrame:
     """One row per school and year: ``school_id, school_year, n_students, mean_risk, need_index,
-    need_index_low, need_index_high`` (see the module docstring)."""
+    need_index_low, need_index_high`` (see the module docstring; ``n_replications`` coefficient
+    draws for the interval at ``level``).
+
+    The risk depends on a student only through the combination of background indicators, so
+    every school's mean risk is computed from its number of students in each combination (at most
+    a few dozen): the cost of a coefficient draw is schools x combinations, not students. A pure
+    function of its inputs: the caller may cache it per data version.
+    """
     model = fit_need_model(students if reference is None else reference)
     x = design(students)[:, _columns(model)]
-    keys = students[["school_id", "school_year"]].astype({"school_id": str})
-    groups = keys.groupby(["school_id", "school_year"], sort=True).ngroup().to_numpy()
-    year_of_group = keys.groupby(["school_id", "school_year"], sort=True)["school_year"].first().to_numpy()
-    n_groups = groups.max() + 1 if len(groups) else 0
-    n = np.bincount(groups, minlength=n_groups).astype(float)
-    years, year_idx = np.unique(keys["school_year"].to_numpy(), return_inverse=True)
+    combos, code = background_combinations(x)
+    keys = pd.DataFrame({"school_id": students["school_id"].astype(str).to_numpy(),
+                         "school_year": students["school_year"].to_numpy()})
+    grouped = keys.groupby(["school_id", "school_year"], sort=True)
+    groups = grouped.ngroup().to_numpy()
+    first = grouped.size().reset_index()[["school_id", "school_year"]]
+    n_groups = len(first)
+    k = len(combos)
+    counts = np.bincount(groups * k + code, minlength=n_groups * k).reshape(n_groups, k).astype(float)
+    n = counts.sum(axis=1)
+    year_codes, years = pd.factorize(first["school_year"].to_numpy(), sort=True)
+    year_counts = np.zeros((len(years), k))
+    np.add.at(year_counts, year_codes, counts)
 
-    def index_for(beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r = _risk(x, beta)
-        school_mean = np.bincount(groups, weights=r, minlength=n_groups) / n
-        year_mean = np.bincount(year_idx, weights=r) / np.bincount(year_idx)
-        year_of = np.searchsorted(years, year_of_group)
-        return 100.0 * school_mean / year_mean[year_of], school_mean
+    def index_for(betas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r = _risk(combos, betas.T)  # combinations x draws
+        school_mean = (counts @ r) / n[:, None]
+        year_mean = (year_counts @ r) / year_counts.sum(axis=1)[:, None]
+        return 100.0 * school_mean / year_mean[year_codes], school_mean
 
-    point, mean_risk = index_for(model.params.to_numpy())
+    point, mean_risk = index_for(model.params.to_numpy()[None, :])
     rng = np.random.default_rng(seed)
-    draws = rng.multivariate_normal(model.params.to_numpy(), model.cov.to_numpy(), size=n_draws)
-    sims = np.stack([index_for(b)[0] for b in draws])
+    draws = rng.multivariate_normal(model.params.to_numpy(), model.cov.to_numpy(), size=n_replications)
+    sims = index_for(draws)[0]
     tail = (1.0 - level) / 2.0
-    low, high = np.quantile(sims, [tail, 1.0 - tail], axis=0)
-    first = keys.groupby(["school_id", "school_year"], sort=True).size().reset_index()[["school_id", "school_year"]]
+    low, high = np.quantile(sims, [tail, 1.0 - tail], axis=1)
     return first.assign(
         n_students=n.astype(int),
-        mean_risk=mean_risk,
-        need_index=point,
-        need_index_low=np.minimum(low, point),
-        need_index_high=np.maximum(high, point),
+        mean_risk=mean_risk[:, 0],
+        need_index=point[:, 0],
+        need_index_low=np.minimum(low, point[:, 0]),
+        need_index_high=np.maximum(high, point[:, 0]),
     )

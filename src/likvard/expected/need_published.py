@@ -8,7 +8,8 @@ from its composition alone and scaled so that the student-weighted mean over uni
 
     need_s = 100 * r_s / (sum_s N_s r_s / sum_s N_s),   r_s = 1 - expit(x_s' b).
 
-Like the student-level need index, the 90 % interval comes from coefficient draws N(b, V).
+Like the student-level need index, the interval (at ``level``, default 90 %) comes from
+``n_replications`` coefficient draws N(b, V).
 
 Disagreement: several need measures of the same schools (e.g. this index, Skolverket's area type,
 the share of parents without post-secondary education, SALSA's parental-education index) are put
@@ -24,18 +25,40 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
+from likvard.errors import ParameterError
 from likvard.expected.school_level import composition_features, design, fit_share_model
+from likvard.validation import (
+    Frame,
+    Integer,
+    Level,
+    Real,
+    Replications,
+    Seed,
+    validate_params,
+)
 
 
-def composition_need_index(composition: pd.DataFrame, results: pd.DataFrame, fit_year: int, year: int,
-                           n_draws: int = 200, seed: int = 2026, level: float = 0.90) -> pd.DataFrame:
+@validate_params(
+    composition=Frame(("school_id", "school_year", "share_post_secondary", "share_foreign_background",
+                       "share_girls", "students_total"), expected="en tabell från read_composition_series"),
+    results=Frame(("share_eligible", "n_students"), expected="resultat per skolenhet"),
+    fit_year=Integer(min=1900, max=2200),
+    year=Integer(min=1900, max=2200),
+    n_replications=Replications(1),
+    seed=Seed(),
+    level=Level(),
+)
+def composition_need_index(composition: pd.DataFrame, results: pd.DataFrame, fit_year: int, year: int, *,
+                           n_replications: int = N_REPLICATIONS, seed: int = SEED,
+                           level: float = LEVEL) -> pd.DataFrame:
     """``school_id, n_students, expected_not_eligible, need_index, need_index_low, need_index_high``
     for every unit of ``year``. ``results``: per school (index school_id) ``share_eligible`` and
     ``n_students`` (grade 9) of ``fit_year``."""
     model = fit_share_model(composition_features(composition, fit_year), results["share_eligible"],
                             results["n_students"])
     feats = composition_features(composition, year)
-    x = design(feats, model.form)[model.params.index]
+    x = design(feats, form=model.form)[model.params.index]
     n = feats.loc[x.index, "n"].to_numpy(float)
 
     def index_for(beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +66,8 @@ def composition_need_index(composition: pd.DataFrame, results: pd.DataFrame, fit
         return 100.0 * risk / (np.sum(n * risk) / np.sum(n)), risk
 
     point, risk = index_for(model.params.to_numpy())
-    draws = np.random.default_rng(seed).multivariate_normal(model.params.to_numpy(), model.cov.to_numpy(), n_draws)
+    draws = np.random.default_rng(seed).multivariate_normal(model.params.to_numpy(), model.cov.to_numpy(),
+                                                           n_replications)
     sims = np.stack([index_for(b)[0] for b in draws])
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(sims, [tail, 1.0 - tail], axis=0)
@@ -59,12 +83,16 @@ def composition_need_index(composition: pd.DataFrame, results: pd.DataFrame, fit
     ).reset_index(drop=True)
 
 
-def need_disagreement(measures: pd.DataFrame, more_need_when_higher: dict[str, bool],
+@validate_params(measures=Frame(expected="en tabell med behovsmått"), threshold=Real(0.0, 100.0))
+def need_disagreement(measures: pd.DataFrame, more_need_when_higher: dict[str, bool], *,
                       threshold: float = 40.0) -> pd.DataFrame:
     """``measures`` indexed by school with one column per need measure. Returns per school the
     percentile rank (0-100, higher = more need) of each measure (``pct_<measure>``), the largest
     pairwise difference ``disagreement`` and ``disagrees`` (>= ``threshold``); schools lacking a
     measure are ranked on the ones they have."""
+    missing = [c for c in more_need_when_higher if c not in measures.columns]
+    if missing:
+        raise ParameterError("more_need_when_higher", f"måttet {missing[0]!r} finns inte i measures.")
     pct = pd.DataFrame(index=measures.index)
     for col, higher in more_need_when_higher.items():
         v = measures[col].astype(float)

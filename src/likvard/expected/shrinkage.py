@@ -29,11 +29,17 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from likvard.defaults import LEVEL
 from likvard.expected.multilevel import fit_random_intercept
 from likvard.expected.student_level import design, grade9_with_merit
 from likvard.tables import MIN_SHOWN_STUDENTS
+from likvard.validation import Frame, Level, validate_params
+
+_COLUMNS = ("student_id", "school_id", "school_year", "grade", "parent_education", "migration_background",
+            "newly_arrived", "sex", "merit_value")
 
 
+@validate_params(students=Frame(_COLUMNS, expected="en elevtabell"))
 def student_residuals(students: pd.DataFrame) -> pd.DataFrame:
     """Grade-9 students with known merit value: ``student_id, school_id, school_year, merit_value,
     expected, residual`` (see the module docstring, step 1)."""
@@ -61,7 +67,9 @@ def student_residuals(students: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def pooled_school_effects(residuals: pd.DataFrame, level: float = 0.90) -> pd.DataFrame:
+@validate_params(residuals=Frame(("school_id", "school_year", "residual"), expected="residualer per elev"),
+                 level=Level())
+def pooled_school_effects(residuals: pd.DataFrame, *, level: float = LEVEL) -> pd.DataFrame:
     """One row per school: ``school_id, n_students, n_years, raw_effect, raw_se, effect, se, low,
     high, prob_above, shrinkage`` (see the module docstring, steps 2-3)."""
     r = residuals
@@ -118,6 +126,7 @@ def _dersimonian_laird(effects: np.ndarray, variances: np.ndarray) -> float:
     return float(max(0.0, (q - (len(effects) - 1)) / (w.sum() - (w**2).sum() / w.sum())))
 
 
+@validate_params(residuals=Frame(("school_id", "school_year", "residual"), expected="residualer per elev"))
 def yearly_deviations(residuals: pd.DataFrame) -> pd.DataFrame:
     """Per school and year: ``n_students, deviation, se, shown`` (``shown`` False below 10 students:
     such a year still counts in the pooled estimate but its figure is not displayed)."""

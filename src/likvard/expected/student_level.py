@@ -32,7 +32,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
 
+from likvard.errors import DataError
 from likvard.expected.multilevel import RandomInterceptFit, fit_random_intercept
+from likvard.validation import Boolean, Frame, validate_params
 
 OWN_TERMS = {
     "parents_compulsory": ("parent_education", "compulsory"),
@@ -45,6 +47,12 @@ OWN_TERMS = {
 COMPOSITION_TERMS = ("school_share_post_secondary", "school_share_foreign_background")
 
 
+_STUDENTS = Frame(("school_id", "school_year", "parent_education", "migration_background"), expected="en elevtabell")
+_G9 = Frame(("student_id", "school_id", "school_year", "grade", "parent_education", "migration_background",
+             "newly_arrived", "sex", "merit_value"), expected="en elevtabell med meritvärden")
+
+
+@validate_params(students=_STUDENTS)
 def school_composition(students: pd.DataFrame) -> pd.DataFrame:
     """Per school and year (all grades): ``n_students`` and the composition shares."""
     st = students
@@ -60,19 +68,20 @@ def school_composition(students: pd.DataFrame) -> pd.DataFrame:
     return g[list(COMPOSITION_TERMS)].mean().assign(n_students=g.size()).reset_index()
 
 
+@validate_params(students=_G9)
 def grade9_with_merit(students: pd.DataFrame) -> pd.DataFrame:
     """Grade-9 students with a merit value, with their school's composition that year."""
     comp = school_composition(students)
     g9 = students[(students["grade"].astype(int) == 9) & students["merit_value"].notna()].copy()
     if len(g9) < 30:
-        raise ValueError(f"Modellen kräver meritvärden för minst 30 elever i årskurs 9; underlaget har {len(g9)}.")
+        raise DataError(f"Modellen kräver meritvärden för minst 30 elever i årskurs 9; underlaget har {len(g9)}.")
     g9["school_id"] = g9["school_id"].astype(str)
     g9["school_year"] = g9["school_year"].astype(int)
     return g9.merge(comp[["school_id", "school_year", *COMPOSITION_TERMS]], on=["school_id", "school_year"],
                     how="left", validate="many_to_one")
 
 
-def design(g9: pd.DataFrame, composition: bool = True, own: bool = True) -> pd.DataFrame:
+def design(g9: pd.DataFrame, *, composition: bool = True, own: bool = True) -> pd.DataFrame:
     """The fixed-effect design (intercept, own background, year dummies, composition); columns that
     are constant in the data (a category nobody has) are left out."""
     cols: dict[str, np.ndarray] = {"intercept": np.ones(len(g9))}
@@ -104,7 +113,8 @@ class StudentModel:
         return pd.DataFrame({"term": self.terms, "estimate": self.merit.beta, "se": self.merit.se_beta})
 
 
-def fit_student_model(students: pd.DataFrame, composition: bool = True) -> StudentModel:
+@validate_params(students=_G9, composition=Boolean())
+def fit_student_model(students: pd.DataFrame, *, composition: bool = True) -> StudentModel:
     """Fit the merit and eligibility models on grade-9 students (see the module docstring)."""
     g9 = grade9_with_merit(students)
     x = design(g9, composition=composition)
@@ -119,6 +129,7 @@ def fit_student_model(students: pd.DataFrame, composition: bool = True) -> Stude
     return StudentModel(merit=merit, terms=list(x.columns), eligibility_params=elig)
 
 
+@validate_params(students=_G9)
 def student_expected(students: pd.DataFrame, model: StudentModel | None = None) -> pd.DataFrame:
     """One row per grade-9 student with a merit value: ``student_id, school_id, school_year,
     merit_value, expected_merit, merit_residual, eligible, expected_eligible`` (probability)."""
@@ -143,6 +154,7 @@ def student_expected(students: pd.DataFrame, model: StudentModel | None = None) 
     return out
 
 
+@validate_params(students=_G9)
 def variance_between_schools(students: pd.DataFrame) -> pd.DataFrame:
     """``model, tau2, sigma2, icc`` for the empty model (year dummies only), own background, and own
     background plus composition; ``explained_between`` is the share of the empty model's between-
@@ -160,6 +172,7 @@ def variance_between_schools(students: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@validate_params(students=_G9)
 def composition_effect(students: pd.DataFrame) -> dict:
     """The composition effect (see the module docstring): coefficients with standard errors and the
     share of the between-school variance after own background that composition explains."""
@@ -181,6 +194,7 @@ def composition_effect(students: pd.DataFrame) -> dict:
     return out
 
 
+@validate_params(students=_G9)
 def composition_by_year(students: pd.DataFrame) -> pd.DataFrame:
     """``composition_effect`` fitted separately for each school year: ``school_year, n_students,
     n_schools, <term>, <term>_se, icc_own_background, between_explained_by_composition``."""

@@ -11,10 +11,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from likvard.validation import Frame, Integer, Real, validate_params
 
+
+@validate_params(
+    effects=Frame(("school_id", "effect", "low", "high", "prob_above", "n_students", "n_years"),
+                  expected="skoleffekter från pooled_school_effects"),
+    need=Frame(("school_id", "need_index"), expected="behovsindex från need_index"),
+    min_need=Real(0.0, None),
+    min_prob=Real(0.0, 1.0),
+    min_years=Integer(min=1),
+)
 def schools_succeeding(
     effects: pd.DataFrame,
     need: pd.DataFrame,
+    *,
     min_need: float = 110.0,
     min_prob: float = 0.95,
     min_years: int = 2,

@@ -29,10 +29,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 import pandas as pd
-import numba
 from scipy import optimize
+
+from likvard.errors import DataError, ParameterError
+from likvard.validation import (
+    Array,
+    Frame,
+    InstanceOf,
+    Integer,
+    Mapping,
+    Nullable,
+    validate_params,
+)
 
 CONTRACT_FEATURES = (
     "distance_km",
@@ -112,6 +123,70 @@ def offering_schools(schools: pd.DataFrame, school_year: int, grade: int) -> pd.
 
 ENTRY_GRADES = (0, 7)
 
+CHOICE_COLUMNS = ("student_id", "school_year", "grade", "rank", "school_id")
+
+
+def ranked_lists(
+    choices: pd.DataFrame,
+    applicant_ids: np.ndarray,
+    school_ids: np.ndarray,
+    all_school_ids: np.ndarray,
+    school_year: int,
+    grade: int,
+) -> np.ndarray:
+    """Each applicant's ranked schools (rows of ``applicant_ids``, columns best first, school
+    indices into ``school_ids``, -1 padded) from the ``choices`` of ``school_year`` and ``grade``.
+
+    Refused (``ParameterError`` naming the row): a rank that is not a whole number >= 1, a
+    student who is not an applicant of the round, a school unknown that year or not offering
+    the grade, two schools with the same rank, the same school twice.
+    """
+    missing = [c for c in CHOICE_COLUMNS if c not in choices.columns]
+    if missing:
+        raise ParameterError("choices", f"kolumnen {missing[0]!r} saknas.")
+    year = pd.to_numeric(choices["school_year"], errors="coerce").to_numpy()
+    grd = pd.to_numeric(choices["grade"], errors="coerce").to_numpy()
+    ch = choices[(year == school_year) & (grd == grade)]
+    n = len(applicant_ids)
+    if ch.empty:
+        return np.full((n, 0), -1, dtype=np.int32)
+    sid = ch["student_id"].astype(str).to_numpy()
+
+    def where(k: int) -> str:
+        return f"raden {ch.index[k]!r} (elev {sid[k]}, rang {ch['rank'].iloc[k]!r})"
+
+    school = ch["school_id"].astype(str).to_numpy()
+    rank = pd.to_numeric(ch["rank"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(rank) | (rank < 1) | (rank != np.floor(rank))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ParameterError("choices", f"{where(k)}: rangen ska vara ett heltal ≥ 1.")
+    r = pd.Index(np.asarray(applicant_ids, dtype=str)).get_indexer(sid)
+    if (r < 0).any():
+        k = int(np.flatnonzero(r < 0)[0])
+        raise ParameterError(
+            "choices", f"{where(k)}: eleven finns inte bland eleverna i årskurs {grade} läsåret {school_year}."
+        )
+    c = pd.Index(np.asarray(school_ids, dtype=str)).get_indexer(school)
+    if (c < 0).any():
+        k = int(np.flatnonzero(c < 0)[0])
+        known = school[k] in set(np.asarray(all_school_ids, dtype=str))
+        reason = (f"skolenheten {school[k]} erbjuder inte årskurs {grade}" if known
+                  else f"skolenheten {school[k]} finns inte i skoltabellen")
+        raise ParameterError("choices", f"{where(k)}: {reason} läsåret {school_year}.")
+    for key, what in (((r, rank), "två skolor med samma rang"), ((r, c), "samma skolenhet två gånger")):
+        frame = pd.DataFrame({"a": key[0], "b": key[1]})
+        dup = frame.duplicated(keep=False).to_numpy()
+        if dup.any():
+            k = int(np.flatnonzero(dup)[1])
+            raise ParameterError("choices", f"{where(k)}: eleven har {what}.")
+    order = np.lexsort((rank, r))
+    r, c = r[order], c[order]
+    pos = pd.Series(r).groupby(r).cumcount().to_numpy()
+    out = np.full((n, int(pos.max()) + 1), -1, dtype=np.int32)
+    out[r, pos] = c
+    return out
+
 
 def sibling_pairs(
     applicants: pd.DataFrame,
@@ -167,7 +242,7 @@ def sibling_pairs(
             keep = (merged["grade_sib"] > merged["grade"]).to_numpy()
         merged = merged[keep]
     elif definition not in ("already_there", "same_year"):
-        raise ValueError(f"okänd syskondefinition {definition!r}; tillåtna: already_there, same_year")
+        raise ParameterError("definition", f"tillåtna värden är 'already_there', 'same_year'; fick {definition!r}.")
     return pd.DataFrame(
         {"row": merged["row"].to_numpy(int), "col": merged["col"].to_numpy().astype(int), "grade_sib": merged["grade_sib"].to_numpy(int)}
     )
@@ -240,7 +315,7 @@ def feature_tensor(
     }
     unknown = [f for f in features if f not in cols]
     if unknown:
-        raise ValueError(f"okänd variabel i valmodellen: {unknown}; tillåtna: {sorted(cols)}")
+        raise ParameterError("features", f"okänd variabel i valmodellen: {unknown}; tillåtna: {sorted(cols)}.")
     return np.stack([np.asarray(cols[f](), dtype=float) for f in features], axis=2)
 
 
@@ -271,45 +346,52 @@ def school_attributes(
     return {"share_post_secondary": share, "independent": independent, "profile": profile, "merit_value": merit}
 
 
+_SCHOOLS = Frame(("school_id", "school_year", "grade_min", "grade_max", "organiser_type", "x", "y"),
+                 expected="en skoltabell")
+_STUDENTS = Frame(("student_id", "school_year", "school_id", "grade", "parent_education", "home_x", "home_y"),
+                  expected="en elevtabell")
+
+
+@validate_params(
+    schools=_SCHOOLS,
+    students=_STUDENTS,
+    choices=Frame(CHOICE_COLUMNS, expected="en tabell med skolval"),
+    school_year=Integer(min=1900, max=2200),
+    grade=Integer(min=0, max=9),
+)
 def build_choice_data(
     schools: pd.DataFrame,
     students: pd.DataFrame,
     choices: pd.DataFrame,
     school_year: int,
     grade: int,
+    *,
     features: tuple[str, ...] = CONTRACT_FEATURES,
 ) -> ChoiceData:
     """Families applying for ``grade`` in ``school_year`` with their ranked lists.
 
     Each applicant's home, parent education and sibling group come from their ``students`` row of
-    the same school year. Ranked schools that do not offer the grade that year are dropped.
+    the same school year; the ranked lists are checked as ``ranked_lists`` says.
     """
     ch = choices[(choices["school_year"].astype(int) == school_year) & (choices["grade"].astype(int) == grade)]
     if ch.empty:
-        raise ValueError(f"inga skolval för årskurs {grade} läsåret {school_year}")
+        raise DataError(f"Det finns inga skolval för årskurs {grade} läsåret {school_year}.")
     sch = offering_schools(schools, school_year, grade)
     school_ids = sch["school_id"].astype(str).to_numpy()
-    col = {sid: j for j, sid in enumerate(school_ids)}
     ids = np.array(sorted(ch["student_id"].astype(str).unique()))
     st = students[students["school_year"].astype(int) == school_year].copy()
     st["student_id"] = st["student_id"].astype(str)
     st = st.drop_duplicates("student_id").set_index("student_id")
     missing = pd.Index(ids).difference(st.index).to_numpy()
     if len(missing):
-        raise ValueError(
+        raise DataError(
             f"{len(missing)} sökande saknas i elevtabellen läsåret {school_year} (t.ex. elev {missing[0]}); "
-            "varje sökande behöver en elevrad med hemadress och vårdnadshavares utbildning"
+            "varje sökande behöver en elevrad med hemadress och vårdnadshavares utbildning."
         )
     app = st.loc[ids].reset_index()
     app["grade"] = grade
-    max_rank = int(ch["rank"].max())
-    ranked = np.full((len(ids), max_rank), -1, dtype=np.int64)
-    row = pd.Series(np.arange(len(ids)), index=ids)
-    ch = ch.assign(col=ch["school_id"].astype(str).map(col)).dropna(subset=["col"])
-    ch = ch.sort_values(["student_id", "rank"])
-    r = ch["student_id"].astype(str).map(row).to_numpy()
-    pos = ch.groupby("student_id").cumcount().to_numpy()
-    ranked[r, pos] = ch["col"].to_numpy().astype(np.int64)
+    all_ids = schools.loc[schools["school_year"].astype(int) == school_year, "school_id"].astype(str).to_numpy()
+    ranked = ranked_lists(ch, ids, school_ids, all_ids, school_year, grade).astype(np.int64)
     attrs = school_attributes(sch, students, school_year)
     X = feature_tensor(
         distance_km_matrix(app, sch),
@@ -363,7 +445,7 @@ def stack(parts: list[ChoiceData]) -> ChoiceData:
 
 def _loglik_parts(beta: np.ndarray, X: np.ndarray, available: np.ndarray, ranked: np.ndarray):
     """Log-likelihood, gradient and Hessian of the exploded logit (analytic)."""
-    n, m, k = X.shape
+    n, _, k = X.shape
     V = X @ beta
     V = np.where(available, V, -np.inf)
     remaining = available.copy()
@@ -398,13 +480,16 @@ def log_likelihood(beta: np.ndarray, data: ChoiceData) -> float:
     return _loglik_parts(np.asarray(beta, float), data.X, data.available, data.ranked)[0]
 
 
+@validate_params(data=InstanceOf(ChoiceData, "valdata (ChoiceData)"), start=Nullable(Array(1, "f")))
 def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFit:
     """Maximum-likelihood estimates with Hessian standard errors and fit statistics."""
     k = data.X.shape[2]
+    if start is not None and len(start) != k:
+        raise ParameterError("start", f"väntade {k} startvärden, fick {len(start)}.")
     keep = data.ranked[:, 0] >= 0
     X, av, rk = data.X[keep], data.available[keep], data.ranked[keep]
     if len(X) == 0:
-        raise ValueError("inga rangordnade val att skatta valmodellen på")
+        raise DataError("Det finns inga rangordnade val att skatta valmodellen på.")
 
     scale = 1.0 / len(X)  # mean log-likelihood: tolerances independent of sample size
 
@@ -446,22 +531,33 @@ def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFi
         log_likelihood_null=ll0,
         mcfadden_r2=1.0 - ll / ll0 if ll0 != 0 else float("nan"),
         hit_rate=hit,
-        n_families=int(len(X)),
+        n_families=len(X),
         n_ranks=int((rk >= 0).sum()),
         converged=converged,
         covariance=cov,
     )
 
 
+@validate_params(X=Array(3, "f"))
 def utilities(X: np.ndarray, beta: np.ndarray | dict[str, float], feature_names: list[str] | None = None) -> np.ndarray:
     """Systematic utilities V = X beta (n x m); ``beta`` as array or dict by feature name."""
     if isinstance(beta, dict):
+        beta = Mapping()(beta, "beta")
         if feature_names is None:
-            raise ValueError("feature_names behövs när beta ges som dict")
+            raise ParameterError("feature_names", "behövs när beta ges som en ordlista.")
         beta = np.array([beta.get(f, 0.0) for f in feature_names])
-    return X @ np.asarray(beta, float)
+    b = Array(1, "f")(beta, "beta")
+    if len(b) != X.shape[2]:
+        raise ParameterError("beta", f"väntade {X.shape[2]} koefficienter (en per variabel), fick {len(b)}.")
+    return X @ b
 
 
+@validate_params(
+    V=Array(2, "f", dtype=np.float32),
+    n_ranks=Integer(min=0),
+    rng=InstanceOf(np.random.Generator, "en numpy.random.Generator"),
+    available=Nullable(InstanceOf(np.ndarray, "en array med sanningsvärden (elever × skolor)")),
+)
 def draw_rankings(
     V: np.ndarray,
     n_ranks: int,
@@ -470,30 +566,46 @@ def draw_rankings(
 ) -> np.ndarray:
     """Ranked lists (n x n_ranks, int32, -1 padded) drawn from the exploded logit with
     systematic utilities ``V``: the schools with the largest V + standard Gumbel noise, best first
-    (noise drawn as -ln(-ln u) in single precision)."""
+    (noise drawn as -ln(-ln u) in single precision); schools not ``available`` are never listed."""
+    if available is not None and (available.dtype != np.bool_ or available.shape != V.shape):
+        raise ParameterError("available", f"väntade sanningsvärden med formen {V.shape}, fick {available.shape}.")
+    return draw_rankings_unchecked(V, n_ranks, rng, available)
+
+
+def draw_rankings_unchecked(V: np.ndarray, n_ranks: int, rng: np.random.Generator,
+                            available: np.ndarray | None = None) -> np.ndarray:
+    """``draw_rankings`` without the argument checks, for utilities the engine made itself."""
     n, m = V.shape
-    u = rng.random((n, m), dtype=np.float32)
-    np.clip(u, np.float32(1e-30), None, out=u)
-    g = np.log(u, out=u)
-    np.negative(g, out=g)
+    g = rng.random((n, m), dtype=np.float32)
+    np.clip(g, np.float32(1e-30), None, out=g)
     np.log(g, out=g)
-    U = V.astype(np.float32) - g
-    if available is not None:
-        U[~available] = -np.inf
-    return _top_k(U, min(n_ranks, m))
+    np.negative(g, out=g)
+    np.log(g, out=g)  # g = ln(-ln u); the Gumbel noise is -g
+    V32 = V if V.dtype == np.float32 else V.astype(np.float32)
+    if available is None:
+        avail = np.ones((1, m), dtype=np.bool_)
+    else:
+        avail = available
+        if avail.strides[0] == 0:  # the same availability for every student
+            avail = avail[:1]
+    return _gumbel_top_k(np.ascontiguousarray(V32), g, min(n_ranks, m), np.ascontiguousarray(avail))
 
 
 @numba.njit(cache=True)
-def _top_k(U, k):  # pragma: no cover - compiled
-    n, m = U.shape
+def _gumbel_top_k(V, g, k, available):  # pragma: no cover - compiled
+    """The k largest V - g of each row, best first, among available schools (``available`` has
+    one row per student, or one row for all)."""
+    n, m = V.shape
     out = np.full((n, k), -1, np.int32)
     vals = np.empty(k, np.float32)
+    shared = available.shape[0] == 1
     for i in range(n):
         filled = 0
+        row = 0 if shared else i
         for j in range(m):
-            x = U[i, j]
-            if x == -np.inf:
+            if not available[row, j]:
                 continue
+            x = V[i, j] - g[i, j]
             if filled < k:
                 p = filled
                 filled += 1
@@ -527,11 +639,18 @@ def simulate_choice_data(
     )
 
 
+@validate_params(
+    schools=_SCHOOLS,
+    students=_STUDENTS,
+    choices=Frame(CHOICE_COLUMNS, expected="en tabell med skolval"),
+    grade=Integer(min=0, max=9),
+)
 def estimate_from_tables(
     schools: pd.DataFrame,
     students: pd.DataFrame,
     choices: pd.DataFrame,
     grade: int,
+    *,
     years: list[int] | None = None,
     features: tuple[str, ...] = CONTRACT_FEATURES,
 ) -> ChoiceModelFit:
@@ -540,6 +659,6 @@ def estimate_from_tables(
     available = sorted(int(y) for y in ch["school_year"].unique())
     years = available if years is None else [y for y in years if y in available]
     if not years:
-        raise ValueError(f"inga skolval för årskurs {grade} att skatta valmodellen på")
-    parts = [build_choice_data(schools, students, choices, y, grade, features) for y in years]
+        raise DataError(f"Det finns inga skolval för årskurs {grade} att skatta valmodellen på.")
+    parts = [build_choice_data(schools, students, choices, y, grade, features=features) for y in years]
     return estimate(stack(parts))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from likvard.errors import ParameterError
 from likvard.placement.priorities import rule_key
-from likvard.placement.simulate import Placement, Prepared, cutoffs
+from likvard.placement.simulate import Placement, Prepared, cutoff_students
 
 RULE_LABELS = {
     "sibling": "syskonförtur",
@@ -44,23 +45,27 @@ def _describe(kind: str, value: float) -> str:
 
 def explain_table(prep: Prepared, placement: Placement, student: int) -> pd.DataFrame:
     """One row per school the student ranked above their placement (or all, if unplaced):
-    ``school_id, name, choice, student_rank, cutoff_rank, full, deciding_rule, student_value,
-    cutoff_value``."""
+    ``school_id, name, choice, student_rank, cutoff_rank`` (places in the school's priority order
+    among its applicants, 1 = first), ``full, deciding_rule, student_value, cutoff_value``."""
     mk = prep.market
+    if not 0 <= student < mk.n_students:
+        raise ParameterError("student", f"väntade ett elevindex 0 till {mk.n_students - 1}, fick {student}.")
     inputs = mk.priority_inputs()
     got = int(placement.by_mechanism[student])
-    pref = [int(s) for s in placement.pref[student] if s >= 0]
+    listed = [int(s) for s in placement.pref[student]]
+    pref = [s for s in listed if s >= 0]
     above = pref[: pref.index(got)] if got in pref else pref
-    cut = cutoffs(placement.by_mechanism, placement.rank)
+    cut, last = cutoff_students(placement.by_mechanism, placement.pref, placement.pair_rank, mk.n_schools)
     size = np.bincount(placement.by_mechanism[placement.by_mechanism >= 0], minlength=mk.n_schools)
     rows = []
     for s in above:
         c = int(cut[s])
-        other = int(np.flatnonzero(placement.rank[s] == c)[0]) if c >= 0 else -1
+        other = int(last[s])
+        own = int(placement.pair_rank[student, listed.index(s)])
         rule, sv, cv = "lottery", "", ""
         if not mk.is_open[s]:
             rule = "closed"
-        elif placement.rank[s, student] < 0:
+        elif own < 0:
             rule = "not_acceptable"
         elif other >= 0:
             for r in mk.rules[s].rules:
@@ -75,7 +80,7 @@ def explain_table(prep: Prepared, placement: Placement, student: int) -> pd.Data
                 "school_id": mk.school_ids[s],
                 "name": mk.school_names[s],
                 "choice": pref.index(s) + 1,
-                "student_rank": int(placement.rank[s, student]) + 1,
+                "student_rank": own + 1 if own >= 0 else None,
                 "cutoff_rank": c + 1 if c >= 0 else None,
                 "full": bool(size[s] >= mk.capacities[s]),
                 "deciding_rule": rule,
@@ -91,13 +96,16 @@ def explain(prep: Prepared, placement: Placement, student_id: str) -> str:
     mk = prep.market
     hits = np.flatnonzero(mk.student_ids == str(student_id))
     if len(hits) == 0:
-        raise ValueError(f"eleven {student_id} finns inte bland de sökande till årskurs {mk.grade} läsåret {mk.school_year}")
+        raise ParameterError(
+            "student_id",
+            f"eleven {student_id} finns inte bland de sökande till årskurs {mk.grade} läsåret {mk.school_year}.",
+        )
     i = int(hits[0])
     final = int(placement.assignment[i])
     got = int(placement.by_mechanism[i])
     pref = [int(s) for s in placement.pref[i] if s >= 0]
-    lines = [f"Elev {student_id}, årskurs {mk.grade} läsåret {mk.school_year} "
-             f"(placering enligt {MECHANISM_LABELS.get(mk.mechanism, mk.mechanism)}):"]
+    lines = [(f"Elev {student_id}, årskurs {mk.grade} läsåret {mk.school_year} "
+              f"(placering enligt {MECHANISM_LABELS.get(mk.mechanism, mk.mechanism)}):")]
     if got >= 0:
         lines.append(f"Fick sitt {pref.index(got) + 1}:a val, {mk.school_names[got]} ({mk.school_ids[got]}).")
     elif placement.admin[i] and final >= 0:

@@ -14,6 +14,7 @@ not. Or give an edge list (x1, y1, x2, y2 in SWEREF99 TM) with ``RoadNetwork.fro
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
+
+from likvard.errors import DataError
+from likvard.placement.distances import points
+from likvard.validation import Array, Frame, InstanceOf, Real, validate_params
 
 WALKABLE = {
     "footway", "path", "pedestrian", "steps", "living_street", "residential", "service", "unclassified",
@@ -41,6 +46,8 @@ class RoadNetwork:
     def from_edges(cls, edges: pd.DataFrame, precision_m: float = 0.01) -> RoadNetwork:
         """From an edge list with columns ``x1, y1, x2, y2`` (and optionally ``length_m``); end
         points closer than ``precision_m`` are the same node."""
+        Frame(("x1", "y1", "x2", "y2"), min_rows=1, expected="en tabell med vägsträckor")(edges, "edges")
+        Real(0.0, None, min_open=True)(precision_m, "precision_m")
         a = edges[["x1", "y1"]].to_numpy(dtype=float)
         b = edges[["x2", "y2"]].to_numpy(dtype=float)
         pts = np.vstack([a, b])
@@ -69,13 +76,13 @@ class RoadNetwork:
                 tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
                 refs = [nd.get("ref") for nd in el.findall("nd")]
                 if tags.get("highway") in WALKABLE and tags.get("foot") != "no":
-                    segments.extend(zip(refs[:-1], refs[1:]))
+                    segments.extend(itertools.pairwise(refs))
                 el.clear()
         ids = sorted({r for seg in segments for r in seg if r in coords})
         index = {r: k for k, r in enumerate(ids)}
         lonlat = np.array([coords[r] for r in ids])
         if len(lonlat) == 0:
-            raise ValueError(f"{Path(path).name}: inga gångbara vägar hittades i OSM-filen.")
+            raise DataError(f"{Path(path).name}: inga gångbara vägar hittades i OSM-filen.")
         x, y = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True).transform(lonlat[:, 0], lonlat[:, 1])
         nodes = np.column_stack([x, y])
         pairs = np.array([(index[a], index[b]) for a, b in segments if a in index and b in index])
@@ -93,10 +100,13 @@ def _undirected(u: np.ndarray, v: np.ndarray, length: np.ndarray, n: int) -> csr
     return csr_matrix((ll[first], (uu[first], vv[first])), shape=(n, n))
 
 
+@validate_params(
+    network=InstanceOf(RoadNetwork, "ett vägnät (RoadNetwork)"), home_xy=Array(2, "f"), school_xy=Array(2, "f")
+)
 def walking_distance_m(network: RoadNetwork, home_xy: np.ndarray, school_xy: np.ndarray) -> np.ndarray:
     """Walking distances (n_homes x n_schools) in metres: snap, then Dijkstra from each school."""
     tree = cKDTree(network.nodes)
-    dh, nh = tree.query(np.asarray(home_xy, dtype=float))
-    ds, ns = tree.query(np.asarray(school_xy, dtype=float))
+    dh, nh = tree.query(points(home_xy, "home_xy"))
+    ds, ns = tree.query(points(school_xy, "school_xy"))
     from_schools = dijkstra(network.graph, directed=False, indices=ns)  # (n_schools, n_nodes)
     return (from_schools[:, nh] + ds[:, None] + dh[None, :]).T

@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from likvard.errors import ParameterError
+from likvard.validation import Integer, Options, Real
+
 RULE_KINDS = ("sibling", "catchment", "relative_proximity", "distance", "queue_date", "lottery")
 QUOTA_GROUPS = ("newly_arrived", "post_secondary", "not_post_secondary", "foreign_born")
 
@@ -40,8 +43,12 @@ class Rule:
     max_distance_m: float | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in RULE_KINDS:
-            raise ValueError(f"okänd urvalsgrund {self.kind!r}; tillåtna: {', '.join(RULE_KINDS)}")
+        Options(RULE_KINDS)(self.kind, "kind")
+        if self.grades is not None:
+            for g in self.grades:
+                Integer(min=0, max=9)(g, "grades")
+        if self.max_distance_m is not None:
+            Real(0.0, None)(self.max_distance_m, "max_distance_m")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,13 @@ class Quota:
     share: float = 0.0
     seats: int | None = None
     order: str = "reserved_first"
+
+    def __post_init__(self) -> None:
+        Options(QUOTA_GROUPS)(self.group, "group")
+        Real(0.0, 1.0)(self.share, "share")
+        if self.seats is not None:
+            Integer(min=0)(self.seats, "seats")
+        Options(("reserved_first", "open_first"))(self.order, "order")
 
     def n_seats(self, capacity: int) -> int:
         return int(self.seats) if self.seats is not None else int(np.floor(self.share * capacity))
@@ -158,7 +172,7 @@ def priority_scores(rules: list[SchoolRules], inputs: PriorityInputs) -> np.ndar
     """Scores (m x n floats, lower = higher priority, equal = tied) for ``priority_ranks``."""
     n, m = inputs.distance_m.shape
     if len(rules) != m:
-        raise ValueError(f"regler för {len(rules)} skolor men {m} skolor i urvalet")
+        raise ParameterError("rules", f"regler för {len(rules)} skolor men {m} skolor i urvalet.")
     needs_rel = any(r.kind == "relative_proximity" for sr in rules for r in sr.rules)
     other = nearest_other(inputs.distance_m, inputs.reference) if needs_rel else None
     scores = np.empty((m, n))
@@ -188,10 +202,10 @@ def reserved_seats(rules: list[SchoolRules], capacities: np.ndarray, group_flags
     groups = {q.group for _, q in quotas}
     orders = {q.order for _, q in quotas}
     if len(groups) > 1 or len(orders) > 1:
-        raise ValueError("alla kvoter i ett scenario måste gälla samma grupp och samma ordning")
+        raise ParameterError("rules", "alla kvoter i ett scenario måste gälla samma grupp och samma ordning.")
     group = groups.pop()
     if group not in group_flags:
-        raise ValueError(f"okänd kvotgrupp {group!r}; tillåtna: {', '.join(sorted(group_flags))}")
+        raise ParameterError("rules", f"okänd kvotgrupp {group!r}; tillåtna: {', '.join(sorted(group_flags))}.")
     reserved = np.zeros(len(capacities), dtype=np.int32)
     for s, q in quotas:
         reserved[s] = min(q.n_seats(int(capacities[s])), int(capacities[s]))

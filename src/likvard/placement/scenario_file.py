@@ -19,14 +19,14 @@ Errors name the file, line and key, and say what was expected (``ScenarioFileErr
 
 from __future__ import annotations
 
-from likvard.errors import LikvardError
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from likvard.defaults import N_REPLICATIONS, SEED
+from likvard.errors import LikvardError
 from likvard.placement.priorities import QUOTA_GROUPS, Quota, Rule, SchoolRules
 from likvard.placement.scenarios import BusCards, Market, NewSchool, Scenario
 
@@ -75,7 +75,7 @@ class ScenarioFile:
     path: str
     school_year: int | None
     grade: int
-    replications: int
+    n_replications: int
     seed: int
     choice_model: str | dict[str, float]
     raw_scenarios: list[dict[str, Any]]
@@ -164,7 +164,7 @@ class ScenarioFile:
         p0 = ("scenarier", k)
         unknown = set(raw) - SCENARIO_KEYS
         if unknown:
-            key = sorted(unknown)[0]
+            key = min(unknown)
             raise self.error((*p0, key), f"okänd nyckel; tillåtna: {', '.join(sorted(SCENARIO_KEYS))}")
         name = str(raw.get("namn", f"Scenario {k + 1}"))
         merged = {**self.base, **raw}
@@ -275,19 +275,19 @@ def parse_scenario_text(text: str, source: str = "scenariofil") -> ScenarioFile:
         raise ScenarioFileError(f"{source}{where}: filen är inte giltig YAML ({getattr(exc, 'problem', exc)})") from exc
     lines: dict[tuple, int] = {}
     data = _with_lines(node, (), lines) if node is not None else {}
-    sf = ScenarioFile(source, None, 0, 100, 2026, "skattad", [], lines=lines)
+    sf = ScenarioFile(source, None, 0, N_REPLICATIONS, SEED, "skattad", [], lines=lines)
     if not isinstance(data, dict):
         raise sf.error((), "filen ska bestå av nycklar som läsår:, årskurs: och scenarier:")
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise sf.error((sorted(unknown)[0],), f"okänd nyckel; tillåtna: {', '.join(sorted(TOP_KEYS))}")
+        raise sf.error((min(unknown),), f"okänd nyckel; tillåtna: {', '.join(sorted(TOP_KEYS))}")
     if "läsår" in data:
         sf.school_year = sf._int(data["läsår"], ("läsår",), 1990)
     sf.grade = sf._int(data.get("årskurs", 0), ("årskurs",))
     if sf.grade > 9:
         raise sf.error(("årskurs",), "förväntade en årskurs 0–9")
-    sf.replications = sf._int(data.get("replikeringar", 100), ("replikeringar",), 1)
-    sf.seed = sf._int(data.get("frö", 2026), ("frö",))
+    sf.n_replications = sf._int(data.get("replikeringar", N_REPLICATIONS), ("replikeringar",), 1)
+    sf.seed = sf._int(data.get("frö", SEED), ("frö",))
     model = data.get("valmodell", "skattad")
     if isinstance(model, dict):
         from likvard.placement.choice_model import CONTRACT_FEATURES, EXTRA_FEATURES

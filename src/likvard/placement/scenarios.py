@@ -13,14 +13,26 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from likvard.errors import DataError, ParameterError
 from likvard.placement import choice_model as cm
+from likvard.placement.mechanisms import MECHANISMS, Mechanism
 from likvard.placement.priorities import PriorityInputs, Quota, Rule, SchoolRules
+from likvard.validation import (
+    Frame,
+    InstanceOf,
+    Integer,
+    Nullable,
+    options_of,
+    validate_params,
+)
 
-MECHANISMS = ("deferred_acceptance", "immediate_acceptance", "top_trading_cycles")
+Lottery = Literal["single", "per_school"]
+MAX_SEATS = 100_000  # seats of one school in one grade: more is a data error
 
 
 @dataclass
@@ -162,6 +174,13 @@ def _capacity(sch: pd.DataFrame, students_grade: pd.DataFrame, grade: int) -> np
     fallback = np.ceil(enrol * 1.05)
     if col in sch:
         given = pd.to_numeric(sch[col].astype(object), errors="coerce").astype(float).to_numpy()
+        bad = ~np.isnan(given) & (~np.isfinite(given) | (given < 0) | (given != np.floor(given)) | (given > MAX_SEATS))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"Skolenhet {sch['school_id'].iloc[k]}: {col} = {given[k]:g} är inte ett antal platser "
+                f"(ett heltal 0–{MAX_SEATS})."
+            )
         fallback = np.where(np.isnan(given), fallback, given)
     return fallback.astype(np.int32)
 
@@ -173,28 +192,41 @@ def _nearest_municipal(distance_m: np.ndarray, organiser_type: np.ndarray, is_op
     return np.where(ok[None, :], distance_m, np.inf).argmin(axis=1)
 
 
+@validate_params(
+    schools=Frame(("school_id", "school_year", "grade_min", "grade_max", "organiser_type", "x", "y"),
+                  expected="en skoltabell"),
+    students=Frame(("student_id", "school_year", "grade", "home_x", "home_y", "parent_education"),
+                   expected="en elevtabell"),
+    choices=Nullable(Frame(cm.CHOICE_COLUMNS, expected="en tabell med skolval")),
+    school_year=Integer(min=1900, max=2200),
+    grade=Integer(min=0, max=9),
+)
 def build_market(
     schools: pd.DataFrame,
     students: pd.DataFrame,
     choices: pd.DataFrame | None,
     school_year: int,
     grade: int,
+    *,
     features: tuple[str, ...] = cm.CONTRACT_FEATURES,
 ) -> Market:
-    """The placement round for ``grade`` in ``school_year`` from the authority's tables."""
+    """The placement round for ``grade`` in ``school_year`` from the authority's tables. Every
+    choice must name an applicant of the round and a school offering the grade, with distinct
+    whole ranks (``choice_model.ranked_lists``)."""
     sch = cm.offering_schools(schools, school_year, grade)
     if sch.empty:
-        raise ValueError(f"ingen skola erbjuder årskurs {grade} läsåret {school_year}")
+        raise DataError(f"Ingen skola erbjuder årskurs {grade} läsåret {school_year}.")
     st = students[(students["school_year"].astype(int) == school_year) & (students["grade"].astype(int) == grade)]
     st = st.copy()
     st["student_id"] = st["student_id"].astype(str)
     st = st.drop_duplicates("student_id").sort_values("student_id").reset_index(drop=True)
     if st.empty:
-        raise ValueError(f"inga elever i årskurs {grade} läsåret {school_year}")
-    if st[["home_x", "home_y"]].isna().any().any():
-        bad = st[st[["home_x", "home_y"]].isna().any(axis=1)].iloc[0]
-        raise ValueError(
-            f"elev {bad['student_id']} saknar hemkoordinater (home_x, home_y); placering kräver koordinater"
+        raise DataError(f"Det finns inga elever i årskurs {grade} läsåret {school_year}.")
+    home = st[["home_x", "home_y"]].apply(pd.to_numeric, errors="coerce")
+    if home.isna().any().any() or not np.isfinite(home.to_numpy(float)).all():
+        bad = st[~np.isfinite(home.to_numpy(float)).all(axis=1)].iloc[0]
+        raise DataError(
+            f"Elev {bad['student_id']} saknar hemkoordinater (home_x, home_y); placering kräver koordinater."
         )
     school_ids = sch["school_id"].astype(str).to_numpy()
     organiser_type = sch["organiser_type"].astype(str).to_numpy()
@@ -204,15 +236,8 @@ def build_market(
     profile = sch["profile"].fillna("").astype(str).str.strip().to_numpy() if "profile" in sch else np.full(len(sch), "")
     observed = np.full((len(st), 0), -1, dtype=np.int32)
     if choices is not None and not choices.empty:
-        ch = choices[(choices["school_year"].astype(int) == school_year) & (choices["grade"].astype(int) == grade)]
-        if not ch.empty:
-            col = {sid: j for j, sid in enumerate(school_ids)}
-            row = {sid: i for i, sid in enumerate(st["student_id"])}
-            ch = ch.assign(r=ch["student_id"].astype(str).map(row), c=ch["school_id"].astype(str).map(col))
-            ch = ch.dropna(subset=["r", "c"]).sort_values(["r", "rank"])
-            pos = ch.groupby("r").cumcount().to_numpy()
-            observed = np.full((len(st), int(pos.max()) + 1 if len(pos) else 0), -1, dtype=np.int32)
-            observed[ch["r"].to_numpy().astype(int), pos] = ch["c"].to_numpy().astype(np.int32)
+        all_ids = schools.loc[schools["school_year"].astype(int) == school_year, "school_id"].astype(str).to_numpy()
+        observed = cm.ranked_lists(choices, st["student_id"].to_numpy(), school_ids, all_ids, school_year, grade)
     queue = None
     if "queue_date" in st:
         q = pd.to_datetime(st["queue_date"], errors="coerce")
@@ -268,19 +293,22 @@ def default_rules(market: Market, overrides: dict[str, SchoolRules] | None = Non
 def _index(market: Market, school_id: str, what: str) -> int:
     hits = np.flatnonzero(market.school_ids == str(school_id))
     if len(hits) == 0:
-        raise ValueError(
-            f"{what}: skolenheten {school_id} finns inte bland skolorna med årskurs {market.grade} "
-            f"läsåret {market.school_year}"
+        raise ParameterError(
+            what, f"skolenheten {school_id} finns inte bland skolorna med årskurs {market.grade} "
+            f"läsåret {market.school_year}."
         )
     return int(hits[0])
 
 
+@validate_params(market=InstanceOf(Market, "en marknad från build_market"),
+                 scenario=InstanceOf(Scenario, "ett scenario"))
 def apply_scenario(market: Market, scenario: Scenario) -> Market:
     """A copy of ``market`` changed as ``scenario`` says."""
     m = copy.deepcopy(market)
     m.scenario_name = scenario.name
-    if scenario.mechanism not in MECHANISMS:
-        raise ValueError(f"okänd mekanism {scenario.mechanism!r}; tillåtna: {', '.join(MECHANISMS)}")
+    options_of(Mechanism)(scenario.mechanism, "mechanism")
+    options_of(Lottery)(scenario.lottery, "lottery")
+    Integer(min=1)(scenario.n_choices, "n_choices")
     m.mechanism, m.lottery, m.n_choices = scenario.mechanism, scenario.lottery, scenario.n_choices
     for new in scenario.open:
         d = np.hypot(m.home_xy[:, 0] - new.x, m.home_xy[:, 1] - new.y)
@@ -288,7 +316,8 @@ def apply_scenario(market: Market, scenario: Scenario) -> Market:
         m.school_names = np.append(m.school_names, new.name)
         m.organiser_type = np.append(m.organiser_type, new.organiser_type)
         m.school_xy = np.vstack([m.school_xy, [new.x, new.y]])
-        m.capacities = np.append(m.capacities, np.int32(new.capacity)).astype(np.int32)
+        seats = Integer(min=0, max=MAX_SEATS)(new.capacity, "open")
+        m.capacities = np.append(m.capacities, np.int32(seats)).astype(np.int32)
         m.is_open = np.append(m.is_open, True)
         m.profile = np.append(m.profile, new.profile or "")
         m.share_post_secondary = np.append(m.share_post_secondary, float(m.post_secondary.mean()))
@@ -297,16 +326,16 @@ def apply_scenario(market: Market, scenario: Scenario) -> Market:
         if m.queue_days is not None:
             m.queue_days = np.hstack([m.queue_days, np.full((m.n_students, 1), np.nan)])
     for sid in scenario.close:
-        j = _index(m, sid, "stäng")
+        j = _index(m, sid, "close")
         m.is_open[j] = False
         m.capacities[j] = 0
     for sid, cap in scenario.capacities.items():
-        m.capacities[_index(m, sid, "kapacitet")] = int(cap)
+        m.capacities[_index(m, sid, "capacities")] = Integer(min=0, max=MAX_SEATS)(cap, "capacities")
     for sid, prof in scenario.profiles.items():
-        m.profile[_index(m, sid, "profil")] = (prof or "").strip()
+        m.profile[_index(m, sid, "profiles")] = (prof or "").strip()
     m.catchment = _nearest_municipal(m.distance_m, m.organiser_type, m.is_open)
     for sid, areas in scenario.catchment.items():
-        j = _index(m, sid, "upptagningsområde")
+        j = _index(m, sid, "catchment")
         m.catchment[np.isin(m.home_area, [str(a) for a in areas])] = j
     if scenario.bus_cards is not None:
         bc = scenario.bus_cards
@@ -314,7 +343,9 @@ def apply_scenario(market: Market, scenario: Scenario) -> Market:
         if bc.group is not None:
             flags = m.group_flags()
             if bc.group not in flags:
-                raise ValueError(f"busskort: okänd grupp {bc.group!r}; tillåtna: {', '.join(sorted(flags))}")
+                raise ParameterError(
+                    "bus_cards", f"okänd grupp {bc.group!r}; tillåtna: {', '.join(sorted(flags))}."
+                )
             eligible &= flags[bc.group]
         if bc.min_distance_m is not None:
             eligible &= m.distance_m[np.arange(m.n_students), m.nearest_open()] >= bc.min_distance_m
@@ -338,6 +369,7 @@ def drop_closed_from_lists(pref: np.ndarray, is_open: np.ndarray) -> np.ndarray:
 
 
 __all__ = [
+    "MECHANISMS",
     "BusCards",
     "Market",
     "NewSchool",

@@ -7,40 +7,49 @@ mechanism, place the unplaced administratively at the nearest municipal school w
 (skollagen 10 kap. 30 §), and record each school's student mix, segregation (mutual information
 M, Theil 1971, in nats, and multigroup dissimilarity D, Reardon and Firebaugh 2002, over parent
 education; D over foreign-born/not), travel distances, first/any-choice shares, administrative
-placements and cut-offs. Intervals are the 2.5 and 97.5 percentiles over replications. The
-residential baseline places everyone at their nearest open school offering the grade.
+placements and cut-offs. Intervals are percentile intervals over replications at ``level`` (default
+0.90, ``likvard.defaults``). The residential baseline places everyone at their nearest open school
+offering the grade.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 import pandas as pd
 
+from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
+from likvard.errors import DataError, ParameterError
 from likvard.placement import choice_model as cm
+from likvard.placement.mechanisms import assign_arrays, assign_checked  # noqa: F401 (assign_arrays re-exported)
 from likvard.placement.priorities import priority_scores, reserved_seats, rule_key
-from likvard.placement.scenarios import Market, apply_scenario, build_market, drop_closed_from_lists
+from likvard.placement.scenarios import (
+    Market,
+    apply_scenario,
+    build_market,
+    drop_closed_from_lists,
+)
 from likvard.tables import PARENT_EDUCATION
-
-# --------------------------------------------------------------------------------------------
-# Array engine: placement-core's functions when present, else the small reference versions here.
-
-
-from likvard.placement.mechanisms import assign_arrays  # noqa: E402  (the array engine)
+from likvard.validation import (
+    Function,
+    InstanceOf,
+    Level,
+    Mapping,
+    Nullable,
+    Replications,
+    Seed,
+    validate_params,
+)
 
 
 def place_administratively(assignment, distance_m, capacities, allowed):
-    """``likvard.placement.admin.place_administratively`` when available, else: unplaced students,
-    nearest first, get the nearest allowed school with a free seat."""
-    try:
-        from likvard.placement.admin import place_administratively as core
-    except ImportError:
-        core = None
-    if core is not None:
-        return core(assignment, distance_m, capacities, allowed)
+    """Unplaced students, nearest first, get the nearest allowed school with a free seat
+    (skollagen 10 kap. 30 §). Returns the new assignment and a flag per administratively placed
+    student."""
     out = np.asarray(assignment, dtype=np.int32).copy()
     left = capacities.astype(np.int64) - np.bincount(out[out >= 0], minlength=len(capacities))
     todo = np.flatnonzero(out < 0)
@@ -66,20 +75,37 @@ def _admin_fill(out, placed, todo, d, left):  # pragma: no cover - compiled
             left[bj] -= 1
 
 
-def cutoffs(assignment: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """Per school, the rank of the last admitted student (-1 if none)."""
-    try:
-        from likvard.placement.admin import cutoffs as core
-    except ImportError:
-        core = None
-    if core is not None:
-        return core(assignment, rank)
-    m = rank.shape[0]
-    out = np.full(m, -1, dtype=np.int64)
-    ok = assignment >= 0
-    r = rank[assignment[ok], np.flatnonzero(ok)]
-    np.maximum.at(out, assignment[ok], r)
-    return out
+@numba.njit(cache=True)
+def _cutoff_kernel(assignment, pref, pair_rank, m):  # pragma: no cover - compiled
+    n, L = pref.shape
+    cut = np.full(m, -1, np.int64)
+    last = np.full(m, -1, np.int64)
+    for i in range(n):
+        a = assignment[i]
+        if a < 0:
+            continue
+        for k in range(L):
+            if pref[i, k] == a:
+                r = pair_rank[i, k]
+                if r > cut[a]:
+                    cut[a] = r
+                    last[a] = i
+                break
+    return cut, last
+
+
+def cutoff_students(assignment: np.ndarray, pref: np.ndarray, pair_rank: np.ndarray, n_schools: int):
+    """Per school, the rank of the last admitted student (-1 if none) and that student (-1)."""
+    a = np.ascontiguousarray(assignment, dtype=np.int32)
+    if pref.shape != pair_rank.shape or len(a) != pref.shape[0] or (a >= n_schools).any():
+        raise ParameterError("pair_rank", "pref, pair_rank och assignment passar inte ihop.")
+    return _cutoff_kernel(a, np.ascontiguousarray(pref, dtype=np.int32),
+                          np.ascontiguousarray(pair_rank, dtype=np.int64), n_schools)
+
+
+def cutoffs(assignment: np.ndarray, pref: np.ndarray, pair_rank: np.ndarray, n_schools: int) -> np.ndarray:
+    """Per school, the rank (as in ``pair_rank``) of the last admitted student (-1 if none)."""
+    return cutoff_students(assignment, pref, pair_rank, n_schools)[0]
 
 
 @numba.njit(cache=True)
@@ -103,6 +129,75 @@ def _lottery_ranks(level, start, perms):  # pragma: no cover - compiled
     return rank
 
 
+@numba.njit(cache=True)
+def _radix_order(keys, bits):  # pragma: no cover - compiled
+    """Stable order of non-negative integer ``keys`` below 2**bits: LSD radix sort, 11 bits a pass."""
+    n = keys.shape[0]
+    order = np.arange(n)
+    tmp = np.empty(n, np.int64)
+    count = np.empty(2049, np.int64)
+    shift = 0
+    while shift < bits:
+        count[:] = 0
+        for j in range(n):
+            count[((keys[order[j]] >> shift) & 2047) + 1] += 1
+        for b in range(2048):
+            count[b + 1] += count[b]
+        for j in range(n):
+            d = (keys[order[j]] >> shift) & 2047
+            tmp[count[d]] = order[j]
+            count[d] += 1
+        order, tmp = tmp, order
+        shift += 11
+    return order
+
+
+@numba.njit(cache=True)
+def _pair_lottery_ranks(pref, level, lottery, scale, n_levels):  # pragma: no cover - compiled
+    """Rank of each listed pair among the school's applicants by (priority level, lottery number):
+    one radix sort of the key (school, level, lottery number) over all pairs, O(pairs); -1 where
+    the school does not accept the student."""
+    n, L = pref.shape
+    out = np.full((n, L), -1, np.int32)
+    count = 0
+    for i in range(n):
+        for k in range(L):
+            s = pref[i, k]
+            if s < 0:
+                break
+            if level[s, i] >= 0:
+                count += 1
+    keys = np.empty(count, np.int64)
+    where = np.empty(count, np.int64)
+    j = 0
+    for i in range(n):
+        for k in range(L):
+            s = pref[i, k]
+            if s < 0:
+                break
+            lv = level[s, i]
+            if lv >= 0:
+                keys[j] = (s * n_levels + lv) * scale + lottery[i, k]
+                where[j] = i * L + k
+                j += 1
+    bits = 1
+    top = (level.shape[0] * n_levels) * scale
+    while (1 << bits) < top:
+        bits += 1
+    order = _radix_order(keys, bits)
+    prev = -1
+    r = 0
+    for t in range(count):
+        w = where[order[t]]
+        s = pref[w // L, w % L]
+        if s != prev:
+            prev = s
+            r = 0
+        out[w // L, w % L] = r
+        r += 1
+    return out
+
+
 class LotteryRanks:
     """Strict ranks from priority scores, redrawn per replication in O(m n): the scores'
     dense levels are fixed, only the order within a tied level follows the lottery. Same
@@ -110,10 +205,10 @@ class LotteryRanks:
 
     def __init__(self, scores: np.ndarray, lottery: str = "single") -> None:
         if lottery not in ("single", "per_school"):
-            raise ValueError(f"okänd lottning {lottery!r}; tillåtna: single, per_school")
+            raise ParameterError("lottery", f"tillåtna värden är 'single', 'per_school'; fick {lottery!r}.")
         self.lottery = lottery
         m, n = scores.shape
-        level = np.full((m, n), -1, np.int64)
+        level = np.full((m, n), -1, np.int32)
         start = np.zeros((m, n + 1), np.int64)
         for s in range(m):
             ok = ~np.isnan(scores[s])
@@ -122,13 +217,31 @@ class LotteryRanks:
             counts = np.bincount(inv, minlength=len(uniq))
             start[s, : len(uniq)] = np.cumsum(counts) - counts
         self.level, self.start = level, start
+        self.n_levels = int(level.max(initial=-1)) + 1
 
     def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """Dense ranks (schools x students) of one lottery."""
         m, n = self.level.shape
         if self.lottery == "single":
             return _lottery_ranks(self.level, self.start, rng.permutation(n)[None, :])
         perms = rng.permuted(np.tile(np.arange(n), (m, 1)), axis=1)
         return _lottery_ranks(self.level, self.start, perms)
+
+    def draw_pairs(self, pref: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Ranks of one lottery for the listed pairs only (shaped like ``pref``): each school's
+        applicants ordered by priority level, ties by lottery (one number per student for a
+        single lottery, one per application for ``per_school``); memory grows with the pairs."""
+        n, L = pref.shape
+        pref = np.ascontiguousarray(pref, dtype=np.int32)
+        if self.lottery == "single":
+            pos = np.empty(n, dtype=np.int64)
+            pos[rng.permutation(n)] = np.arange(n)
+            lottery = np.broadcast_to(pos[:, None], (n, L))
+            scale = n
+        else:
+            lottery = rng.permutation(n * L).reshape(n, L)
+            scale = n * L
+        return _pair_lottery_ranks(pref, self.level, np.ascontiguousarray(lottery), scale, self.n_levels)
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,11 +277,12 @@ def dissimilarity(counts: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Placement:
-    """One replication: ranked lists, strict ranks, assignment before and after administrative
-    placement."""
+    """One replication: ranked lists (``pref``, students x L), the schools' ranks of the listed
+    pairs (``pair_rank``, shaped like ``pref``: position among the school's applicants, -1 = not
+    accepted), assignment by the mechanism and after administrative placement."""
 
     pref: np.ndarray
-    rank: np.ndarray
+    pair_rank: np.ndarray
     by_mechanism: np.ndarray
     assignment: np.ndarray
     admin: np.ndarray
@@ -188,6 +302,7 @@ class Prepared:
     groups: np.ndarray
     fixed_pref: np.ndarray | None = None
     cutoff_key: np.ndarray | None = None  # m x n: first distance-type rule's key (m), NaN if none
+    capacities32: np.ndarray | None = None
 
 
 def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
@@ -201,11 +316,11 @@ def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
     V = None
     fixed = None
     if beta is not None:
-        V = cm.utilities(market.choice_X(), beta, list(market.features))
+        V = cm.utilities(market.choice_X(), beta, list(market.features)).astype(np.float32)
     else:
         fixed = drop_closed_from_lists(market.observed_pref, market.is_open)
         if fixed.shape[1] == 0:
-            raise ValueError("inga observerade skolval och ingen valmodell: kan inte placera")
+            raise DataError("Det finns inga observerade skolval och ingen valmodell: eleverna kan inte placeras.")
     reserved, eligible, order = reserved_seats(market.rules, market.capacities, market.group_flags())
     code = {c: k for k, c in enumerate(PARENT_EDUCATION)}
     groups = np.array([code.get(p, code["unknown"]) for p in market.parent_education], dtype=np.int64)
@@ -220,7 +335,7 @@ def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
                 break
     return Prepared(
         market, scores, LotteryRanks(scores, market.lottery), V, available, reserved, eligible, order,
-        market.allowed_admin(), groups, fixed, ckey,
+        market.allowed_admin(), groups, fixed, ckey, np.ascontiguousarray(market.capacities, dtype=np.int32),
     )
 
 
@@ -228,14 +343,20 @@ def place_once(prep: Prepared, rng: np.random.Generator) -> Placement:
     """One replication of the placement."""
     mk = prep.market
     if prep.V is not None:
-        pref = cm.draw_rankings(prep.V, mk.n_choices, rng, prep.available)
+        pref = cm.draw_rankings_unchecked(prep.V, mk.n_choices, rng, prep.available)
     else:
+        assert prep.fixed_pref is not None  # prepare() makes one or the other
         pref = prep.fixed_pref
-    rank = prep.ranker.draw(rng)
-    by_mech = assign_arrays(pref, rank, mk.capacities, mk.mechanism, prep.reserved, prep.reserve_eligible,
-                            prep.reserve_order or "reserved_first")
+    assert prep.capacities32 is not None
+    pair_rank = prep.ranker.draw_pairs(pref, rng)
+    # lists and ranks made here are valid by construction (distinct schools, -1 padding at the
+    # end, ranks 0..k-1 among each school's applicants): the checks of assign_arrays are skipped
+    by_mech = assign_checked(
+        np.ascontiguousarray(pref, dtype=np.int32), pair_rank, prep.capacities32, mk.mechanism,
+        prep.reserved, prep.reserve_eligible, prep.reserve_order or "reserved_first",
+    )
     final, admin = place_administratively(by_mech, mk.distance_m, mk.capacities, prep.allowed)
-    return Placement(pref, rank, by_mech, final, admin)
+    return Placement(pref, pair_rank, by_mech, final, admin)
 
 
 @dataclass
@@ -249,22 +370,34 @@ class SimulationResult:
     draws: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95 % percentile interval over replications (NaN where never defined)."""
+def _interval(x: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and percentile interval at ``level`` over replications (NaN where never defined)."""
+    tail = 50.0 * (1.0 - level)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(x, axis=axis), np.nanpercentile(x, 2.5, axis=axis), np.nanpercentile(x, 97.5, axis=axis)
+        return (np.nanmean(x, axis=axis), np.nanpercentile(x, tail, axis=axis),
+                np.nanpercentile(x, 100.0 - tail, axis=axis))
 
 
+@validate_params(
+    market=InstanceOf(Market, "en marknad från build_market"),
+    n_replications=Replications(1),
+    seed=Seed(),
+    level=Level(),
+    beta=Nullable(Mapping()),
+    on_replication=Nullable(Function()),
+)
 def simulate(
     market: Market,
-    n_replications: int = 100,
-    seed: int = 2026,
+    *,
+    n_replications: int = N_REPLICATIONS,
+    seed: int = SEED,
+    level: float = LEVEL,
     beta: dict[str, float] | None = None,
-    on_replication=None,
+    on_replication: Callable[[], object] | None = None,
 ) -> SimulationResult:
-    """Run ``market`` ``n_replications`` times; ``on_replication()`` is called after each (for
-    progress bars)."""
+    """Run ``market`` ``n_replications`` times; intervals (``low``, ``high``) are percentile
+    intervals at ``level``; ``on_replication()`` is called after each (for progress bars)."""
     prep = prepare(market, beta)
     mk = market
     n, m, G = mk.n_students, mk.n_schools, len(PARENT_EDUCATION)
@@ -292,9 +425,8 @@ def simulate(
         fb[r] = np.bincount(a[ok & mk.foreign_born], minlength=m)
         na[r] = np.bincount(a[ok & mk.newly_arrived], minlength=m)
         admin_school[r] = np.bincount(a[pl.admin], minlength=m)
-        cut[r] = cutoffs(pl.by_mechanism, pl.rank)
-        last = (pl.rank == cut[r][:, None]).argmax(axis=1)
-        cut_m[r] = np.where(cut[r] >= 0, prep.cutoff_key[school_rows, last], np.nan)
+        cut[r], last = cutoff_students(pl.by_mechanism, pl.pref, pl.pair_rank, m)
+        cut_m[r] = np.where(cut[r] >= 0, prep.cutoff_key[school_rows, np.clip(last, 0, None)], np.nan)
         d = np.where(ok, mk.distance_m[rows, np.clip(a, 0, None)], np.nan) / 1000.0
         dist[r] = [np.nanmean(d), np.nanmean(d[ps]) if ps.any() else np.nan, np.nanmean(d[~ps]) if (~ps).any() else np.nan]
         chose = (pl.pref[:, 0] >= 0) if pl.pref.shape[1] > 0 else np.zeros(n, bool)
@@ -329,7 +461,8 @@ def simulate(
     summary = pd.DataFrame(
         [
             {"scenario": mk.scenario_name, "measure": name, "mean": float(np.nanmean(v)),
-             "low": float(np.nanpercentile(v, 2.5)), "high": float(np.nanpercentile(v, 97.5)),
+             "low": float(np.nanpercentile(v, 50.0 * (1.0 - level))),
+             "high": float(np.nanpercentile(v, 100.0 - 50.0 * (1.0 - level))),
              "residential": resv}
             for name, v, resv in summary_rows
         ]
@@ -344,7 +477,7 @@ def simulate(
     for name, arr in [("n_students", size), ("share_post_secondary", share_ps), ("share_foreign_born", share_fb),
                       ("share_newly_arrived", share_na), ("n_administrative", admin_school.astype(float)),
                       ("cutoff_rank", cutf), ("cutoff_distance_m", cut_m)]:
-        mean, low, high = _interval(arr)
+        mean, low, high = _interval(arr, level)
         cols[name], cols[f"{name}_low"], cols[f"{name}_high"] = mean, low, high
     schools = pd.DataFrame(
         {
@@ -366,10 +499,10 @@ def simulate(
 def compare(results: list[SimulationResult]) -> pd.DataFrame:
     """Scenarios side by side: one row per measure; ``residential`` (everyone at the nearest
     school, from the first scenario), then per scenario ``<name>`` (mean), ``<name> low`` and
-    ``<name> high`` (95 % interval over replications)."""
+    ``<name> high`` (the interval over replications at each result's ``level``)."""
     names = [r.scenario for r in results]
     if len(set(names)) != len(names):
-        raise ValueError(f"scenarierna måste ha olika namn: {names}")
+        raise ParameterError("results", f"scenarierna måste ha olika namn: {names}")
     first = results[0].summary.set_index("measure")
     out = pd.DataFrame({"residential": first["residential"]})
     for res in results:
@@ -380,16 +513,29 @@ def compare(results: list[SimulationResult]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def run_scenarios(data, scenario_file, on_replication=None, replications: int | None = None,
-                  fit=None) -> tuple[list[SimulationResult], cm.ChoiceModelFit | None]:
+@validate_params(
+    n_replications=Nullable(Replications(1)),
+    level=Level(),
+    on_replication=Nullable(Function()),
+)
+def run_scenarios(
+    data,
+    scenario_file,
+    *,
+    on_replication: Callable[[], object] | None = None,
+    n_replications: int | None = None,
+    fit=None,
+    level: float = LEVEL,
+) -> tuple[list[SimulationResult], cm.ChoiceModelFit | None]:
     """Every scenario of a ``ScenarioFile`` on ``data`` (an ``AuthorityData``): build the market,
-    estimate the choice model when the file says ``skattad`` (unless ``fit`` is given), simulate."""
+    estimate the choice model when the file says ``skattad`` (unless ``fit`` is given), simulate
+    ``n_replications`` times (default: the file's)."""
     sf = scenario_file
     year = sf.school_year
     if year is None:
         graded = data.students[data.students["grade"].astype(int) == sf.grade]
         if graded.empty:
-            raise ValueError(f"inga elever i årskurs {sf.grade}")
+            raise DataError(f"Det finns inga elever i årskurs {sf.grade}.")
         year = int(graded["school_year"].max())
     market = build_market(data.schools, data.students, data.choices, year, sf.grade)
     beta = None
@@ -399,9 +545,10 @@ def run_scenarios(data, scenario_file, on_replication=None, replications: int | 
         if fit is None:
             fit = cm.estimate_from_tables(data.schools, data.students, data.choices, sf.grade)
         beta = fit.beta
-    n = replications or sf.replications
+    n = n_replications or sf.n_replications
     results = [
-        simulate(apply_scenario(market, sc), n_replications=n, seed=sf.seed, beta=beta, on_replication=on_replication)
+        simulate(apply_scenario(market, sc), n_replications=n, seed=sf.seed, level=level, beta=beta,
+                 on_replication=on_replication)
         for sc in sf.scenarios_for(market)
     ]
     return results, fit

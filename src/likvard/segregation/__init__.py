@@ -1,13 +1,15 @@
 """Segregation engine: relational indices, decomposition, uncertainty, change and counterfactuals.
 
-Entry points (pure functions on count tables: rows = school units, columns = groups):
+Entry points (pure functions on count tables: rows = school units, columns = groups; options are
+keyword-only, with the shared names and defaults of ``likvard.defaults``):
 
 * ``indices(counts)``            all indices (``likvard.segregation.indices``)
 * ``ordinal_information(counts)`` Reardon's ordinal index for ordered groups
 * ``decompose(counts, by)``      M and H into between/within parts
 * ``local_scores(counts)``, ``contributions(counts)``  each school's local score and share of M
-* ``bootstrap(counts, n, seed)``, ``random_baseline(counts, n, seed)``, ``expected_m_random(counts)``
-* ``change(before, after)``      Shapley decomposition of the change in M (Elbers 2023);
+* ``bootstrap(counts, n_replications=, seed=)``, ``random_baseline(counts, n_replications=, seed=)``,
+  ``expected_m_random(counts)`` (exact)
+* ``change(before, after)``      decomposition of the change in M and H (Elbers 2023, his weights);
   ``change_bootstrap`` its standard errors
 """
 

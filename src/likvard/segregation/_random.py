@@ -1,7 +1,8 @@
-"""Fast seeded random draws inside numba kernels: xoshiro256+ uniforms and Poisson draws.
+"""Fast seeded random draws inside numba kernels: xoshiro256+ uniforms, Poisson and hypergeometric draws.
 
 * Uniforms: xoshiro256+ (Blackman & Vigna 2018), the top 53 bits as a double in [0, 1). Each
   bootstrap replicate gets its own 256-bit state from ``numpy.random.SeedSequence``.
+* Hypergeometric: NumPy's method (HRUA, Stadlober 1989) on these uniforms (``hypergeometric``).
 * Poisson(lam): multiplication method for lam < 10 (Knuth), PTRS transformed rejection with
   squeeze for lam >= 10 (Hörmann 1993, the method NumPy uses). The per-cell constants of PTRS
   are computed once per table (``poisson_constants``), as the same rates are drawn in every replicate.
@@ -90,3 +91,86 @@ def poisson(lam: float, c: np.ndarray, s: np.ndarray) -> int:
             a / (us * us) + b
         ) <= -lam + k * loglam - math.lgamma(k + 1.0):
             return int(k)
+
+
+_D1 = 1.7155277699214135  # 2 sqrt(2 / e), Stadlober (1989)
+_D2 = 0.8989161620588988  # 3 - 2 sqrt(3 / e)
+
+
+_LOG_FACTORIALS = np.array([math.lgamma(k + 1.0) for k in range(126)])
+_HALF_LN_2PI = 0.9189385332046727
+
+
+@njit(cache=True)
+def _log_factorial(k: int) -> float:
+    """ln k!: a table below 126, else Stirling's series to 1/k^3 (NumPy's ``logfactorial``)."""
+    if k < 126:
+        return _LOG_FACTORIALS[k]
+    x = float(k)
+    return (x + 0.5) * math.log(x) - x + (_HALF_LN_2PI + (1.0 / x) * (1.0 / 12.0 - 1.0 / (360.0 * x * x)))
+
+
+@njit(cache=True)
+def hypergeometric(good: int, bad: int, sample: int, s: np.ndarray) -> int:
+    """One hypergeometric draw: marked items among ``sample`` drawn without replacement from
+    ``good`` marked and ``bad`` unmarked ones. NumPy's method (``random_hypergeometric``):
+    Stadlober's (1989) ratio-of-uniforms HRUA for 10 <= sample <= total - 10, otherwise drawing
+    the smaller of the sample and its complement one item at a time. Arguments are not checked:
+    0 <= sample <= good + bad."""
+    total = good + bad
+    if sample <= 0 or good <= 0:
+        return 0
+    if bad <= 0:
+        return sample
+    if sample < 10 or sample > total - 10:
+        computed = total - sample if sample > total // 2 else sample
+        remaining_total = total
+        remaining_good = good
+        while computed > 0 and remaining_good > 0 and remaining_total > remaining_good:
+            remaining_total -= 1
+            if int(uniform(s) * (remaining_total + 1)) < remaining_good:
+                remaining_good -= 1
+            computed -= 1
+        if remaining_total == remaining_good:
+            remaining_good -= computed
+        return remaining_good if sample > total // 2 else good - remaining_good
+    computed = min(sample, total - sample)
+    mingb = min(good, bad)
+    maxgb = max(good, bad)
+    p = mingb / total
+    q = maxgb / total
+    mu = computed * p
+    a = mu + 0.5
+    var = (total - computed) * computed * p * q / (total - 1)
+    c = math.sqrt(var + 0.5)
+    h = _D1 * c + _D2
+    m = math.floor((computed + 1) * (mingb + 1) / (total + 2))
+    g = _log_factorial(m) + _log_factorial(mingb - m) + _log_factorial(computed - m) + _log_factorial(
+        maxgb - computed + m
+    )
+    b = min(min(computed, mingb) + 1, math.floor(a + 16 * c))
+    k = 0
+    while True:
+        u = uniform(s)
+        v = uniform(s)
+        if u <= 0.0:
+            continue
+        x = a + h * (v - 0.5) / u
+        if x < 0.0 or x >= b:
+            continue
+        k = math.floor(x)
+        gp = _log_factorial(k) + _log_factorial(mingb - k) + _log_factorial(computed - k) + _log_factorial(
+            maxgb - computed + k
+        )
+        t = g - gp
+        if u * (4.0 - u) - 3.0 <= t:
+            break
+        if u * (u - t) >= 1:
+            continue
+        if 2.0 * math.log(u) <= t:
+            break
+    if good > bad:
+        k = computed - k
+    if computed < sample:
+        k = good - k
+    return k

@@ -5,35 +5,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from likvard.errors import ParameterError
+from likvard.validation import CountTable
+
 
 def count_array(counts: pd.DataFrame, name: str = "counts") -> np.ndarray:
-    """Counts as a C-contiguous float64 array; clear error on negative, missing or non-numeric cells."""
-    if not isinstance(counts, pd.DataFrame):
-        raise TypeError(
-            f"{name}: expected a pandas DataFrame (rows = schools, columns = groups), got {type(counts).__name__}"
-        )
-    if counts.shape[1] == 0:
-        raise ValueError(f"{name}: the table has no group columns")
+    """Counts as a C-contiguous float64 array; ``ParameterError`` naming the row and column of a
+    negative, missing, infinite or non-numeric cell."""
+    CountTable()(counts, name)
     try:
         arr = counts.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
+        arr = None
+    if arr is None:
         for col in counts.columns:
-            bad = (
-                pd.to_numeric(counts[col], errors="coerce").isna() & counts[col].notna()
-            )
+            values = counts[col]
+            bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
             if bad.any():
                 row = counts.index[bad.to_numpy()][0]
-                raise ValueError(
-                    f"{name}: row {row!r}, column {col!r}: value {counts.at[row, col]!r} is not a number; "
-                    "expected a non-negative count"
-                ) from None
-        raise
+                raise ParameterError(
+                    name,
+                    f"raden {row!r}, kolumnen {col!r}: värdet {counts.at[row, col]!r} är inte ett tal; "
+                    "väntade ett antal elever (ett tal ≥ 0).",
+                )
+        raise ParameterError(name, "tabellen innehåller värden som inte är tal; väntade antal elever.")
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ValueError(
-            f"{name}: row {counts.index[i]!r}, column {counts.columns[j]!r}: value {arr[i, j]!r}; "
-            "expected a finite non-negative count"
+        raise ParameterError(
+            name,
+            f"raden {counts.index[i]!r}, kolumnen {counts.columns[j]!r}: värdet {arr[i, j]!r}; "
+            "väntade ett ändligt antal elever ≥ 0.",
         )
     # always a fresh writable C array: one compiled kernel serves every caller (a read-only view
     # of a float DataFrame would make numba compile a second specialisation)

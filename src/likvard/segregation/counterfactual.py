@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from likvard.errors import ParameterError
 from likvard.segregation.indices import indices
+from likvard.validation import Frame, InstanceOf, Nullable, validate_params
+
+_STUDENTS = Frame(("school_year", "grade"), expected="en elevtabell")
+_SCHOOLS = Frame(("school_id", "school_year", "grade_min", "grade_max"), expected="en skoltabell")
 
 
 def _school_xy(schools: pd.DataFrame) -> pd.DataFrame:
@@ -35,13 +40,16 @@ def _school_xy(schools: pd.DataFrame) -> pd.DataFrame:
             schools["lon"].to_numpy(float), schools["lat"].to_numpy(float)
         )
         return schools.assign(x=x, y=y)
-    raise ValueError(
-        "schools: columns x, y (SWEREF99 TM) or lat, lon (WGS84) are needed for distances"
+    raise ParameterError(
+        "schools", "kolumnerna x, y (SWEREF99 TM) eller lat, lon (WGS84) behövs för avstånden."
     )
 
 
+@validate_params(
+    students=_STUDENTS, schools=_SCHOOLS, x=InstanceOf(str, "ett kolumnnamn"), y=InstanceOf(str, "ett kolumnnamn")
+)
 def nearest_school(
-    students: pd.DataFrame, schools: pd.DataFrame, x: str = "home_x", y: str = "home_y"
+    students: pd.DataFrame, schools: pd.DataFrame, *, x: str = "home_x", y: str = "home_y"
 ) -> pd.Series:
     """School id of the nearest school offering each student's grade in the student's school year.
 
@@ -49,6 +57,9 @@ def nearest_school(
     school_year, x, y, grade_min, grade_max``. Returns a Series aligned on ``students.index``;
     NaN (missing) where no school offers the grade or the location is unknown.
     """
+    for col in (x, y):
+        if col not in students.columns:
+            raise ParameterError("students", f"kolumnen {col!r} med hemmets koordinat saknas.")
     schools = _school_xy(schools)
     out = pd.Series(pd.NA, index=students.index, dtype=object, name="home_school_id")
     px = pd.to_numeric(students[x], errors="coerce").to_numpy(float)
@@ -81,9 +92,17 @@ def _table(unit: pd.Series, group: pd.Series) -> pd.DataFrame:
     return pd.crosstab(unit, group).astype(float)
 
 
+@validate_params(
+    students=Frame(("school_year", "grade", "school_id"), expected="en elevtabell"),
+    schools=_SCHOOLS,
+    group=InstanceOf(str, "ett kolumnnamn"),
+    catchment=Nullable(InstanceOf(pd.Series, "en serie med upptagningsskola per elev")),
+    areas=Nullable(Frame(("area_id", "x", "y"), expected="en områdestabell")),
+)
 def residential_vs_choice(
     students: pd.DataFrame,
     schools: pd.DataFrame,
+    *,
     group: str = "parent_education",
     catchment: pd.Series | None = None,
     areas: pd.DataFrame | None = None,
@@ -98,6 +117,10 @@ def residential_vs_choice(
     ``m_areas`` (M between home areas). Students without a counterfactual school are left out of
     both tables (``n_students_left_out``).
     """
+    if group not in students.columns:
+        raise ParameterError("group", f"elevtabellen har ingen kolumn {group!r}.")
+    if areas is not None and "home_area" not in students.columns:
+        raise ParameterError("students", "kolumnen 'home_area' behövs när areas anges.")
     st = students
     if catchment is not None:
         home = catchment.reindex(st.index)
@@ -137,9 +160,12 @@ def residential_vs_choice(
     return pd.DataFrame(rows)
 
 
-def school_comparison(
-    students: pd.DataFrame, home: pd.Series, group: str
-) -> pd.DataFrame:
+@validate_params(
+    students=Frame(("school_id",), expected="en elevtabell"),
+    home=InstanceOf(pd.Series, "en serie med hemskola per elev"),
+    group=InstanceOf(str, "ett kolumnnamn"),
+)
+def school_comparison(students: pd.DataFrame, home: pd.Series, group: str) -> pd.DataFrame:
     """Per school: actual students and share of each group beside those of its counterfactual intake.
 
     Columns ``school_id, n_actual, n_residential`` and ``share_<g>_actual, share_<g>_residential``.

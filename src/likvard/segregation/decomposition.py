@@ -15,7 +15,16 @@ import math
 import numpy as np
 import pandas as pd
 
+from likvard.defaults import LOG_BASE
+from likvard.errors import ParameterError
 from likvard.segregation._table import count_array
+from likvard.validation import (
+    CountTable,
+    LogBase,
+    SeriesOrArray,
+    check_length,
+    validate_params,
+)
 
 
 def _m_and_e(arr: np.ndarray) -> tuple[float, float]:
@@ -33,7 +42,8 @@ def _m_and_e(arr: np.ndarray) -> tuple[float, float]:
     return float(m_terms.sum()), float(e)
 
 
-def decompose(counts: pd.DataFrame, by: pd.Series, log_base: float = math.e) -> dict:
+@validate_params(counts=CountTable(), by=SeriesOrArray(), log_base=LogBase())
+def decompose(counts: pd.DataFrame, by: pd.Series, *, log_base: float = LOG_BASE) -> dict:
     """Decompose M and H into a between-part and a within-part component.
 
     ``by`` gives each school's part (aligned on the index of ``counts``; schools with a missing
@@ -43,16 +53,16 @@ def decompose(counts: pd.DataFrame, by: pd.Series, log_base: float = math.e) -> 
     ``contribution`` (p_s M_s, its term in the within component).
     """
     arr = count_array(counts)
-    parts = (
-        by.reindex(counts.index)
-        if isinstance(by, pd.Series)
-        else pd.Series(by, index=counts.index)
-    )
+    if isinstance(by, pd.Series):
+        if not by.index.is_unique:
+            raise ParameterError("by", "skolenheterna i indexet måste vara unika.")
+        parts = by.reindex(counts.index)
+    else:
+        check_length("by", by, len(counts), "en del per skolenhet i counts")
+        parts = pd.Series(list(by), index=counts.index)
     if parts.isna().any():
         school = parts.index[parts.isna().to_numpy()][0]
-        raise ValueError(
-            f"by: school {school!r} has no part (missing value); every school needs one"
-        )
+        raise ParameterError("by", f"skolenheten {school!r} saknar del (saknat värde); varje skola behöver en.")
     codes, labels = pd.factorize(parts, sort=True)
     scale = 1.0 / math.log(log_base)
     T = arr.sum()

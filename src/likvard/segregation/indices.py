@@ -35,24 +35,24 @@ import math
 import numpy as np
 import pandas as pd
 
+from likvard.defaults import LOG_BASE
 from likvard.segregation._kernels import N_MULTI, SCALAR_NAMES, scalar_indices
 from likvard.segregation._table import count_array
+from likvard.validation import CountTable, LogBase, Real, validate_params
 
 __all__ = ["SCALAR_NAMES", "exposure_matrix", "indices", "scalar_vector"]
 
 
+ATKINSON_B = Real(0.0, 1.0, max_open=True)
+
+
 def _check_b(b: float) -> float:
-    b = float(b)
-    if not 0.0 <= b < 1.0:
-        raise ValueError(f"atkinson_b = {b}: expected 0 <= b < 1")
-    return b
+    return ATKINSON_B(b, "atkinson_b")
 
 
 def scalar_vector(arr: np.ndarray, atkinson_b: float = 0.5) -> np.ndarray:
     """All scalar indices of a float64 array, in the order of ``SCALAR_NAMES`` (M in nats)."""
-    return scalar_indices(
-        np.ascontiguousarray(arr, dtype=np.float64), _check_b(atkinson_b)
-    )
+    return scalar_indices(np.ascontiguousarray(arr, dtype=np.float64), _check_b(atkinson_b))
 
 
 def exposure_matrix(arr: np.ndarray) -> np.ndarray:
@@ -65,9 +65,8 @@ def exposure_matrix(arr: np.ndarray) -> np.ndarray:
     return weights.T @ share
 
 
-def indices(
-    counts: pd.DataFrame, atkinson_b: float = 0.5, log_base: float = math.e
-) -> dict:
+@validate_params(counts=CountTable(), atkinson_b=ATKINSON_B, log_base=LogBase())
+def indices(counts: pd.DataFrame, *, atkinson_b: float = 0.5, log_base: float = LOG_BASE) -> dict:
     """All segregation indices of a count table (see the module docstring for definitions).
 
     ``counts``: rows = school units, columns = groups, non-negative counts. Returns a dict with

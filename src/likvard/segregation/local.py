@@ -12,7 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from likvard.defaults import LOG_BASE
 from likvard.segregation._table import count_array
+from likvard.validation import CountTable, LogBase, validate_params
 
 
 def local_array(arr: np.ndarray) -> np.ndarray:
@@ -29,7 +31,8 @@ def local_array(arr: np.ndarray) -> np.ndarray:
     return out
 
 
-def local_scores(counts: pd.DataFrame, log_base: float = math.e) -> pd.Series:
+@validate_params(counts=CountTable(), log_base=LogBase())
+def local_scores(counts: pd.DataFrame, *, log_base: float = LOG_BASE) -> pd.Series:
     """Elbers' local segregation score of each school (index as ``counts``); NaN for empty schools."""
     arr = count_array(counts)
     return pd.Series(
@@ -37,17 +40,19 @@ def local_scores(counts: pd.DataFrame, log_base: float = math.e) -> pd.Series:
     )
 
 
-def contributions(counts: pd.DataFrame) -> pd.DataFrame:
+@validate_params(counts=CountTable(), log_base=LogBase())
+def contributions(counts: pd.DataFrame, *, log_base: float = LOG_BASE) -> pd.DataFrame:
     """Each school's contribution to M, ranked (largest first).
 
     Columns: ``school_id`` (the index of ``counts``), ``n_students``, ``weight`` (t_i / T),
     ``local_score`` (L_i), ``contribution`` ((t_i / T) L_i), ``share_of_m`` (contribution / M),
-    ``rank`` (1 = largest contribution). Empty schools are left out.
+    ``rank`` (1 = largest contribution); L_i and the contribution in the unit of ``log_base``.
+    Empty schools are left out.
     """
     arr = count_array(counts)
     t = arr.sum(axis=1)
     keep = t > 0
-    L = local_array(arr)[keep]
+    L = local_array(arr)[keep] / math.log(log_base)
     w = t[keep] / t.sum()
     contrib = w * L
     M = contrib.sum()

@@ -13,10 +13,15 @@ variation ratio).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from likvard.segregation._table import count_array
+from likvard.validation import CountTable, options_of, validate_params
+
+OrdinalKind = Literal["information", "variation_ratio"]
 
 
 def _f(c: np.ndarray, kind: str) -> np.ndarray:
@@ -35,7 +40,8 @@ def ordinal_variation(shares: np.ndarray, kind: str = "information") -> np.ndarr
     return _f(np.clip(cum, 0.0, 1.0), kind).mean(axis=-1)
 
 
-def ordinal_information(counts: pd.DataFrame, kind: str = "information") -> float:
+@validate_params(counts=CountTable(), kind=options_of(OrdinalKind))
+def ordinal_information(counts: pd.DataFrame, *, kind: OrdinalKind = "information") -> float:
     """Reardon's ordinal segregation index; columns of ``counts`` must be in increasing order."""
     arr = count_array(counts)
     if arr.shape[1] < 2:

@@ -17,14 +17,20 @@ import re
 import numpy as np
 import pandas as pd
 
-from likvard.segregation.change import change
+from likvard.errors import ParameterError
+from likvard.segregation.change import ChangeMethod, change
 from likvard.segregation.published import possible_share_range
+from likvard.validation import Frame, InstanceOf, options_of, validate_params
+
+_COMPOSITION = Frame(("school_id", "school_year", "name", "municipality_code"),
+                     expected="en tabell från read_composition_series")
 
 
 def _norm(name: object) -> str:
     return re.sub(r"[^0-9a-zåäöéü]+", "", str(name).lower())
 
 
+@validate_params(composition=_COMPOSITION)
 def follow_schools(
     composition: pd.DataFrame,
 ) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
@@ -97,11 +103,13 @@ def follow_schools(
     )
 
 
-def implied_counts(
-    composition: pd.DataFrame, share: str = "share_foreign_background"
-) -> pd.DataFrame:
+@validate_params(composition=Frame(("students_total",)), share=InstanceOf(str, "ett kolumnnamn"))
+def implied_counts(composition: pd.DataFrame, *, share: str = "share_foreign_background") -> pd.DataFrame:
     """Two-group counts (``with``, ``without``) per row from a published share; uncertain cells at
     the middle of their possible range, units without a usable share dropped."""
+    missing = [c for c in (share, f"{share}_status") if c not in composition.columns]
+    if missing:
+        raise ParameterError("composition", f"kolumnen {missing[0]!r} saknas (share={share!r}).")
     t = pd.to_numeric(composition["students_total"], errors="coerce").to_numpy(float)
     low, high = possible_share_range(
         pd.to_numeric(composition[share], errors="coerce").to_numpy(float),
@@ -116,16 +124,19 @@ def implied_counts(
     )
 
 
+@validate_params(
+    composition=_COMPOSITION, share=InstanceOf(str, "ett kolumnnamn"), method=options_of(ChangeMethod)
+)
 def change_series(
-    composition: pd.DataFrame, share: str = "share_foreign_background"
+    composition: pd.DataFrame, *, share: str = "share_foreign_background", method: ChangeMethod = "elbers"
 ) -> pd.DataFrame:
-    """Change in M between consecutive years, decomposed (Elbers 2023) on followed units.
+    """Change in M (and H) between consecutive years, decomposed (Elbers 2023) on followed units.
 
     One row per later year with the keys of :func:`change` plus ``n_links`` (code changes followed).
     Call per municipality (filter ``composition`` first) or for the whole country.
     """
     panel_id, links, _ = follow_schools(composition)
-    counts = implied_counts(composition, share)
+    counts = implied_counts(composition, share=share)
     counts["panel_id"] = panel_id.loc[counts.index].to_numpy()
     counts["school_year"] = composition.loc[counts.index, "school_year"].to_numpy()
     tables = {
@@ -135,7 +146,7 @@ def change_series(
     years = sorted(tables)
     rows = []
     for prev, year in itertools.pairwise(years):
-        r = change(tables[prev], tables[year])
+        r = change(tables[prev], tables[year], method=method)
         r["school_year"] = year
         r["n_links"] = int((links["school_year"] == year).sum()) if len(links) else 0
         rows.append(r)

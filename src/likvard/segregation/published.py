@@ -37,10 +37,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from likvard.errors import ParameterError
+from likvard.validation import Frame, InstanceOf, Integer, Nullable, validate_params
+
 INDEX_NAMES = ("dissimilarity", "theil_h")
 UNCERTAIN = ("suppressed", "near_total", "approx_100")
 
 
+@validate_params(max_suppressed_count=Integer(min=0))
 def possible_share_range(
     share: np.ndarray,
     status: np.ndarray,
@@ -51,6 +55,9 @@ def possible_share_range(
     t = np.asarray(total, dtype=float)
     s = np.asarray(share, dtype=float)
     st = np.asarray(status, dtype=object)
+    if not (t.shape == s.shape == st.shape) or t.ndim != 1:
+        raise ParameterError("share", f"share, status och total måste ha lika många värden ({s.shape}, "
+                             f"{st.shape}, {t.shape}).")
     low = np.full(t.shape, np.nan)
     high = np.full(t.shape, np.nan)
     ok = (t > 0) & np.isfinite(t)
@@ -134,8 +141,15 @@ def _extreme(
     return best
 
 
+@validate_params(
+    composition=Frame(("school_year", "students_total"), expected="en tabell från read_composition_series"),
+    share=InstanceOf(str, "ett kolumnnamn"),
+    by=Nullable(InstanceOf(str, "ett kolumnnamn")),
+    max_suppressed_count=Integer(min=0),
+)
 def published_indices(
     composition: pd.DataFrame,
+    *,
     share: str = "share_foreign_background",
     by: str | None = "municipality_code",
     max_suppressed_count: int = 9,
@@ -151,9 +165,10 @@ def published_indices(
     needed = ["school_year", "students_total", share, status_col] + ([by] if by else [])
     missing = [c for c in needed if c not in composition.columns]
     if missing:
-        raise ValueError(
-            f"composition: columns {missing} are missing; expected the table of "
-            "likvard.sources.skolverket.read_composition_series"
+        raise ParameterError(
+            "composition",
+            f"kolumnerna {', '.join(repr(c) for c in missing)} saknas; väntade tabellen från "
+            "likvard.sources.skolverket.read_composition_series.",
         )
     keys = ["school_year"] + ([by] if by else [])
     key_frame = composition[keys]

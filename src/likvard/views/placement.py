@@ -70,12 +70,12 @@ def _sv(x: float, digits: int = 3) -> str:
 
 
 def comparison_table(table: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
-    """``simulate.compare`` output with Swedish labels: per scenario the mean and the 95 % interval."""
+    """``simulate.compare`` output with Swedish labels: per scenario the mean and the 90 % interval."""
     out = pd.DataFrame({"Mått": table["measure"].map(MEASURE_LABELS).fillna(table["measure"])})
     out["Om alla gick i närmaste skola"] = [_sv(v) for v in table["residential"]]
     for name in scenarios:
         out[name] = [_sv(v) for v in table[name]]
-        out[f"{name} (95 %-intervall)"] = [
+        out[f"{name} (90 %-intervall)"] = [
             f"{_sv(lo)}–{_sv(hi)}" for lo, hi in zip(table[f"{name} low"], table[f"{name} high"], strict=True)
         ]
     return out

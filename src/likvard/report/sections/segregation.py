@@ -40,8 +40,8 @@ def index_series(ctx: ReportContext) -> pd.DataFrame:
         if len(counts) < 2 or counts.to_numpy().sum() < 10:
             continue
         est = indices(counts)
-        boot = bootstrap(counts, n=ctx.n_bootstrap, seed=ctx.seed + i, level=LEVEL) if bootstrap else None
-        base = baseline(counts, n=100, seed=ctx.seed + i, level=LEVEL) if baseline else None
+        boot = bootstrap(counts, n_replications=ctx.n_bootstrap, seed=ctx.seed + i, level=LEVEL) if bootstrap else None
+        base = baseline(counts, n_replications=100, seed=ctx.seed + i, level=LEVEL) if baseline else None
         for key in SHOWN:
             if key not in est:
                 continue
