@@ -151,14 +151,14 @@ def _step_bootstrap() -> None:
     from likvard.segregation import bootstrap
 
     for table in _count_tables():
-        bootstrap(table, n=2, seed=1)
+        bootstrap(table, n_replications=2, seed=1)
 
 
 def _step_random_baseline() -> None:
     from likvard.segregation import random_baseline
 
     for table in _count_tables():
-        random_baseline(table, n=2, seed=1)
+        random_baseline(table, n_replications=2, seed=1)
 
 
 def _step_placement() -> None:

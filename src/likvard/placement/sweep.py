@@ -215,7 +215,7 @@ def sweep(
     tasks in each chunk as it is done (for progress bars).
     """
     sf = scenario_file
-    reps = sf.replications if n_replications is None else n_replications
+    reps = sf.n_replications if n_replications is None else n_replications
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise ParameterError("n_replications", f"ett heltal ≥ 1 behövs, fick {reps!r}")
     root = sf.seed if seed is None else seed
