@@ -33,14 +33,7 @@ from likvard.placement.mechanisms import assign_arrays  # noqa: E402  (the array
 
 
 def place_administratively(assignment, distance_m, capacities, allowed):
-    """``likvard.placement.admin.place_administratively`` when available, else: unplaced students,
-    nearest first, get the nearest allowed school with a free seat."""
-    try:
-        from likvard.placement.admin import place_administratively as core
-    except ImportError:
-        core = None
-    if core is not None:
-        return core(assignment, distance_m, capacities, allowed)
+    """Unplaced students, nearest first, get the nearest allowed school with a free seat."""
     out = np.asarray(assignment, dtype=np.int32).copy()
     left = capacities.astype(np.int64) - np.bincount(out[out >= 0], minlength=len(capacities))
     todo = np.flatnonzero(out < 0)
@@ -68,12 +61,6 @@ def _admin_fill(out, placed, todo, d, left):  # pragma: no cover - compiled
 
 def cutoffs(assignment: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """Per school, the rank of the last admitted student (-1 if none)."""
-    try:
-        from likvard.placement.admin import cutoffs as core
-    except ImportError:
-        core = None
-    if core is not None:
-        return core(assignment, rank)
     m = rank.shape[0]
     out = np.full(m, -1, dtype=np.int64)
     ok = assignment >= 0

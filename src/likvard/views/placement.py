@@ -104,3 +104,41 @@ def choice_model_table(params: pd.DataFrame) -> pd.DataFrame:
     out["feature"] = out["feature"].map(FEATURE_LABELS).fillna(out["feature"])
     return out.rename(columns={"feature": "Variabel", "estimate": "Skattning", "std_error": "Medelfel", "z": "z-värde",
                                "true": "Sant värde (demo)"})
+
+
+def placement_tables(comparison, settings=None) -> list:
+    """Shown tables of ``analyses.placement.PlacementComparison``: the measures side by side and
+    each school under each scenario (``..`` below 10 students, and the next smallest school of the
+    scenario when exactly one is hidden, since each scenario's totals are known)."""
+    from likvard.analyses.settings import DEFAULTS
+    from likvard.views.suppression import suppress_table
+    from likvard.views.table import Table
+
+    settings = settings or DEFAULTS
+    m = comparison.measures.copy()
+    m["measure"] = m["measure"].map(MEASURE_LABELS).fillna(m["measure"])
+    labels = {"measure": "Mått", "residential": "Om alla gick i närmaste skola"}
+    for name in comparison.scenarios:
+        labels[f"{name} low"] = f"{name}, nedre (95 %)"
+        labels[f"{name} high"] = f"{name}, övre (95 %)"
+    decimals = {c: 3 for c in m.columns if c != "measure"}
+    tables = [Table("placering_jamforelse", "Scenarierna i sammandrag", m, decimals=decimals, labels=labels)]
+    s = comparison.schools
+    cols = [c for c in SCHOOL_LABELS if c in s]
+    s = s[cols].copy()
+    s["n_students"] = np.round(s["n_students"].astype(float), 1)
+    values = [c for c in cols if c.startswith(("share_", "n_students_", "n_administrative", "cutoff"))]
+    empty = s["n_students"].to_numpy() == 0  # a closed school: nothing rests on anyone
+    shown = suppress_table(s, "n_students", values, by="scenario", min_n=settings.min_students)
+    for c in ["n_students", *values]:
+        vals = shown[c].astype(object)
+        vals[empty] = s.loc[empty, c]
+        shown[c] = vals
+    shown["organiser_type"] = shown["organiser_type"].map(ORGANISER_LABELS).fillna(shown["organiser_type"])
+    shown["is_open"] = np.where(shown["is_open"].astype(bool), "ja", "nej")
+    tables.append(Table("placering_skolor", "Skolornas elevsammansättning per scenario", shown,
+                        decimals={**{c: 3 for c in values if c.startswith("share_")},
+                                  **{c: 1 for c in ("n_students", "n_students_low", "n_students_high", "n_administrative",
+                                                    "residential_n_students", "cutoff_rank", "cutoff_distance_m")}},
+                        labels=SCHOOL_LABELS))
+    return tables
