@@ -122,6 +122,20 @@ def _error(message: str) -> None:
     typer.echo(f"Fel: {message}", err=True)
 
 
+def _with_suggestion(message: str, ctx: Any) -> str:
+    """Add the nearest command name to "No such command" (lazy groups list names, not objects)."""
+    import difflib
+    import re
+
+    m = re.match(r"^No such command '([^']*)'\.$", message)
+    if m is None or ctx is None or not hasattr(ctx.command, "list_commands"):
+        return message
+    names = [n for n in ctx.command.list_commands(ctx)
+             if not any(n == name and hidden for name, _, _, hidden in COMMANDS)]
+    close = difflib.get_close_matches(m.group(1), names, n=1, cutoff=0.5)
+    return f"{message} Did you mean {close[0]}?" if close else message
+
+
 def run(invoke: Any, debug: bool = False) -> int:
     """Run ``invoke`` (the parsed command line) and return the exit code, reporting every error."""
     from likvard.errors import LikvardError
@@ -145,7 +159,8 @@ def run(invoke: Any, debug: bool = False) -> int:
         if debug:
             traceback.print_exc()
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        hint = f"\nSe '{ctx.command_path} --help' för hjälp." if ctx is not None else ""
+        message = _with_suggestion(message, ctx)
+        hint = f"\nSe '{ctx.command_path if ctx is not None else 'likvard'} --help' för hjälp."
         _error(capitalised(usage_message(message)) + hint)
         return int(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:

@@ -127,7 +127,7 @@ def app(help: str) -> typer.Typer:
 
 _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), s) for p, s in (
     (r"^No such option: (\S+)(?: Did you mean (\S+)\?)?.*$", "flaggan {0} finns inte{1}."),
-    (r"^No such command '([^']*)'\.(?: Did you mean (.+)\?)?$", "kommandot '{0}' finns inte{1}."),
+    (r"^No such command '([^']*)'\.?(?: Did you mean '?([^'?]+)'?\?)?$", "kommandot '{0}' finns inte{1}."),
     (r"^Missing command\.$", "ange ett kommando."),
     (r"^Missing option '([^']+)'.*$", "flaggan {0} måste anges."),
     (r"^Missing argument '([^']+)'.*$", "argumentet {0} måste anges."),
@@ -135,7 +135,7 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), s) for p, 
     (r"^Option '([^']+)' requires an argument\.$", "flaggan {0} behöver ett värde."),
     (r"^Option '([^']+)' requires (\d+) arguments\.$", "flaggan {0} behöver {1} värden."),
     (r"^Option '([^']+)' does not take a value\.$", "flaggan {0} tar inget värde."),
-    (r"^Got unexpected extra arguments? \((.*)\)$", "oväntat argument: {0}."),
+    (r"^Got unexpected extra arguments?(?:\(s\))? \((.*)\)$", "oväntat argument: {0}."),
     (r"^Invalid value for '([^']+)': '(.*)' is not a valid integer.*$", "{0}: '{1}' är inget heltal."),
     (r"^Invalid value for '([^']+)': '(.*)' is not a valid float.*$", "{0}: '{1}' är inget tal."),
     (r"^Invalid value for '([^']+)': '(.*)' is not one of (.*)\.$", "{0}: '{1}' är inget av {2}."),
