@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from likvard.sources.kolada import read_kolada_kpis, read_kolada_titles

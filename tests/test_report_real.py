@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from likvard.analyses.settings import Settings
-from likvard.views.common import school_year_label
 
 pytestmark = pytest.mark.real_data
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from likvard.errors import DataError, ParameterError
+from likvard.privacy import protected_units
 from likvard.sources.published import PublishedFiles, deso_rings, read_published_folder
 from likvard.tables import AuthorityData
 
@@ -91,11 +92,9 @@ class Dataset:
         """Schools whose figures read ``..`` in every table of ``year``: fewer than ``min_students``
         students and, with ``complementary``, the complementary suppression within the whole and
         each organiser type and area type (totals shown), so that no table reveals another's hidden
-        cell (``likvard.views.suppression.protected_units``)."""
+        cell (``likvard.privacy.protected_units``)."""
         key = (int(year), int(min_students), bool(complementary))
         if key not in self._hidden:
-            from likvard.views.suppression import protected_units
-
             c = self.composition[self.composition["school_year"] == year].set_index("school_id")
             info = self.schools.set_index("school_id")
             groups = info[[k for k in ("organiser_type", "area_type") if k in info]].reindex(c.index)

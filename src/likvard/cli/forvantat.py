@@ -12,7 +12,6 @@ from likvard.cli.common import (
     DemoOption,
     FormatOption,
     KommunOption,
-    LasarOption,
     NivaOption,
     ReplikatOption,
     SeedOption,

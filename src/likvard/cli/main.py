@@ -107,7 +107,7 @@ class LikvardGroup(SwedishGroup):
         return [(name, short) for name, _, short, hidden in COMMANDS if not hidden]
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
         debug = debug or os.environ.get("LIKVARD_DEBUG", "") not in ("", "0")

@@ -64,7 +64,8 @@ class _SwedishHelp:
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="Användning: ")
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
-        arguments, options = [], []
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
         for param in self.get_params(ctx):  # type: ignore[attr-defined]
             record = param.get_help_record(ctx)
             if record is None:

@@ -74,9 +74,9 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
         )
     y = (~ref["eligible"].astype(bool)).to_numpy(dtype=float)
     x = design(ref)
-    keep = x[:, 1:].any(axis=0) & ~x[:, 1:].all(axis=0)  # drop constant indicators
+    keep = np.asarray(x[:, 1:].any(axis=0) & ~x[:, 1:].all(axis=0))  # drop constant indicators
     cols = np.r_[True, keep]
-    names = ["intercept", *[f for f, k in zip(FEATURES, keep) if k]]
+    names = ["intercept", *[f for f, k in zip(FEATURES, list(keep)) if k]]
     fit = sm.Logit(y, x[:, cols]).fit(disp=0, method="newton", maxiter=100)
     params = pd.Series(fit.params, index=names)
     cov = pd.DataFrame(fit.cov_params(), index=names, columns=names)

@@ -217,6 +217,7 @@ def place_once(prep: Prepared, rng: np.random.Generator) -> Placement:
     if prep.V is not None:
         pref = cm.draw_rankings(prep.V, mk.n_choices, rng, prep.available)
     else:
+        assert prep.fixed_pref is not None  # prepare() sets it whenever there is no choice model
         pref = prep.fixed_pref
     rank = prep.ranker.draw(rng)
     by_mech = assign_arrays(pref, rank, mk.capacities, mk.mechanism, prep.reserved, prep.reserve_eligible,
@@ -270,6 +271,7 @@ def simulate(
     unplaced = np.zeros(R)
     rows = np.arange(n)
     ps = mk.post_secondary
+    assert prep.cutoff_key is not None  # prepare() always computes it
     for r in range(R):
         rng = np.random.default_rng([seed, r])
         pl = place_once(prep, rng)

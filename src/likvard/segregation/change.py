@@ -131,9 +131,9 @@ def change(before: pd.DataFrame, after: pd.DataFrame, log_base: float = math.e) 
     for order in orders:
         state = [1, 1, 1]
         for factor in order:
-            prev = value[tuple(state)]
+            prev = value[(state[0], state[1], state[2])]
             state[factor] = 2
-            parts[factor] += value[tuple(state)] - prev
+            parts[factor] += value[(state[0], state[1], state[2])] - prev
     parts /= len(orders)
     out["unit_marginal"] = float(parts[0]) * scale
     out["group_marginal"] = float(parts[1]) * scale

@@ -432,6 +432,7 @@ def _check_rows(kind: str, out: dict[str, pd.Series], col: _Collector, known_sch
         if flat is not None:
             unknown = well_formed & ~pd.Series(ids).isin(flat).to_numpy()
         else:
+            assert per_year is not None  # _known_pairs gives one of the two
             known = [(y, sid) for y, sids in per_year.items() for sid in sids]
             if known:
                 pairs = pd.MultiIndex.from_arrays([years, ids])

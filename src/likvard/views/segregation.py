@@ -56,7 +56,7 @@ CHANGE_LABELS = {
 
 DECOMPOSITION_TITLES = {"organiser_type": "Uppdelning på kommunala och fristående skolor",
                         "area_type": "Uppdelning på områdestyp"}
-PART_LABELS = {"organiser_type": ORGANISER_TYPE_LABELS, "area_type": AREA_TYPE_LABELS}
+PART_LABELS: dict[str, dict] = {"organiser_type": ORGANISER_TYPE_LABELS, "area_type": AREA_TYPE_LABELS}
 CHARACTERISTICS = {"share_post_secondary": "Eftergymnasialt utbildade föräldrar",
                    "share_foreign_background": "Utländsk bakgrund"}
 
@@ -111,7 +111,8 @@ def exposure_table(result: SegregationResult) -> Table:
 def decomposition_tables(result: SegregationResult) -> list[Table]:
     out = []
     for dec in result.decompositions:
-        parts = dec.parts.assign(part=dec.parts["part"].map(lambda p, d=dec: PART_LABELS[d.by].get(p, str(p))))
+        labels: dict = PART_LABELS[dec.by]
+        parts = dec.parts.assign(part=dec.parts["part"].map(lambda p, labels=labels: labels.get(p, str(p))))
         t = suppress_table(parts, "n_students", ["h_within", "m_within", "contribution"],
                            min_n=result.settings.min_students)
         note = (f"Total M = {dec.total:.4f}; mellan grupperna {dec.between:.4f} ({100 * dec.share_between:.1f} %), "
