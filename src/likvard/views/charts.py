@@ -59,10 +59,19 @@ def bar_chart(
     y_title: str = "",
     decimals: int = 1,
     colour: str = COLOURS[0],
+    horizontal: bool = False,
 ) -> go.Figure:
-    """One bar per label; suppressed bars are left out and labelled ``..``."""
+    """One bar per label; suppressed bars are left out and labelled ``..``. ``horizontal`` puts
+    the (long) labels on the left, one bar per row."""
     ys = chart_values(values, n)
     labels = [str(v) for v in labels]
+    if horizontal:
+        fig = go.Figure(go.Bar(y=labels, x=ys, orientation="h", text=_texts(ys, decimals), textposition="outside",
+                               marker_color=colour, hovertemplate="%{y}: %{text}<extra></extra>", cliponaxis=False))
+        _layout(fig, title, y_title, "", height=max(220, 34 * len(labels) + 90))
+        fig.update_yaxes(autorange="reversed", automargin=True)
+        fig.update_layout(margin={"l": 10, "r": 60, "t": 50, "b": 40})
+        return fig
     fig = go.Figure(
         go.Bar(
             x=labels,
@@ -176,7 +185,7 @@ def scatter_chart(
     hidden = [str(lab) for lab, b in zip(labels, ys) if b is None]
     if hidden:
         fig.add_annotation(
-            xref="paper", yref="paper", x=0, y=-0.22, showarrow=False, align="left",
+            xref="paper", yref="paper", x=0, y=-0.32, showarrow=False, align="left",
             text="Visas inte (färre än 10 elever eller kompletterande skydd): " + ", ".join(f"{h} {SUPPRESSED}" for h in hidden),
         )
     return _layout(fig, title, x_title, y_title)

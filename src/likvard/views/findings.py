@@ -20,6 +20,10 @@ class Finding:
     text: str
 
 
+def _schools(n: int) -> str:
+    return "1 skola" if n == 1 else f"{n} skolor"
+
+
 def _fmt(x: float, d: int = 3) -> str:
     return format_number(x, d)
 
@@ -106,7 +110,7 @@ def _results(ov: Overview, tables: dict[str, pd.DataFrame]) -> list[Finding]:
         below = _shown_names(t, "deviation", t["reliably"] == "under")
         year = ov.published_expected.year
         return [Finding("Vilka skolor gör bättre eller sämre än väntat?",
-                        f"Läsåret {school_year_label(year or 0)} låg {len(above)} skolor tydligt över det meritvärde "
+                        f"Läsåret {school_year_label(year or 0)} låg {_schools(len(above))} tydligt över det meritvärde "
                         f"elevsammansättningen ger anledning att vänta ({', '.join(above) or 'ingen'}) och {len(below)} "
                         f"tydligt under ({', '.join(below) or 'ingen'}), enligt Likvärds modell med {p} intervall; "
                         "övriga går inte att skilja från förväntan ett enskilt år.")]

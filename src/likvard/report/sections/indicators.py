@@ -25,7 +25,7 @@ def build(ov: Overview) -> Section | None:
             fig = scatter_chart(d["need"].tolist(), d[c].tolist(), d["name"].tolist(), d["n_students"].tolist(),
                                 title=f"{title} mot behov {school_year_label(res.year)}",
                                 x_title=NEED_LABELS[res.need_measure], y_title=title, highlight=several)
-            fig.update_layout(height=380)
+            fig.update_layout(height=400, margin={"b": 110})
             figures.append(Figure(fig))
     names = ", ".join(d.loc[several, "name"].astype(str)) or "inga skolor"
     intro = [

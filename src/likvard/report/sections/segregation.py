@@ -63,8 +63,7 @@ def build(ov: Overview) -> Section | None:
         period = f"{school_year_label(ch.first_year)}–{school_year_label(ch.last_year)}"
         fig = bar_chart(list(CHANGE_LABELS.values()), [ch.parts[k] for k in CHANGE_LABELS],
                         title=f"Varför segregationen (M) förändrades {period}", y_title="Förändring av M",
-                        decimals=4, colour="#3a8d5c")
-        fig.update_layout(height=340, margin={"b": 120})
+                        decimals=4, colour="#3a8d5c", horizontal=True)
         figures.append(Figure(fig))
         shown.append(ct)
         intro.append(f"M förändrades med {format_number(ch.parts['total'], 4)} mellan {period}. " + explain("change"))
