@@ -124,3 +124,31 @@ def test_unknown_municipality_and_empty_registers_are_data_errors():
     empty = dataclasses.replace(make_authority(), students=make_authority().students.iloc[:0])
     with pytest.raises(DataError, match="Elevregistret är tomt"):
         dataset_from_authority(empty)
+
+
+def test_one_schools_figures_and_the_findings_without_the_report(tmp_path):
+    """A web page can ask for one school or for the key findings; results are plain data that
+    survive pickling (a cache), and the findings equal the report's summary."""
+    import pickle
+
+    from likvard.analyses.school import school_profile
+    from likvard.report import render_overview
+    from likvard.views.findings import overview_findings
+
+    ds = dataset_from_authority(make_authority())
+    ov = run_overview(ds, Settings(n_replications=20))
+    again = pickle.loads(pickle.dumps(ov))
+    pd.testing.assert_frame_equal(again.segregation.series, ov.segregation.series)
+    report = render_overview(ov, tmp_path, "Prov")
+    assert [(f.topic, f.text) for f in overview_findings(again)] == report.section("summary").findings
+
+    alone = school_profile(ds, "10000002")
+    assert alone.name == "Söderskolan" and alone.need is None  # nothing heavy without an overview
+    assert list(alone.composition["school_year"]) == [2023, 2024]
+    contrib = ov.segregation.contributions.set_index("school_id").loc["10000002"]
+    last = alone.contributions.set_index("school_year").loc[2024]
+    assert last["contribution"] == pytest.approx(contrib["contribution"])
+    full = school_profile(ds, "10000002", ov)
+    assert set(full.need["school_year"]) == {2023, 2024}
+    with pytest.raises(DataError, match="99999999"):
+        school_profile(ds, "99999999")

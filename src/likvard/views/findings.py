@@ -20,6 +20,15 @@ class Finding:
     text: str
 
 
+def _listed(names: list[str], limit: int = 5) -> str:
+    """At most ``limit`` names, then how many more."""
+    if not names:
+        return "ingen"
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" och {len(names) - limit} till"
+
+
 def _schools(n: int) -> str:
     return "1 skola" if n == 1 else f"{n} skolor"
 
@@ -102,8 +111,8 @@ def _results(ov: Overview, tables: dict[str, pd.DataFrame]) -> list[Finding]:
         below = _shown_names(t, "effect", t["verdict"] == "tydligt under förväntan")
         return [Finding("Vilka skolor gör bättre eller sämre än väntat?",
                         f"Av {len(t)} skolor med årskurs 9 har {len(above)} ett meritvärde tydligt över vad elevernas "
-                        f"bakgrund ger anledning att vänta ({', '.join(above) or 'ingen'}) och {len(below)} tydligt under "
-                        f"({', '.join(below) or 'ingen'}), sammanvägt över läsåren med {p} intervall.")]
+                        f"bakgrund ger anledning att vänta ({_listed(above)}) och {len(below)} tydligt under "
+                        f"({_listed(below)}), sammanvägt över läsåren med {p} intervall.")]
     if ov.published_expected is not None and "forvantat_likvard" in tables:
         t = tables["forvantat_likvard"]
         above = _shown_names(t, "deviation", t["reliably"] == "över")
@@ -111,8 +120,8 @@ def _results(ov: Overview, tables: dict[str, pd.DataFrame]) -> list[Finding]:
         year = ov.published_expected.year
         return [Finding("Vilka skolor gör bättre eller sämre än väntat?",
                         f"Läsåret {school_year_label(year or 0)} låg {_schools(len(above))} tydligt över det meritvärde "
-                        f"elevsammansättningen ger anledning att vänta ({', '.join(above) or 'ingen'}) och {len(below)} "
-                        f"tydligt under ({', '.join(below) or 'ingen'}), enligt Likvärds modell med {p} intervall; "
+                        f"elevsammansättningen ger anledning att vänta ({_listed(above)}) och {len(below)} "
+                        f"tydligt under ({_listed(below)}), enligt Likvärds modell med {p} intervall; "
                         "övriga går inte att skilja från förväntan ett enskilt år.")]
     return []
 
@@ -148,3 +157,19 @@ def key_findings(ov: Overview, tables: dict[str, pd.DataFrame]) -> list[Finding]
     """The findings, in the order a board reads them; ``tables``: the shown (suppressed) tables by
     key, so that no suppressed school is named."""
     return [*_segregation(ov), *_comparison(ov), *_choice(ov), *_results(ov, tables), *_need(ov, tables)]
+
+
+def overview_findings(ov: Overview) -> list[Finding]:
+    """The key findings of an overview alone (the web app's overview page): the shown tables the
+    sentences need are built here through the same views as the report's."""
+    from likvard.views.expected import effect_tables, published_expected_tables
+    from likvard.views.need import need_table
+
+    tables: dict[str, pd.DataFrame] = {}
+    if ov.school_effects is not None:
+        tables.update({t.key: t.data for t in effect_tables(ov.school_effects, ov.dataset, ov.settings)})
+    if ov.published_expected is not None:
+        tables.update({t.key: t.data for t in published_expected_tables(ov.published_expected, ov.dataset, ov.settings)})
+    if ov.need is not None:
+        tables["behovsindex"] = need_table(ov.need, ov.dataset, ov.settings).data
+    return key_findings(ov, tables)

@@ -25,25 +25,38 @@ def build(ov: Overview) -> Section | None:
     if len(years) < 2:
         return None
     n = pd.to_numeric(trend["n_students"], errors="coerce")
-    w = trend.assign(w=n.fillna(1.0))
-    mean = w.groupby("school_year").apply(lambda g: (g["merit_value"] * g["w"]).sum() / g.loc[g["merit_value"].notna(), "w"].sum(),
-                                          include_groups=False)
     shown = d[d["merit_value"].astype(str) != ".."]
     size = shown.groupby("name")["n_students"].apply(lambda s: pd.to_numeric(s, errors="coerce").mean()).fillna(0)
     names = size.sort_values(ascending=False).index[:MAX_PANELS]
-    panels = {}
-    for name in sorted(names):
-        g = d[d["name"] == name].set_index("school_year").reindex(years)
-        panels[str(name)] = ([school_year_label(y) for y in years], [v if not isinstance(v, str) else None
-                                                                    for v in g["merit_value"]])
-    fig = small_multiples(panels, reference=([school_year_label(y) for y in mean.index], mean.tolist()),
-                          reference_name="Alla skolor", title="Meritvärde i årskurs 9 per skola och läsår",
-                          columns=5)
+    labels = [school_year_label(y) for y in years]
+
+    def panels_of(column: str) -> dict:
+        out = {}
+        for name in sorted(names):
+            g = d[d["name"] == name].set_index("school_year").reindex(years)
+            out[str(name)] = (labels, [v if not isinstance(v, str) else None for v in g[column]])
+        return out
+
+    def mean_of(column: str) -> pd.Series:
+        v = pd.to_numeric(trend[column], errors="coerce") * (100.0 if column == "share_eligible" else 1.0)
+        g = trend.assign(v=v, w=n.fillna(1.0)).dropna(subset=["v"])
+        return (g["v"] * g["w"]).groupby(g["school_year"]).sum() / g["w"].groupby(g["school_year"]).sum()
+
+    figures = []
+    for column, title in (("merit_value", "Meritvärde i årskurs 9 per skola och läsår"),
+                          ("share_eligible", "Andel behöriga till yrkesprogram (%) per skola och läsår")):
+        if pd.to_numeric(d[column], errors="coerce").notna().sum() == 0:
+            continue
+        m = mean_of(column)
+        figures.append(Figure(small_multiples(panels_of(column), reference=([school_year_label(y) for y in m.index],
+                                                                              m.tolist()),
+                                              reference_name="Alla skolor", title=title, columns=6)))
     intro = [
         explain("merit_value") + " " + explain("eligible"),
-        "Varje liten ruta är en skola; den grå linjen är kommunens skolor tillsammans. Ett enskilt år kan skilja "
-        "sig av slumpen i vilka elever som går ut; se hellre riktningen över flera år. Andel behöriga per skola och "
-        "läsår finns i Excelfilen." + (f" Rutorna visar de {MAX_PANELS} största skolorna." if len(size) > MAX_PANELS else ""),
+        "Varje liten ruta är en skola; den grå linjen är kommunens skolor tillsammans (vägt med antalet elever). "
+        "Ett enskilt år kan skilja sig av slumpen i vilka elever som går ut; se hellre riktningen över flera år. "
+        "Ett år med färre än 10 elever i årskurs 9 saknas i rutan."
+        + (f" Rutorna visar de {MAX_PANELS} största skolorna; alla finns i Excelfilen." if len(size) > MAX_PANELS else ""),
     ]
-    return Section("results_trend", "Meritvärde och behörighet per skola över tid", intro, [Figure(fig)],
+    return Section("results_trend", "Meritvärde och behörighet per skola över tid", intro, figures,
                    excel_tables=[t], terms=["merit_value", "eligible"])

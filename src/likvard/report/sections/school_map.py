@@ -28,7 +28,7 @@ def build(ov: Overview) -> Section | None:
     fig = school_map(df, "share_post_secondary", "n_students",
                      title=f"Skolor efter andel elever med eftergymnasialt utbildade föräldrar {school_year_label(year)}",
                      colour_title="Procent", polygons=polygons)
-    fig.update_layout(height=560)
+    fig.update_layout(height=480)
     missing = len(this_year) - len(df)  # the map's year only
     intro = [
         "Kartan visar var skolorna ligger och hur stor andel av eleverna som har minst en förälder med "

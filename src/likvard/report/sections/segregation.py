@@ -35,17 +35,14 @@ def build(ov: Overview) -> Section | None:
     fig_h = interval_chart(years, h["value"].tolist(), h["low"].tolist(), h["high"].tolist(),
                            title=f"Theils H per läsår med {p} osäkerhetsintervall", y_title="H", decimals=3,
                            baseline=h["baseline"].tolist())
-    fig_d = interval_chart(years, d["value"].tolist(), d["low"].tolist(), d["high"].tolist(),
-                           title=f"Skillnadsindex D per läsår med {p} osäkerhetsintervall", y_title="D", decimals=3,
-                           baseline=d["baseline"].tolist())
-    for f in (fig_h, fig_d):
-        f.update_layout(height=300, margin={"b": 50})
+    fig_h.update_layout(height=300, margin={"b": 50})
     last = res.value("theil_h")
     intro = [
         f"Måtten visar hur ojämnt eleverna är fördelade mellan skolorna efter {groups_text(ov)}. "
         f"Läsåret {school_year_label(res.year)} var H = {format_number(last['value'], 3)} "
         f"({p} intervall {format_number(last['low'], 3)}–{format_number(last['high'], 3)}; slumpnivå "
-        f"{format_number(last['baseline'], 3)}).",
+        f"{format_number(last['baseline'], 3)}) och D = {format_number(d.iloc[-1]['value'], 3)} "
+        f"({format_number(d.iloc[-1]['low'], 3)}–{format_number(d.iloc[-1]['high'], 3)}); alla år och mått finns i Excelfilen.",
         explain("theil_h"), explain("dissimilarity"), explain("interval"), explain("baseline"),
     ]
     tables = [series_table(res)]
@@ -56,7 +53,7 @@ def build(ov: Overview) -> Section | None:
                      "ligger mellan grupperna av skolor och resten inom dem.")
     if res.decompositions:
         intro.append(explain("decomposition"))
-    figures = [Figure(fig_h), Figure(fig_d)]
+    figures = [Figure(fig_h)]
     ct = change_table(res)
     if ct is not None and res.change is not None:
         ch = res.change
