@@ -109,3 +109,16 @@ def test_no_args_shows_help():
     assert res.exit_code == 0 and res.output.startswith("Användning: likvard")
     res = runner.invoke(app, ["placering"])
     assert res.exit_code == 0 and "Kommandon:" in res.output and "jamfor" in res.output
+
+
+@pytest.mark.parametrize("command", [["segregation"], ["rapport"], ["forvantat", "skoleffekter"],
+                                     ["forvantat", "behov"], ["placering", "valmodell"], ["fordelning", "larare"]])
+@pytest.mark.parametrize("db", ["postgresql://127.0.0.1:1/likvard", "sqlite:////finns/inte/alls.db", "saknas.db",
+                                "text.db"])
+def test_every_analysis_command_on_a_bad_database_says_so(tmp_path, monkeypatch, command, db):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "text.db").write_text("ingen databas", encoding="utf-8")
+    out = [] if command[-1] == "valmodell" else ["--ut", str(tmp_path / "ut")]
+    res = runner.invoke(app, [*command, "--db", db, *out])
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith(f"Fel: Databasen {db}") and "Traceback" not in res.output

@@ -103,9 +103,16 @@ def open_database(db: str) -> Any:
 
     try:
         return open_store(db)
+    except ModuleNotFoundError as exc:  # the database driver of the URL is not installed
+        raise StoreError(f"Databasen {db} kan inte öppnas: databasens drivrutin (Python-paketet {exc.name}) är "
+                         "inte installerad.") from exc
     except SQLAlchemyError as exc:
         raise StoreError(f"Databasen {db} kunde inte öppnas ({type(exc).__name__}); är det en Likvärd-databas "
                          "och nås servern?") from exc
+    except OSError as exc:
+        reason = "mappen finns inte" if isinstance(exc, FileNotFoundError) else "behörighet saknas" \
+            if isinstance(exc, PermissionError) else (exc.strerror or type(exc).__name__)
+        raise StoreError(f"Databasen {db} kunde inte öppnas: {reason}.") from exc
 
 
 def read_registers(store: Any, db: str) -> AuthorityData:

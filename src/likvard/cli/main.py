@@ -172,8 +172,10 @@ def run(invoke: Any, debug: bool = False) -> int:
     except OSError as exc:
         if debug:
             traceback.print_exc()
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        _error(f"filen eller mappen{where} kunde inte läsas eller skrivas: {exc.strerror or type(exc).__name__}.")
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        reason = {"FileNotFoundError": "finns inte", "PermissionError": "saknar behörighet",
+                  "IsADirectoryError": "är en mapp", "NotADirectoryError": "en del av sökvägen är ingen mapp"}
+        _error(f"filen eller mappen{where} kunde inte läsas eller skrivas ({reason.get(type(exc).__name__, exc.strerror or type(exc).__name__)}).")
         return 1
     except Exception as exc:  # a bug: never a traceback unless asked for
         if debug:
