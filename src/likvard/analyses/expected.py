@@ -120,10 +120,9 @@ class PublishedExpected:
     level: float
 
 
-def grade9_results(ds: Dataset) -> tuple[pd.DataFrame, int] | None:
+def grade9_results(files: PublishedFiles | None) -> tuple[pd.DataFrame, int] | None:
     """Per school unit of the whole country: ``merit_value, share_eligible, n_students`` (grade 9)
     of the latest year with results (Slutbetyg, else the school map's series), and that year."""
-    files = ds.published
     if files is None:
         return None
     if files.grade9 is not None and len(files.grade9):
@@ -166,7 +165,7 @@ def published_expected(ds: Dataset, settings: Settings = DEFAULTS) -> PublishedE
             "deviation": sk["salsa_deviation"].astype(float),
         }).sort_values("deviation", ascending=False).reset_index(drop=True)
     own, year, r2, n_country = None, None, None, 0
-    got = grade9_results(ds)
+    got = grade9_results(files)
     if got is not None and files is not None:
         results, year = got
         comp = files.composition
@@ -250,8 +249,7 @@ def country_expected(files: PublishedFiles, year: int | None = None, folds: int 
                      settings: Settings = DEFAULTS) -> CountryExpected:
     """Expected merit value, share eligible and share passing all subjects for every school unit
     with results (each from a model fitted on the other folds of schools, the same year)."""
-    ds = Dataset("riket", "", [0], pd.DataFrame(), pd.DataFrame(), {}, published=files)
-    got = grade9_results(ds)
+    got = grade9_results(files)
     if got is None:
         raise DataError(f"Resultat för årskurs 9 saknas i {files.folder}: hittade varken Slutbetyg årskurs 9 per "
                         "skolenhet eller skolkarta_grundskolor_ak9_*.csv.")

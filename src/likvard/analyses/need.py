@@ -72,7 +72,7 @@ def need(ds: Dataset, settings: Settings = DEFAULTS) -> NeedResult | None:
         measures = authority_need_measures(st, ds.data.areas if not ds.data.areas.empty else None, res)
         measures["school_id"] = measures["school_id"].astype(str)
         return NeedResult(res.reset_index(drop=True), "huvudmannens elever samma läsår", settings.level, measures)
-    got = grade9_results(ds)
+    got = grade9_results(ds.published)
     if got is None or ds.published is None:
         return None
     results, fit_year = got

@@ -9,7 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from likvard.analyses.placement import PlacementComparison
+from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.privacy import SUPPRESSED, is_suppressed
+from likvard.views.suppression import suppress_table
+from likvard.views.table import Table
 
 MEASURE_LABELS = {
     "mutual_information": "Segregation, informationsindex M (föräldrars utbildning)",
@@ -106,15 +110,10 @@ def choice_model_table(params: pd.DataFrame) -> pd.DataFrame:
                                "true": "Sant värde (demo)"})
 
 
-def placement_tables(comparison, settings=None) -> list:
+def placement_tables(comparison: PlacementComparison, settings: Settings = DEFAULTS) -> list[Table]:
     """Shown tables of ``analyses.placement.PlacementComparison``: the measures side by side and
     each school under each scenario (``..`` below 10 students, and the next smallest school of the
     scenario when exactly one is hidden, since each scenario's totals are known)."""
-    from likvard.analyses.settings import DEFAULTS
-    from likvard.views.suppression import suppress_table
-    from likvard.views.table import Table
-
-    settings = settings or DEFAULTS
     m = comparison.measures.copy()
     m["measure"] = m["measure"].map(MEASURE_LABELS).fillna(m["measure"])
     labels = {"measure": "Mått", "residential": "Om alla gick i närmaste skola"}
