@@ -108,7 +108,8 @@ def schools(
     names = dict(zip(files.composition["school_id"].astype(str), files.composition["name"].astype(str)))
     titles = {"merit_value": "Förväntat meritvärde", "share_eligible": "Förväntad andel behöriga",
               "share_all_subjects": "Förväntad andel med godkänt i alla ämnen"}
-    tables = [Table(f"forvantat_{col}", f"{titles[col]} per skolenhet {res.year}", t, labels={"reliably": "Bedömning"},
+    year_label = f"{res.year}/{(res.year + 1) % 100:02d}"
+    tables = [Table(f"forvantat_{col}", f"{titles[col]} per skolenhet {year_label}", t, labels={"reliably": "Bedömning"},
                     decimals={c: (1 if col == "merit_value" else 3) for c in ("actual", "expected", "deviation", "se")})
               for col, t in res.tables.items()]
     write_output(tables, ut, format, stem="forvantat_skolor", title="Förväntade resultat per skolenhet", names=names,

@@ -65,9 +65,10 @@ def bar_chart(
     the (long) labels on the left, one bar per row."""
     ys = chart_values(values, n)
     labels = [str(v) for v in labels]
-    if horizontal:
-        fig = go.Figure(go.Bar(y=labels, x=ys, orientation="h", text=_texts(ys, decimals), textposition="outside",
-                               marker_color=colour, hovertemplate="%{y}: %{text}<extra></extra>", cliponaxis=False))
+    if horizontal:  # the value goes into the label: text beside a negative bar would cover the label
+        shown = [f"{lab} ({t})" for lab, t in zip(labels, _texts(ys, decimals))]
+        fig = go.Figure(go.Bar(y=shown, x=ys, orientation="h", marker_color=colour,
+                               hovertemplate="%{y}<extra></extra>"))
         _layout(fig, title, y_title, "", height=max(220, 34 * len(labels) + 90))
         fig.update_yaxes(autorange="reversed", automargin=True)
         fig.update_layout(margin={"l": 10, "r": 60, "t": 50, "b": 40})

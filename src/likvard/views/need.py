@@ -6,6 +6,7 @@ from __future__ import annotations
 from likvard.analyses.dataset import Dataset
 from likvard.analyses.need import NeedResult
 from likvard.analyses.settings import DEFAULTS, Settings
+from likvard.views.common import school_year_label
 from likvard.views.suppression import suppress_table, suppress_units
 from likvard.views.table import Table
 
@@ -21,7 +22,7 @@ def need_table(result: NeedResult, ds: Dataset, settings: Settings = DEFAULTS, y
     t = suppress_units(t, "school_id", ds.hidden(year, settings.min_students, settings.complementary_suppression),
                        ["n_students", *VALUES])
     p = f"{round(100 * result.level)} %"
-    return Table("behovsindex", f"Behovsindex per skola {year}", t.reset_index(drop=True),
+    return Table("behovsindex", f"Behovsindex per skola {school_year_label(year)}", t.reset_index(drop=True),
                  decimals=dict.fromkeys(VALUES, 0),
                  labels={"need_index_low": f"Behovsindex, nedre gräns ({p})",
                          "need_index_high": f"Behovsindex, övre gräns ({p})"})

@@ -12,7 +12,7 @@ from likvard.analyses.residential import ResidentialChoice
 from likvard.analyses.segregation import CHANGE_PARTS, SegregationResult
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.privacy import SUPPRESSED
-from likvard.views.common import AREA_TYPE_LABELS, ORGANISER_TYPE_LABELS
+from likvard.views.common import AREA_TYPE_LABELS, ORGANISER_TYPE_LABELS, school_year_label
 from likvard.views.suppression import suppress_table, suppress_units
 from likvard.views.table import Table
 
@@ -92,7 +92,7 @@ def indices_table(result: SegregationResult) -> Table:
             row["baseline"] = float(result.baseline.loc[code, "expected"])
         rows.append(row)
     p = result.settings.percent
-    return Table("index", f"Alla segregationsmått läsåret {result.year}", pd.DataFrame(rows),
+    return Table("index", f"Alla segregationsmått läsåret {school_year_label(result.year)}", pd.DataFrame(rows),
                  decimals={"value": 4, "se": 4, "low": 4, "high": 4, "baseline": 4},
                  labels={"key": "Kod", "se": "Medelfel (bootstrap)", "low": f"Nedre gräns ({p})",
                          "high": f"Övre gräns ({p})"})
@@ -117,7 +117,7 @@ def decomposition_tables(result: SegregationResult) -> list[Table]:
                            min_n=result.settings.min_students)
         note = (f"Total M = {dec.total:.4f}; mellan grupperna {dec.between:.4f} ({100 * dec.share_between:.1f} %), "
                 f"inom grupperna {dec.within:.4f}.").replace(".", ",")
-        out.append(Table(f"uppdelning_{dec.by}", f"{DECOMPOSITION_TITLES[dec.by]} {dec.year}", t,
+        out.append(Table(f"uppdelning_{dec.by}", f"{DECOMPOSITION_TITLES[dec.by]} {school_year_label(dec.year)}", t,
                          decimals={"h_within": 3, "m_within": 4, "contribution": 4},
                          labels={"part": "Grupp av skolor", "h_within": "H inom gruppen", "m_within": "M inom gruppen",
                                  "contribution": "Bidrag till M inom grupperna"}, note=note))
@@ -130,7 +130,8 @@ def change_table(result: SegregationResult) -> Table | None:
     ch = result.change
     t = pd.DataFrame({"part": [CHANGE_LABELS[k] for k in CHANGE_PARTS], "key": list(CHANGE_PARTS),
                       "value": [ch.parts[k] for k in CHANGE_PARTS]})
-    return Table("forandring_segregation", f"Förändringen av M {ch.first_year}–{ch.last_year} uppdelad", t,
+    period = f"{school_year_label(ch.first_year)}–{school_year_label(ch.last_year)}"
+    return Table("forandring_segregation", f"Förändringen av M {period} uppdelad", t,
                  decimals={"value": 4}, labels={"part": "Del", "key": "Kod", "value": "Bidrag till förändringen av M"})
 
 
@@ -143,7 +144,8 @@ def contributions_table(result: SegregationResult, ds: Dataset, settings: Settin
     t = suppress_table(t, "n_students", ["local_score", "contribution"], totals_shown=False, min_n=settings.min_students)
     t = suppress_units(t, "school_id", ds.hidden(result.year, settings.min_students, settings.complementary_suppression),
                        ["n_students", "local_score", "contribution"])
-    return Table("skolornas_bidrag", f"Skolornas bidrag till segregationen {result.year}", t.reset_index(drop=True),
+    return Table("skolornas_bidrag", f"Skolornas bidrag till segregationen {school_year_label(result.year)}",
+                 t.reset_index(drop=True),
                  decimals={"local_score": 4})
 
 
