@@ -54,7 +54,8 @@ def build_sections(ov: Overview) -> tuple[list[Section], list[tuple[str, str]]]:
             sections.append(section)
             continue
         part = PART_OF_SECTION[name]
-        if ov.dataset.has_students and name == "expected_results" or not ov.dataset.has_students and name == "school_effects":
+        other_kind = "expected_results" if ov.dataset.has_students else "school_effects"
+        if name == other_kind:
             continue  # the other kind of data has its own section on the same question
         left_out.append((SECTION_TITLES[name], reasons.get(part, "Underlaget räcker inte för avsnittet.")))
     return sections, left_out

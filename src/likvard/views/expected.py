@@ -42,12 +42,6 @@ MODEL_NAMES = {
 EFFECT_VALUES = ["raw_effect", "effect", "low", "high", "prob_above"]
 
 
-def effects_shown(effects: pd.DataFrame) -> pd.DataFrame:
-    """Pooled school effects with every figure of schools with fewer than 10 students as ``..``."""
-    values = [c for c in ("n_years", "raw_se", "se", "shrinkage", *EFFECT_VALUES) if c in effects]
-    return suppress_table(effects, "n_students", values, totals_shown=False)
-
-
 def variance_table(variance: pd.DataFrame) -> pd.DataFrame:
     """``variance_between_schools`` output with Swedish model names."""
     return variance.assign(model=variance["model"].map(MODEL_NAMES).fillna(variance["model"]))

@@ -11,7 +11,6 @@ import pandas as pd
 
 from likvard.analyses.placement import PlacementComparison
 from likvard.analyses.settings import DEFAULTS, Settings
-from likvard.privacy import SUPPRESSED, is_suppressed
 from likvard.views.suppression import suppress_table
 from likvard.views.table import Table
 
@@ -64,42 +63,6 @@ SCHOOL_LABELS = {
     "residential_n_students": "Elever om alla gick i närmaste skola",
 }
 ORGANISER_LABELS = {"municipal": "Kommunal", "independent": "Fristående"}
-
-
-def _sv(x: float, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits and a decimal comma ('' when missing)."""
-    if x is None or not np.isfinite(x):
-        return ""
-    return f"{x:.{digits}g}".replace(".", ",")
-
-
-def comparison_table(table: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
-    """``simulate.compare`` output with Swedish labels: per scenario the mean and the 95 % interval."""
-    out = pd.DataFrame({"Mått": table["measure"].map(MEASURE_LABELS).fillna(table["measure"])})
-    out["Om alla gick i närmaste skola"] = [_sv(v) for v in table["residential"]]
-    for name in scenarios:
-        out[name] = [_sv(v) for v in table[name]]
-        out[f"{name} (95 %-intervall)"] = [
-            f"{_sv(lo)}–{_sv(hi)}" for lo, hi in zip(table[f"{name} low"], table[f"{name} high"], strict=True)
-        ]
-    return out
-
-
-def school_table(schools: pd.DataFrame) -> pd.DataFrame:
-    """Each school under each scenario with Swedish headers; figures on < 10 students read ``..``."""
-    cols = [c for c in SCHOOL_LABELS if c in schools]
-    out = schools[cols].copy()
-    small = is_suppressed(np.round(out["n_students"].to_numpy(dtype=float)))
-    hide = [c for c in cols if c.startswith(("share_post", "share_foreign", "share_newly", "n_administrative", "cutoff"))]
-    hide += ["n_students", "n_students_low", "n_students_high"]
-    for c in hide:
-        if c in out:
-            vals = out[c].astype(object)
-            vals[small & (out["n_students"].to_numpy(dtype=float) > 0)] = SUPPRESSED
-            out[c] = vals
-    out["organiser_type"] = out["organiser_type"].map(ORGANISER_LABELS).fillna(out["organiser_type"])
-    out["is_open"] = np.where(out["is_open"].astype(bool), "ja", "nej")
-    return out.rename(columns=SCHOOL_LABELS)
 
 
 def choice_model_table(params: pd.DataFrame) -> pd.DataFrame:
