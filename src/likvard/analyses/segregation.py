@@ -18,6 +18,7 @@ from likvard import segregation as engine
 from likvard.analyses.dataset import Dataset
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.errors import DataError
+from likvard.segregation.panel import change_series, follow_schools
 from likvard.segregation.published import published_indices
 
 SERIES_INDICES = ("theil_h", "dissimilarity", "mutual_information", "normalized_exposure")
@@ -67,6 +68,29 @@ class Change:
 
 
 @dataclass(frozen=True)
+class FollowedChange:
+    """Change in M between consecutive years on schools followed through code changes
+    (``likvard.segregation.panel``): ``series`` per later year (the parts of the change, ``n_links``),
+    ``links`` (code changes followed: ``school_year, old_school_id, new_school_id, name``) and
+    ``not_followed`` (units that closed or opened without a match: ``school_year, school_id, name, event``)."""
+
+    series: pd.DataFrame
+    links: pd.DataFrame
+    not_followed: pd.DataFrame
+
+
+def followed_change(ds: Dataset) -> FollowedChange | None:
+    """For published shares (post-secondary parents): the yearly change on followed schools."""
+    if ds.published is None or ds.municipality_code is None or len(ds.years) < 2:
+        return None
+    raw = ds.published.composition
+    raw = raw[(raw["municipality_code"].astype(str) == ds.municipality_code) & raw["school_year"].isin(ds.years)]
+    series = change_series(raw, share="share_post_secondary")
+    _, links, lost = follow_schools(raw)
+    return FollowedChange(series.reset_index(drop=True), links.reset_index(drop=True), lost.reset_index(drop=True))
+
+
+@dataclass(frozen=True)
 class SegregationResult:
     """Everything on segregation for one grouping.
 
@@ -91,6 +115,7 @@ class SegregationResult:
     change: Change | None = None
     contributions: pd.DataFrame | None = None
     published_ranges: pd.DataFrame | None = None
+    followed: FollowedChange | None = None
     settings: Settings = DEFAULTS
 
     def value(self, key: str, year: int | None = None) -> pd.Series:
@@ -200,10 +225,12 @@ def published_ranges(ds: Dataset) -> pd.DataFrame | None:
 
 
 def analyse_segregation(
-    ds: Dataset, settings: Settings = DEFAULTS, grouping: str = "parent_education", year: int | None = None
+    ds: Dataset, settings: Settings = DEFAULTS, grouping: str = "parent_education", year: int | None = None,
+    follow: bool = False,
 ) -> SegregationResult:
     """Every segregation figure of ``ds`` for ``grouping``; ``year`` (default the last) is the year
-    of the decompositions, contributions and the full index table."""
+    of the decompositions, contributions and the full index table. ``follow``: also the yearly change
+    on schools followed through code changes (published shares only; a few seconds more)."""
     year = ds.last_year if year is None else int(year)
     if year not in ds.years:
         raise DataError(f"Läsåret {year} finns inte i underlaget (finns: {', '.join(map(str, ds.years))}).")
@@ -226,5 +253,6 @@ def analyse_segregation(
         change=change_over_period(ds, ds.first_year, year, grouping) if ds.first_year < year else None,
         contributions=school_contributions(ds, year, grouping),
         published_ranges=published_ranges(ds) if grouping == "parent_education" else None,
+        followed=followed_change(ds) if follow and grouping == "parent_education" else None,
         settings=settings,
     )

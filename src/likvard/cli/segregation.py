@@ -57,7 +57,7 @@ def command(
     settings = settings_from(niva, replikat, seed)
     ds, _ = load_dataset(demo, db, data, kommun)
     with console.status("Beräknar segregationen med intervall …"):
-        res = analyse_segregation(ds, settings, GROUPINGS[grupp], lasar)
+        res = analyse_segregation(ds, settings, GROUPINGS[grupp], lasar, follow=True)
         tables = view.segregation_tables(res, ds, settings)
         split = residential_and_choice(ds, settings, GROUPINGS[grupp])
         if split is not None:

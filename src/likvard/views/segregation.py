@@ -189,12 +189,33 @@ def residential_table(result: ResidentialChoice) -> Table:
                          "choice": "Tillägg genom skolval", "choice_share": "Skolvalets andel (%)"})
 
 
+def followed_tables(result: SegregationResult) -> list[Table]:
+    """The yearly change on followed schools, the code changes followed and the units not followed."""
+    f = result.followed
+    if f is None:
+        return []
+    keep = ["school_year", "m_before", "m_after", *CHANGE_PARTS, "n_added", "n_removed", "n_links"]
+    series = f.series[[c for c in keep if c in f.series]]
+    lost = f.not_followed.assign(event=f.not_followed["event"].map({"closed": "upphörd", "opened": "ny"}))
+    return [
+        Table("forandring_per_lasar", "Förändringen av M mellan varje läsår och nästa, på följda skolor", series,
+              decimals={c: 4 for c in series.columns if c not in ("school_year", "n_added", "n_removed", "n_links")},
+              labels={"m_before": "M föregående läsår", "m_after": "M", **CHANGE_LABELS, "n_added": "Nya enheter",
+                      "n_removed": "Nedlagda enheter", "n_links": "Följda kodbyten"}),
+        Table("foljda_kodbyten", "Skolor som bytt skolenhetskod och följts", f.links,
+              labels={"old_school_id": "Tidigare kod", "new_school_id": "Ny kod"}),
+        Table("ej_foljda_enheter", "Enheter som upphört eller tillkommit utan motsvarighet", lost,
+              labels={"event": "Händelse"}),
+    ]
+
+
 def segregation_tables(result: SegregationResult, ds: Dataset, settings: Settings = DEFAULTS) -> list[Table]:
     """Every table of a segregation result, in reading order."""
     tables = [series_table(result), indices_table(result), *decomposition_tables(result)]
     for t in (change_table(result), contributions_table(result, ds, settings), ranges_table(result)):
         if t is not None:
             tables.append(t)
+    tables += followed_tables(result)
     if "exposure" in result.latest:
         tables.append(exposure_table(result))
     return tables
