@@ -26,7 +26,7 @@ import psutil
 from likvard.compiled import is_prepared, prepare
 from likvard.demo import generate_national
 from likvard.placement.scenario_file import parse_scenario_text
-from likvard.placement.sweep import sweep
+from likvard.analyses.sweep import sweep
 
 SCENARIOS = """
 årskurs: 0

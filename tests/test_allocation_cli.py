@@ -17,19 +17,20 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "likvard" / "allocation
 
 
 def test_berakna_on_demo_equals_engine(tmp_path, exempelstad, monkeypatch):
-    import likvard.cli.fordelning as cli
+    import likvard.cli.common as common
 
-    monkeypatch.setattr(cli, "_load", lambda demo, db: exempelstad)
+    monkeypatch.setattr(common, "load_authority", lambda demo, db, seed=None: (exempelstad, None))
     model_file = EXAMPLES / "bakgrundsvikter.yaml"
-    result = CliRunner().invoke(app, ["fordelning", "berakna", str(model_file), "--demo", "--ut", str(tmp_path)])
+    result = CliRunner().invoke(app, ["fordelning", "berakna", str(model_file), "--demo", "--ut", str(tmp_path),
+                                      "--format", "xlsx"])
     assert result.exit_code == 0, result.output
     year = exempelstad.years()[-1]
     students = exempelstad.students[exempelstad.students["school_year"] == year]
     expected = allocate(load_model(model_file), school_inputs(students, exempelstad.schools))
-    sheet = pd.read_excel(tmp_path / "fordelning.xlsx", sheet_name="Bakgrundsvikter", dtype={"Skolenhetskod": str})
+    sheet = pd.read_excel(tmp_path / "fordelning.xlsx", sheet_name="modell_1", dtype={"Skolenhetskod": str})
     assert sheet["Totalt belopp (kr)"].tolist() == expected["total"].tolist()
     assert sheet["Skolenhetskod"].tolist() == expected["school_id"].tolist()
-    summary = json.loads((tmp_path / "fordelning.json").read_text(encoding="utf-8"))
+    summary = json.loads((tmp_path / "fordelning_sammanfattning.json").read_text(encoding="utf-8"))["summary"]
     assert summary["models"]["Bakgrundsvikter"]["compensatory"] == 60_000_000
     # a weights model on Exempelstad must send more money per student to needier schools
     assert summary["models"]["Bakgrundsvikter"]["concentration_index"] > 0
@@ -37,9 +38,9 @@ def test_berakna_on_demo_equals_engine(tmp_path, exempelstad, monkeypatch):
 
 
 def test_bad_model_file_gives_swedish_error(tmp_path, exempelstad, monkeypatch):
-    import likvard.cli.fordelning as cli
+    import likvard.cli.common as common
 
-    monkeypatch.setattr(cli, "_load", lambda demo, db: exempelstad)
+    monkeypatch.setattr(common, "load_authority", lambda demo, db, seed=None: (exempelstad, None))
     bad = tmp_path / "modell.yaml"
     bad.write_text("namn: x\ngrundbelopp: {F: 1, 1-3: 1, 4-6: 1, 7-9: 1}\nkompensatorisk_pott: 10\nvikter: {skostorlek: 1}\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["fordelning", "berakna", str(bad), "--demo", "--ut", str(tmp_path)])

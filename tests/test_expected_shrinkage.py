@@ -9,6 +9,8 @@ from scipy.stats import spearmanr
 
 from likvard.demo import generate_exempelstad
 from likvard.expected.shrinkage import (
+    ResidualFit,
+    between_school_variance,
     pooled_school_effects,
     student_residuals,
     yearly_deviations,
@@ -34,8 +36,9 @@ def runs():
     out = []
     for seed in (11, 12, 13, 14, 15):
         d = generate_exempelstad(seed=seed, scale=4, n_years=4)
-        res = student_residuals(d.students)
-        out.append((d, res, pooled_school_effects(res).set_index("school_id"), true_effects(d, res)))
+        fit = student_residuals(d.students)
+        res = fit.table
+        out.append((d, res, pooled_school_effects(fit).set_index("school_id"), true_effects(d, res)))
     return out
 
 
@@ -86,3 +89,26 @@ def test_residuals_sum_to_zero_and_small_years_hidden(runs):
     assert (yd.loc[~yd["shown"], "n_students"] < 10).all() and (yd.loc[yd["shown"], "n_students"] >= 10).all()
     # every school with grade-9 students gets a pooled estimate, however small
     assert set(est.index) == set(res["school_id"])
+
+
+def test_effects_do_not_depend_on_row_order(runs):
+    """The fit's covariates travel with its rows: shuffling the students changes nothing (no
+    positional state hidden beside the table)."""
+    d = runs[0][0]
+    fit = student_residuals(d.students)
+    order = np.random.default_rng(3).permutation(len(fit.table))
+    shuffled = ResidualFit(fit.table.iloc[order].reset_index(drop=True), fit.design[order], fit.beta_cov, fit.tau2)
+    a = pooled_school_effects(fit).set_index("school_id").sort_index()
+    b = pooled_school_effects(shuffled).set_index("school_id").sort_index()
+    np.testing.assert_allclose(a[["effect", "se", "low", "high"]], b[["effect", "se", "low", "high"]], rtol=1e-10)
+    assert between_school_variance(shuffled) == fit.tau2
+
+
+def test_coefficient_uncertainty_widens_intervals(runs):
+    """With the fit, each school's se includes x_s' Cov(b) x_s, so it is at least that without it."""
+    d = runs[0][0]
+    fit = student_residuals(d.students)
+    with_fit = pooled_school_effects(fit).set_index("school_id")
+    same_tau = ResidualFit(fit.table, np.zeros_like(fit.design), fit.beta_cov, fit.tau2)
+    no_extra = pooled_school_effects(same_tau).set_index("school_id")
+    assert (with_fit["se"] >= no_extra["se"] - 1e-12).all() and (with_fit["se"] > no_extra["se"]).any()

@@ -44,13 +44,15 @@ def test_cli_school_effects_on_demo(tmp_path, exempelstad, monkeypatch):
     from likvard.cli.main import app
 
     monkeypatch.setattr(likvard.demo, "generate_exempelstad", lambda: exempelstad)
-    result = CliRunner().invoke(app, ["expected", "skoleffekter", "--demo", "--ut", str(tmp_path)])
+    result = CliRunner().invoke(app, ["forvantat", "skoleffekter", "--demo", "--ut", str(tmp_path), "--format", "xlsx",
+                                      "--replikat", "30"])
     assert result.exit_code == 0, result.output
-    eff = pd.read_excel(tmp_path / "forvantade.xlsx", sheet_name="Skoleffekter", dtype={"Skolenhetskod": str})
+    eff = pd.read_excel(tmp_path / "forvantat.xlsx", sheet_name="skoleffekter", dtype={"Skolenhetskod": str})
     ref = pooled_school_effects(student_residuals(exempelstad.students)).set_index("school_id")
     shown = eff[eff["Antal elever"] != ".."].set_index("Skolenhetskod")
     assert shown["Skoleffekt (meritpoäng)"].astype(float).to_numpy() == pytest.approx(ref.loc[shown.index, "effect"].to_numpy())
-    per_year = pd.read_excel(tmp_path / "forvantade.xlsx", sheet_name="Per läsår")
+    per_year = pd.read_excel(tmp_path / "forvantat.xlsx", sheet_name="skoleffekter_per_lasar")
     small = per_year["Antal elever"].astype(str) == ".."
-    assert (per_year.loc[small, "Avvikelse (meritpoäng)"].astype(str) == "..").all()
-    assert "schools_succeeding" in json.loads((tmp_path / "forvantade.json").read_text(encoding="utf-8"))
+    assert small.any() and (per_year.loc[small, "Avvikelse (meritpoäng)"].astype(str) == "..").all()
+    summary = json.loads((tmp_path / "forvantat_sammanfattning.json").read_text(encoding="utf-8"))["summary"]
+    assert "schools_succeeding" in summary

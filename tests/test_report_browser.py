@@ -20,7 +20,9 @@ pytestmark = pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium saknas: installera Debians paket 'chromium' (/usr/bin/chromium).")
 def test_report_renders_offline_in_chromium(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright (python) är inte installerat.")
-    result = render_authority_report(make_authority(), tmp_path / "rapport", n_bootstrap=30)
+    from likvard.analyses.settings import Settings
+
+    result = render_authority_report(make_authority(), tmp_path / "rapport", settings=Settings(n_replications=30))
     url = result.html_path.resolve().as_uri()
     console, errors, requests = [], [], []
     with sync_api.sync_playwright() as p:

@@ -11,6 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from likvard.analyses.settings import Settings
+from likvard.errors import DataError
 from likvard.privacy import SUPPRESSED
 from likvard.report import render_authority_report
 from likvard.views.common import format_number
@@ -21,7 +23,7 @@ from test_report_sample import SMALL_ID, SMALL_NAME, make_authority
 def built(tmp_path_factory):
     data = make_authority()
     out = tmp_path_factory.mktemp("rapport")
-    result = render_authority_report(data, out, title="Provrapport", n_bootstrap=50)
+    result = render_authority_report(data, out, title="Provrapport", settings=Settings(n_replications=50))
     return data, result
 
 
@@ -39,7 +41,12 @@ def test_files_and_sections(built):
 
 
 def section(r, key):
-    return next(s for s in r.section_objects if s.key == key)
+    return r.section(key)
+
+
+def tables(s):
+    """Every shown table of a section: on the page and in the Excel file."""
+    return [*s.tables, *[t for t in s.excel_tables if t not in s.tables]]
 
 
 def test_composition_shares_equal_hand_computation(built):
@@ -47,7 +54,7 @@ def test_composition_shares_equal_hand_computation(built):
     st = data.students[data.students["school_year"] == 2024]
     g = st[st["school_id"] == "10000002"]
     expected = 100.0 * (g["parent_education"] == "post_secondary").mean()
-    t = section(r, "composition").tables[0].data
+    t = tables(section(r, "composition"))[0].data
     row = t[(t["school_id"] == "10000002") & (t["school_year"] == 2024)].iloc[0]
     assert math.isclose(row["share_post_secondary"], expected)
     assert row["n_students"] == len(g)
@@ -61,21 +68,22 @@ def test_segregation_figures_equal_engine(built):
     st = data.students[(data.students["school_year"] == 2024)]
     counts = pd.crosstab(st["school_id"], st["parent_education"])[["compulsory", "upper_secondary", "post_secondary"]]
     ref = indices(counts)
-    series = section(r, "segregation").results["series"]
+    series = r.overview.segregation.series
     h = series[(series["school_year"] == 2024) & (series["key"] == "theil_h")].iloc[0]
     assert math.isclose(h["value"], ref["theil_h"], rel_tol=1e-12)
     assert h["low"] <= h["value"] <= h["high"]
     assert h["baseline"] < h["value"]  # real sorting, well above random allocation
     # the figure plots exactly these values
-    fig = section(r, "segregation").figures[0]
+    fig = section(r, "segregation").figures[0].figure
     assert math.isclose(fig.data[0].y[-1], ref["theil_h"])
     assert format_number(ref["theil_h"], 3) in r.html_path.read_text(encoding="utf-8")
 
 
 def test_contributions_add_up_to_whole(built):
     _, r = built
-    sec = section(r, "contributions")
-    L = sec.results["local_scores"]
+    c = r.overview.segregation.contributions.set_index("school_id")
+    L = c["local_score"]
+    assert math.isclose(c["contribution"].sum(), 100.0)
     from likvard.segregation import indices
 
     data = make_authority()
@@ -87,7 +95,7 @@ def test_contributions_add_up_to_whole(built):
 
 def test_residential_split_adds_up(built):
     _, r = built
-    t = section(r, "residential_choice").results["table"]
+    t = section(r, "residential_choice").tables[0].data
     assert np.allclose(t["actual"], t["residential"] + t["choice"])
     # homes are scattered around each school, so most segregation is residential but not all
     assert (t["residential"] > 0).all()
@@ -102,7 +110,7 @@ def test_small_school_is_suppressed_in_every_table(built):
     _, r = built
     seen = 0
     for s in r.section_objects:
-        for t in s.tables:
+        for t in tables(s):
             df = t.data
             if "school_id" not in df and "name" not in df:
                 continue
@@ -117,16 +125,20 @@ def test_small_school_is_suppressed_in_every_table(built):
 
 
 def _figure_points(fig, name):
-    """(y or colour value, text) of every point labelled with ``name`` in a figure."""
+    """(value, text, trace) of every point labelled with ``name`` in a figure: vertical charts
+    label points by x, horizontal per-school dot charts by y (a hidden school's label ends in ..)."""
     out = []
     for tr in fig.data:
         xs = list(tr.x) if tr.x is not None else []
         cd = list(tr.customdata) if tr.customdata is not None else []
         ys = list(tr.y) if tr.y is not None else []
-        texts = list(tr.text) if tr.text is not None and not isinstance(tr.text, str) else [None] * len(ys)
+        texts = list(tr.text) if tr.text is not None and not isinstance(tr.text, str) else [None] * max(len(ys), len(xs))
         for i, y in enumerate(ys):
             if (i < len(xs) and xs[i] == name) or (i < len(cd) and cd[i] == name):
                 out.append((y, texts[i] if i < len(texts) else None, tr))
+            elif isinstance(y, str) and y.startswith(name) and tr.mode != "lines":
+                x = xs[i] if i < len(xs) else None
+                out.append((x, SUPPRESSED if y == f"{name} {SUPPRESSED}" else "shown", tr))
     return out
 
 
@@ -134,7 +146,8 @@ def test_small_school_is_suppressed_in_every_chart(built):
     _, r = built
     hits = 0
     for s in r.section_objects:
-        for fig in s.figures:
+        for f in s.figures:
+            fig = f.figure
             for y, text, tr in _figure_points(fig, SMALL_NAME):
                 hits += 1
                 if tr.name == "Färre än 10 elever":  # map: drawn grey at the school's own location
@@ -151,9 +164,7 @@ def test_small_school_is_suppressed_in_every_chart(built):
 def test_small_school_reads_dots_in_html_and_excel(built):
     _, r = built
     page = r.html_path.read_text(encoding="utf-8")
-    start = page.index(f'<td class="text">{SMALL_ID}</td>')
-    row = page[start: page.index("</tr>", start)]
-    assert row.count(f"<td>{SUPPRESSED}</td>") >= 3
+    assert f"{SMALL_NAME} {SUPPRESSED}" in page  # per-school charts list it without a value
     import re
 
     for tr in re.findall(r"<tr>(.*?)</tr>", page):
@@ -198,8 +209,7 @@ def test_indicators_equal_engines_and_flag_coinciding_weaknesses(built):
     from likvard.allocation import teacher_distribution
 
     data, r = built
-    sec = section(r, "indicators")
-    raw = sec.results["indicators"].set_index("school_id")
+    raw = r.overview.indicators.table.set_index("school_id")
     td = teacher_distribution(data.staff[data.staff["school_year"] == 2024],
                               data.students[data.students["school_year"] == 2024]).set_index("school_id")
     assert np.allclose(raw.loc[td.index, "share_certified"], 100 * td["share_certified"])
@@ -214,7 +224,7 @@ def test_residential_split_equals_engine(built):
     from likvard.segregation.counterfactual import residential_vs_choice
 
     data, r = built
-    res = section(r, "residential_choice").results["engine"]
+    res = r.overview.residential.table
     st = data.students[data.students["parent_education"] != "unknown"]
     ref = residential_vs_choice(st, data.schools)
     assert np.allclose(res["h_actual"], ref["h_actual"]) and np.allclose(res["h_residential"], ref["h_residential"])
@@ -225,7 +235,7 @@ def test_change_decomposition_adds_up_and_equals_engine(built):
 
     data, r = built
     sec = section(r, "segregation")
-    ch = sec.results["change"]
+    ch = r.overview.segregation.change.parts
     parts = ("group_marginal", "unit_marginal", "additions", "removals", "structural")
     assert math.isclose(sum(ch[k] for k in parts), ch["total"], abs_tol=1e-12)
     st = data.students
@@ -236,14 +246,30 @@ def test_change_decomposition_adds_up_and_equals_engine(built):
     assert math.isclose(t["value"].iloc[-1], ch["total"])
 
 
-def test_failing_section_is_reported_not_fatal(tmp_path, monkeypatch):
-    import likvard.report.sections.contributions as contrib
+def test_an_error_in_an_analysis_is_not_hidden(tmp_path, monkeypatch):
+    """A bug in an analysis stops the report (no section vanishes silently)."""
+    import likvard.analyses.segregation as seg
 
-    def broken(ctx):
-        raise ValueError("testfel")
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("testfel")
 
-    monkeypatch.setattr(contrib, "build", broken)
-    with pytest.warns(UserWarning, match="contributions"):
-        r = render_authority_report(make_authority(), tmp_path, n_bootstrap=10)
-    assert "contributions" not in r.sections and r.sections[-1] == "failed"
-    assert "testfel" in r.html_path.read_text(encoding="utf-8")
+    monkeypatch.setattr(seg, "school_contributions", broken)
+    with pytest.raises(ZeroDivisionError, match="testfel"):
+        render_authority_report(make_authority(), tmp_path, settings=Settings(n_replications=10))
+
+
+def test_data_an_analysis_cannot_use_is_listed_at_the_end(tmp_path, monkeypatch):
+    """A part that fails on the data (a Likvärd error with a message) is left out and the closing
+    list says which and why; the other sections are there."""
+    import likvard.analyses.expected as expected
+
+    def refuse(*args, **kwargs):
+        raise DataError("För få elever i årskurs 9 för skoleffekter.")
+
+    monkeypatch.setattr(expected, "school_effects", refuse)
+    r = render_authority_report(make_authority(), tmp_path, settings=Settings(n_replications=10))
+    assert "school_effects" not in r.sections and "segregation" in r.sections
+    assert r.sections[0] == "summary" and r.sections[-1] == "utelamnat"
+    closing = " ".join(r.section("utelamnat").intro)
+    assert "Skoleffekter över flera år: För få elever i årskurs 9" in closing
+    assert "För få elever i årskurs 9 för skoleffekter." in r.html_path.read_text(encoding="utf-8")

@@ -8,9 +8,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pathlib import Path
+
+from likvard.analyses.dataset import dataset_from_published
+from likvard.analyses.overview import run_overview
+from likvard.analyses.settings import Settings
+from likvard.errors import DataError
 from likvard.privacy import SUPPRESSED
-from likvard.report.build import render_context
-from likvard.report.context import context_from_published
+from likvard.report import render_overview
+from likvard.sources.published import PublishedFiles
+
+FAST = Settings(n_replications=20)
+
+
+def context_from_published(series, code, years=None, **files):
+    return dataset_from_published(PublishedFiles(Path("."), series, **files), code, years)
+
+
+def render_context(ds, out, stem):
+    return render_overview(run_overview(ds, FAST), out, f"Nulägesrapport {ds.name}", stem=stem)
+
+
+def tables(section):
+    return [*section.tables, *section.excel_tables]
 
 
 def published_series() -> pd.DataFrame:
@@ -49,14 +69,14 @@ def test_published_context_and_report(tmp_path):
     assert math.isclose(counts.loc["20000001", "post_secondary"], 210.0)
     r = render_context(ctx, tmp_path, stem="prov")
     assert {"composition", "segregation", "contributions"} <= set(r.sections)
-    comp = next(s for s in r.section_objects if s.key == "composition").tables[0].data
+    comp = tables(r.section("composition"))[0].data
     tall = comp[comp["name"] == "Tallskolan"].iloc[0]
     assert tall["n_students"] == SUPPRESSED and tall["share_post_secondary"] == SUPPRESSED
     gran = comp[comp["name"] == "Granskolan"].iloc[0]
     assert gran["share_post_secondary"] == SUPPRESSED  # Skolverket's own '..'
     from likvard.segregation import indices
 
-    seg = next(s for s in r.section_objects if s.key == "segregation").results["series"]
+    seg = r.overview.segregation.series
     d = seg[(seg["school_year"] == 2023) & (seg["key"] == "dissimilarity")]["value"].iloc[0]
     assert math.isclose(d, indices(counts)["dissimilarity"])
     page = r.html_path.read_text(encoding="utf-8")
@@ -64,29 +84,30 @@ def test_published_context_and_report(tmp_path):
 
 
 def test_unknown_municipality_is_a_clear_error():
-    with pytest.raises(ValueError, match="1234"):
+    with pytest.raises(DataError, match="1234"):
         context_from_published(published_series(), "1234")
 
 
 def test_salsa_section_from_published_rows(tmp_path):
-    ctx = context_from_published(published_series(), "9999", years=[2023])
-    ctx.published = {
-        "skolkarta": pd.DataFrame({
-            "school_id": ["20000001", "20000002", "20000003", "29999999"],
-            "name": ["EKSKOLAN", "BJÖRKSKOLAN", "ALMSKOLAN", "ANNAN"],
-            "salsa_actual": [250.0, 190.0, 230.0, 200.0], "salsa_expected": [240.0, 200.0, 229.0, 210.0],
-            "salsa_deviation": [10.0, -10.0, 1.0, -10.0],
-        }),
-        "grade9_counts": {"20000001": 40.0, "20000002": 35.0, "20000003": 8.0},
-    }
+    skolkarta = pd.DataFrame({
+        "school_id": ["20000001", "20000002", "20000003", "29999999"],
+        "name": ["EKSKOLAN", "BJÖRKSKOLAN", "ALMSKOLAN", "ANNAN"],
+        "salsa_actual": [250.0, 190.0, 230.0, 200.0], "salsa_expected": [240.0, 200.0, 229.0, 210.0],
+        "salsa_deviation": [10.0, -10.0, 1.0, -10.0],
+    })
+    grade9 = pd.DataFrame({"school_id": ["20000001", "20000002", "20000003"], "school_year": 2024,
+                           "n_students": [40.0, 35.0, 8.0], "merit_value": [250.0, 190.0, 230.0],
+                           "share_eligible": [0.9, 0.7, 0.8]})
+    ctx = context_from_published(published_series(), "9999", years=[2023], skolkarta=skolkarta, grade9=grade9)
     r = render_context(ctx, tmp_path, stem="salsa")
-    sec = next(s for s in r.section_objects if s.key == "expected_results")
-    t = sec.tables[0].data.set_index("school_id")
+    sec = r.section("expected_results")
+    t = next(t for t in tables(sec) if t.key == "salsa").data.set_index("school_id")
     assert "29999999" not in t.index
     assert t.loc["20000001", "deviation"] == 10.0 and t.loc["20000002", "expected"] == 200.0
     assert t.loc["20000003", "actual"] == SUPPRESSED  # 8 grade-9 students
-    bar = sec.figures[0].data[0]
-    assert list(bar.y)[list(bar.x).index("Almskolan")] is None
+    dots = sec.figures[0].figure
+    labels = [y for tr in dots.data for y in (tr.y or ())]
+    assert f"Almskolan {SUPPRESSED}" in labels and "Almskolan" not in labels
 
 
 def test_published_ranges_cover_the_estimate(tmp_path):
@@ -95,10 +116,9 @@ def test_published_ranges_cover_the_estimate(tmp_path):
     series = published_series()
     ctx = context_from_published(series, "9999")
     r = render_context(ctx, tmp_path, stem="intervall")
-    seg = next(s for s in r.section_objects if s.key == "segregation")
-    ranges = seg.results["published_ranges"]
+    ranges = r.overview.segregation.published_ranges
     ref = published_indices(series[series["municipality_code"] == "9999"], share="share_post_secondary", by=None)
-    got = ranges[ranges["characteristic"] == "Eftergymnasialt utbildade föräldrar"].reset_index(drop=True)
+    got = ranges[ranges["characteristic"] == "share_post_secondary"].reset_index(drop=True)
     assert np.allclose(got["dissimilarity"], ref["dissimilarity"]) and np.allclose(got["theil_h_high"], ref["theil_h_high"])
     assert (got["dissimilarity_low"] <= got["dissimilarity"] + 1e-12).all()
     assert (got["dissimilarity"] <= got["dissimilarity_high"] + 1e-12).all()

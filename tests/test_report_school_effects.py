@@ -7,20 +7,30 @@ import dataclasses
 import numpy as np
 import pytest
 
+from likvard.analyses.dataset import dataset_from_authority
+from likvard.analyses.overview import run_overview
+from likvard.analyses.settings import Settings
 from likvard.expected.shrinkage import pooled_school_effects, student_residuals
-from likvard.report.context import context_from_authority
 from likvard.report.sections import school_effects
+
+FAST = Settings(n_replications=20)
+
+
+def build(data):
+    ov = run_overview(dataset_from_authority(data), FAST, parts=("composition", "need", "school_effects"))
+    return school_effects.build(ov), ov
 
 
 @pytest.fixture(scope="module")
 def section(exempelstad):
-    return school_effects.build(context_from_authority(exempelstad))
+    return build(exempelstad)
 
 
 def test_section_shows_the_engines_effects(section, exempelstad):
-    assert section is not None and section.key == "school_effects"
+    sec, _ = section
+    assert sec is not None and sec.key == "school_effects"
     ref = pooled_school_effects(student_residuals(exempelstad.students)).set_index("school_id")
-    shown = section.tables[0].data.set_index("school_id")
+    shown = sec.excel_tables[0].data.set_index("school_id")
     visible = shown[shown["effect"].astype(str) != ".."]
     assert len(visible) > 0
     np.testing.assert_allclose(visible["effect"].astype(float), ref.loc[visible.index, "effect"])
@@ -43,13 +53,14 @@ def test_small_schools_read_dots(exempelstad):
     drop = mine.index.difference(kept.index)
     small = dataclasses.replace(exempelstad, students=st.drop(index=drop))
     assert len(kept) < 10
-    sec = school_effects.build(context_from_authority(small))
-    row = sec.tables[0].data.set_index("school_id").loc[str(school)]
+    sec, ov = build(small)
+    row = sec.excel_tables[0].data.set_index("school_id").loc[str(school)]
     assert str(row["effect"]) == ".." and str(row["low"]) == ".." and str(row["verdict"]) == ".."
-    assert str(school) in set(sec.results["effects"]["school_id"])
+    assert str(school) in set(ov.school_effects.effects["school_id"])
 
 
 def test_intro_counts_agree_with_the_table(section):
-    eff = section.results["effects"]
+    sec, ov = section
+    eff = ov.school_effects.effects
     above, below = int((eff["low"] > 0).sum()), int((eff["high"] < 0).sum())
-    assert f"ligger {above} tydligt över och {below} tydligt under" in " ".join(section.intro)
+    assert f"ligger {above} tydligt över och {below} tydligt under" in " ".join(sec.intro)

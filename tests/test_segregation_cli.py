@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from likvard.cli.segregation import analyse_authority, count_table
 from likvard.segregation import indices
 from likvard.tables import AuthorityData
 
@@ -75,71 +74,86 @@ def authority(seed=0):
     )
 
 
-def test_analyse_authority_writes_swedish_tables_and_summary(tmp_path):
-    data = authority()
-    summary = analyse_authority(
-        data, "parent_education", None, tmp_path, n_boot=50, seed=3
-    )
-    expected = indices(count_table(data.students, "parent_education", 2024))
-    saved = json.loads((tmp_path / "sammanfattning.json").read_text(encoding="utf-8"))
-    assert saved["lasar"] == 2024 == summary["lasar"]
-    assert saved["index"]["mutual_information"] == pytest.approx(
-        expected["mutual_information"]
-    )
-    assert "unknown" not in count_table(data.students, "parent_education", 2024).columns
-    idx = pd.read_csv(tmp_path / "index.csv")
-    assert "Värde" in idx.columns and "Medelfel (bootstrap)" in idx.columns
-    assert idx.loc[idx["Kod"] == "dissimilarity", "Värde"].iloc[0] == pytest.approx(
-        expected["dissimilarity"]
-    )
-    schools = pd.read_csv(tmp_path / "skolor.csv", dtype=str)
-    tiny = schools[schools["Skolenhet"] == "10000004"].iloc[0]
-    assert tiny["Elever"] == ".." and tiny["Lokalt segregationsvärde"] == ".."
-    big = schools[schools["Skolenhet"] == "10000000"].iloc[0]
-    assert big["Elever"] != ".."
-    cf = pd.read_csv(tmp_path / "boende_och_skolval.csv")
-    assert cf["M faktisk"].iloc[0] == pytest.approx(expected["mutual_information"])
-    ch = pd.read_csv(tmp_path / "forandring.csv")
-    parts = ch["Bidrag till förändringen av M"]
-    assert parts.iloc[0] == pytest.approx(parts.iloc[1:].sum(), abs=1e-12)
-    assert (tmp_path / "segregation.xlsx").exists()
-    # same seed -> same bootstrap figures
-    again = analyse_authority(
-        data, "parent_education", None, tmp_path / "b", n_boot=50, seed=3
-    )
-    assert again["bootstrap"] == summary["bootstrap"]
+def count_table(students, year):
+    """Hand-made school x group counts (unknown parent education left out)."""
+    s = students[(students["school_year"] == year) & (students["parent_education"] != "unknown")]
+    return pd.crosstab(s["school_id"], s["parent_education"])[["compulsory", "upper_secondary", "post_secondary"]]
 
 
-def test_databas_command_reads_the_store(tmp_path):
-    from typer.testing import CliRunner
+def sv(text: str) -> float:
+    """A number as the Swedish CSV writes it (decimal comma)."""
+    return float(text.replace(",", "."))
 
-    from likvard.cli.main import app
+
+@pytest.fixture()
+def database(tmp_path):
     from likvard.store import open_store
 
     data = authority(1)
     db = tmp_path / "test.db"
     open_store(db).save_authority_data(data, source="test")
+    return data, db
+
+
+def run(*args):
+    from typer.testing import CliRunner
+
+    from likvard.cli.main import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_segregation_writes_swedish_csv_and_summary(database, tmp_path):
+    data, db = database
     out = tmp_path / "ut"
-    result = CliRunner().invoke(
-        app,
-        [
-            "segregation",
-            "databas",
-            "--db",
-            str(db),
-            "--ut",
-            str(out),
-            "--bootstrap",
-            "20",
-            "--grupp",
-            "parent_education",
-        ],
-    )
+    result = run("segregation", "--db", db, "--ut", out, "--replikat", 50, "--seed", 3)
     assert result.exit_code == 0, result.output
-    saved = json.loads((out / "sammanfattning.json").read_text(encoding="utf-8"))
-    expected = indices(count_table(data.students, "parent_education", 2024))
-    assert saved["index"]["theil_h"] == pytest.approx(expected["theil_h"])
-    missing = CliRunner().invoke(
-        app, ["segregation", "databas", "--db", str(tmp_path / "saknas.db")]
-    )
+    expected = indices(count_table(data.students, 2024))
+    raw = (out / "index.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode("utf-8"))  # UTF-8 with BOM: Swedish Excel opens it as it is
+    idx = pd.read_csv(out / "index.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    assert "Värde" in idx.columns and "Medelfel (bootstrap)" in idx.columns
+    d = idx.loc[idx["Kod"] == "dissimilarity", "Värde"].iloc[0]
+    assert "," in d and sv(d) == pytest.approx(expected["dissimilarity"], abs=5e-5)  # four decimals
+    schools = pd.read_csv(out / "skolornas_bidrag.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    assert list(schools.columns[:2]) == ["Skolenhetskod", "Skola"]  # names beside codes
+    tiny = schools[schools["Skolenhetskod"] == "10000004"].iloc[0]
+    assert tiny["Antal elever"] == ".." and tiny["Lokalt segregationsbidrag (L)"] == ".."
+    shown = schools[schools["Antal elever"] != ".."]
+    assert len(shown) >= 1 and (shown["Antal elever"].astype(int) >= 10).all()  # complementary: 3 hidden
+    cf = pd.read_csv(out / "boende_och_skolval.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    m = cf[(cf["Kod"] == "mutual_information") & (cf["Läsår"] == "2024/25")]["Faktisk"].iloc[0]
+    assert sv(m) == pytest.approx(expected["mutual_information"], abs=5e-4)
+    ch = pd.read_csv(out / "forandring_segregation.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    parts = ch.set_index("Kod")["Bidrag till förändringen av M"].map(sv)
+    assert parts["total"] == pytest.approx(parts.drop("total").sum(), abs=5e-4)
+    saved = json.loads((out / "segregation.json").read_text(encoding="utf-8"))
+    assert saved["summary"]["school_year"] == 2024
+    assert saved["summary"]["theil_h"]["value"] == pytest.approx(expected["theil_h"])
+    again = run("segregation", "--db", db, "--ut", tmp_path / "b", "--replikat", 50, "--seed", 3)
+    assert again.exit_code == 0
+    assert (tmp_path / "b" / "segregation.csv").read_bytes() == (out / "segregation.csv").read_bytes()  # same seed
+
+
+def test_segregation_formats_xlsx_and_json(database, tmp_path):
+    import openpyxl
+
+    data, db = database
+    assert run("segregation", "--db", db, "--ut", tmp_path / "x", "--replikat", 20, "--format", "xlsx").exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "x" / "segregation.xlsx")
+    assert wb.sheetnames[0] == "Innehåll" and "index" in wb.sheetnames
+    assert run("segregation", "--db", db, "--ut", tmp_path / "j", "--replikat", 20, "--format", "json").exit_code == 0
+    doc = json.loads((tmp_path / "j" / "segregation.json").read_text(encoding="utf-8"))
+    rows = doc["tables"]["index"]["rows"]
+    d = next(r for r in rows if r["key"] == "dissimilarity")["value"]
+    assert d == pytest.approx(indices(count_table(data.students, 2024))["dissimilarity"], rel=1e-12)  # unrounded
+    tiny = [r for r in doc["tables"]["skolornas_bidrag"]["rows"] if r["school_id"] == "10000004"][0]
+    assert tiny["n_students"] == ".."
+    bad = run("segregation", "--db", db, "--ut", tmp_path / "z", "--format", "pdf")
+    assert bad.exit_code == 1 and "pdf" in bad.output and "csv" in bad.output
+
+
+def test_missing_database_is_a_swedish_error(tmp_path):
+    missing = run("segregation", "--db", tmp_path / "saknas.db")
     assert missing.exit_code == 1 and "finns inte" in " ".join(missing.output.split())
+    assert "Traceback" not in missing.output

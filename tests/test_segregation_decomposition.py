@@ -101,7 +101,9 @@ def test_ipf_matches_margins_and_keeps_odds_ratios():
     fit = ipf(seed, rows, cols)
     np.testing.assert_allclose(fit.sum(axis=1), rows, rtol=1e-13)
     np.testing.assert_allclose(fit.sum(axis=0), cols, rtol=1e-13)
-    odds = lambda a: a[0, 0] * a[1, 1] / (a[0, 1] * a[1, 0])
+    def odds(a):
+        return a[0, 0] * a[1, 1] / (a[0, 1] * a[1, 0])
+
     assert odds(fit) == pytest.approx(odds(seed), rel=1e-12)
 
 

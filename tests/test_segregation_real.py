@@ -67,44 +67,41 @@ def test_skolverket_command_for_a_municipality(real_data, tmp_path):
     from likvard.cli.main import app
 
     out = tmp_path / "ut"
-    result = CliRunner().invoke(
-        app,
-        [
-            "segregation",
-            "skolverket",
-            "--data",
-            str(real_data / "skolverket_elever_per_arskurs"),
-            "--kommun",
-            "1880",
-            "--ut",
-            str(out),
-        ],
-    )
+    args = ["segregation", "--data", str(real_data / "skolverket_elever_per_arskurs"), "--kommun", "1880",
+            "--ut", str(out), "--replikat", "30"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    summary = json.loads((out / "sammanfattning.json").read_text(encoding="utf-8"))
-    assert (
-        summary["kommunkod"] == "1880"
-        and summary["D_intervall"][0] <= summary["D"] <= summary["D_intervall"][1]
-    )
-    table = pd.read_csv(out / "kommun_per_lasar.csv", encoding="utf-8-sig")
-    assert {
-        "Läsår",
-        "D utan skyddade enheter",
-        "D lägst möjliga",
-        "D högst möjliga",
-    } <= set(table.columns)
-    assert table["Läsår"].min() == 2009
-    bad = CliRunner().invoke(
-        app,
-        [
-            "segregation",
-            "skolverket",
-            "--data",
-            str(real_data / "skolverket_elever_per_arskurs"),
-            "--kommun",
-            "9999",
-            "--ut",
-            str(out),
-        ],
-    )
+    summary = json.loads((out / "segregation.json").read_text(encoding="utf-8"))["summary"]
+    d = summary["dissimilarity"]
+    assert summary["area"] == "Örebro kommun" and d["low"] <= d["value"] <= d["high"]
+    table = pd.read_csv(out / "undertryckta_celler.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    assert {"Läsår", "D utan dolda skolor", "D, lägsta möjliga", "D, högsta möjliga"} <= set(table.columns)
+    assert table["Läsår"].min() == "2009/10"
+    low, est, high = (table[c].str.replace(",", ".").astype(float) for c in
+                      ("D, lägsta möjliga", "D (skattning)", "D, högsta möjliga"))
+    assert ((low <= est + 5e-4) & (est <= high + 5e-4)).all()
+    bad = CliRunner().invoke(app, [*args[:3], "--kommun", "9999", "--ut", str(out)])
     assert bad.exit_code == 1 and "9999" in bad.output
+
+
+def test_skolverket_command_follows_school_code_changes(real_data, tmp_path):
+    """The yearly change on schools followed through code changes: each year's parts add up to
+    the change between the two years' M."""
+    from typer.testing import CliRunner
+
+    from likvard.cli.main import app
+
+    out = tmp_path / "ut"
+    result = CliRunner().invoke(app, ["segregation", "--data", str(real_data / "skolverket_elever_per_arskurs"),
+                                      "--kommun", "1880", "--ut", str(out), "--replikat", "20", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    doc = json.loads((out / "segregation.json").read_text(encoding="utf-8"))["tables"]
+    series = pd.DataFrame(doc["forandring_per_lasar"]["rows"])
+    years = series["school_year"].tolist()
+    assert years == sorted(years) and years[0] == 2010 and years[-1] == 2025 and len(years) >= 14  # later years
+    parts = series[["group_marginal", "unit_marginal", "additions", "removals", "structural"]].sum(axis=1)
+    assert (parts - series["total"]).abs().max() < 1e-9
+    assert (series["m_after"] - series["m_before"] - series["total"]).abs().max() < 1e-9
+    assert all(r["event"] in ("upphörd", "ny") for r in doc["ej_foljda_enheter"]["rows"])

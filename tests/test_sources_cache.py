@@ -60,7 +60,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     """Independent check: values, dtypes and index, and the Python type of each object cell."""
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert list(a.dtypes) == list(b.dtypes)
-    for col in a.columns[a.dtypes == object]:
+    for col in a.select_dtypes(include="object").columns:
         assert [type(v) for v in a[col]] == [type(v) for v in b[col]], col
 
 

@@ -64,7 +64,7 @@ def test_simplified_rings_keep_shape_and_clip():
 
 
 def test_deso_polygons_of_uppsala_lan_are_drawn_in_sweref(real_data):
-    readers = pytest.importorskip("likvard.sources.skolverket")
+    from likvard.sources import skolverket as readers
     if not hasattr(readers, "read_deso_polygons"):
         pytest.skip("Skolverkets läsare (read_deso_polygons) saknas.")
     from likvard.views.maps import simplify_rings

@@ -305,14 +305,3 @@ def kernel_dispatchers() -> dict[str, object]:
     return out
 
 
-def forbid_package_cache() -> None:
-    """When no cache folder can be written: compile kernels in memory, never into the package.
-
-    numba would otherwise fall back to a ``__pycache__`` folder beside the package's sources.
-    """
-    from numba.core.dispatcher import Dispatcher
-
-    def _no_disk_cache(self) -> None:
-        return None
-
-    Dispatcher.enable_caching = _no_disk_cache  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""``likvard demo``: create Exempelstad in a fresh database and run every analysis on it."""
+"""``likvard demo``: create Exempelstad in a fresh database and write the Nulägesrapport for it."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import time
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from likvard.cli.common import console, fail
+from likvard.cli.common import console, fail, out_option
 
 DEMO_DB = Path("exempelstad.db")
-DEMO_OUT = Path("likvard-ut")
 DEMO_SOURCE = "Exempelstad"
 
 
@@ -27,31 +25,34 @@ def _is_earlier_demo(db: Path) -> bool:
     return bool(sources) and all(s.startswith(f"{DEMO_SOURCE} (frö ") for s in sources)
 
 
-def demo(
+def command(
     db: Path = typer.Option(DEMO_DB, "--db", help="Databasfil som skapas på nytt för Exempelstad."),
-    out: Path = typer.Option(DEMO_OUT, "--ut", help="Mapp för rapport, tabeller och facit."),
+    ut: Path = out_option("likvard-ut"),
     seed: int = typer.Option(2026, "--seed", help="Slumpfrö: samma frö ger samma Exempelstad."),
-    years: int = typer.Option(11, "--lasar", help="Antal läsår att skapa."),
+    antal_lasar: int = typer.Option(11, "--antal-lasar", help="Antal läsår att skapa."),
     overwrite: bool = typer.Option(False, "--skriv-over",
                                    help="Ersätt en befintlig databas (annars vägrar demo att röra en databas "
                                         "som inte är en tidigare Exempelstad)."),
 ) -> None:
-    """Skapa demokommunen Exempelstad i en ny databas och kör alla analyser (nulägesrapporten)."""
+    """Skapa demokommunen Exempelstad i en ny databas och skriv nulägesrapporten."""
+    from rich.markup import escape
+
+    from likvard.analyses.dataset import dataset_from_authority
+    from likvard.analyses.overview import run_overview
     from likvard.demo import generate_exempelstad
-    from likvard.errors import LikvardError
+    from likvard.report import render_overview
     from likvard.store import open_store
 
     if db.exists() and not overwrite and not _is_earlier_demo(db):  # before any work is done
         fail(f"Databasen {escape(str(db))} finns redan och innehåller annat än Exempelstad. 'likvard demo' "
              "skriver inte över den: välj en annan fil med --db, eller lägg till --skriv-over om den ska ersättas.")
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    ut.mkdir(parents=True, exist_ok=True)
     with console.status("Skapar Exempelstad …"):
-        data = generate_exempelstad(seed=seed, n_years=years)
-    n_students = len(data.students)
+        data = generate_exempelstad(seed=seed, n_years=antal_lasar)
     console.print(
         f"Exempelstad: {data.schools['school_id'].nunique()} skolenheter, "
-        f"{n_students:,} elevrader över {len(data.years())} läsår.".replace(",", " ")
+        f"{len(data.students):,} elevrader över {len(data.years())} läsår.".replace(",", " ")
     )
     if db.exists():
         try:
@@ -59,33 +60,20 @@ def demo(
         except OSError as exc:
             fail(f"Databasen {escape(str(db))} kunde inte ersättas ({escape(exc.strerror or '')}).")
         console.print(f"Ersätter {escape(str(db))} med en ny Exempelstad.")
-    try:
-        with console.status(f"Sparar i databasen {escape(str(db))} …"):
-            store = open_store(db)
-            store.save_authority_data(data, source=f"{DEMO_SOURCE} (frö {seed})")
-    except LikvardError as exc:
-        fail(escape(str(exc)))
-    console.print(f"Skriver registerfiler och facit i {escape(str(out))} …")
-    register_dir = out / "exempelstad_register"
-    truth_dir = out / "exempelstad_facit"
+    with console.status(f"Sparar i databasen {escape(str(db))} …"):
+        store = open_store(db)
+        store.save_authority_data(data, source=f"{DEMO_SOURCE} (frö {seed})")
+    console.print(f"Skriver registerfiler och facit i {escape(str(ut))} …")
+    register_dir = ut / "exempelstad_register"
+    truth_dir = ut / "exempelstad_facit"
     data.write(register_dir)
     data.write_truth(truth_dir)
     console.print(f"Registerfiler (för [bold]likvard import[/]): {register_dir}")
     console.print(f"Facit (generatorns dolda sanningar, för test av analyserna): {truth_dir}")
-
-    try:
-        from likvard.report import render_authority_report
-    except ImportError:
-        fail("Rapportmodulen saknas i denna installation.")
     with console.status("Kör analyserna och skriver rapporten …"):
-        result = render_authority_report(data, out_dir=out, title="Nulägesrapport – Exempelstad", store=store)
-    seconds = time.perf_counter() - started
-    console.print(f"[bold green]Klart[/] på {seconds:.0f} s.")
+        ov = run_overview(dataset_from_authority(data), store=store)
+        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad")
+    console.print(f"[bold green]Klart[/] på {time.perf_counter() - started:.0f} s.")
     console.print(f"Rapport: [bold]{result.html_path.resolve()}[/]")
-    if getattr(result, "xlsx_path", None):
-        console.print(f"Tabeller (Excel): {result.xlsx_path.resolve()}")
+    console.print(f"Tabeller (Excel): {result.xlsx_path.resolve()}")
     typer.echo(str(result.html_path.resolve()))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)

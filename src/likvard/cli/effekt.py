@@ -47,7 +47,9 @@ def _panel(panel: Path | None, demo: bool, data: Path | None, db: str | None, ou
         fail(f"Okänt utfall '{name}'; välj bland {', '.join(OUTCOMES)}.")
     from likvard.cli.common import load_authority
 
-    authority = load_authority(demo, db)
+    if not demo and db is None:
+        fail("Ange var panelen kommer från: --panel FIL, --demo, --data MAPP eller --db URL.")
+    authority, _store = load_authority(demo, db or "")
     respondent = "student_grade5" if name in ("trygghet", "studiero", "stod") else "student_grade8"
     return authority_panel(authority, name, respondent=respondent), "value"
 

@@ -1,5 +1,5 @@
 """``likvard placering svep``: every scenario of a scenario file in many municipalities, in
-parallel on this machine or on a Dask cluster, resumable (``likvard.placement.sweep``)."""
+parallel on this machine or on a Dask cluster, resumable (``likvard.analyses.sweep``)."""
 
 from __future__ import annotations
 
@@ -47,11 +47,9 @@ def _load(demo: bool, riket: bool, db: str | None, seed: int, riket_skolor: int,
 
         with console.status("Skapar Exempelstad …"):
             return generate_exempelstad(seed=seed)
-    from likvard.store import open_store
+    from likvard.cli.common import open_database, read_registers
 
-    if "://" not in str(db) and not Path(db).exists():
-        fail(f"Databasen {db} finns inte. Kör 'likvard demo' eller 'likvard import' först.")
-    return open_store(db).load()
+    return read_registers(open_database(db), db)
 
 
 def sweep_table(table):
@@ -79,8 +77,8 @@ def svep(
     riket_elever: int = typer.Option(1_100_000, "--riket-elever", help="Elever i det syntetiska riket."),
     db: str = typer.Option(None, "--db", help="Databas med importerade data."),
     kommun: str = typer.Option("alla", "--kommun", help="'alla' eller kommunkoder med komma emellan, t.ex. 0180,1880."),
-    replications: int = typer.Option(None, "--replikeringar", help="Körningar per kommun och scenario (ersätter filens)."),
-    seed: int = typer.Option(None, "--fro", help="Slumpfrö för hela svepet (ersätter filens frö)."),
+    replications: int = typer.Option(None, "--replikat", help="Körningar per kommun och scenario (ersätter filens)."),
+    seed: int = typer.Option(None, "--seed", help="Slumpfrö för hela svepet (ersätter filens frö)."),
     workers: int = typer.Option(None, "--arbetare", help="Processer på den här datorn (förvalt: alla kärnor; 1 = ingen parallellkörning)."),
     dask: str = typer.Option(None, "--dask", help="Kör på ett Dask-kluster: schemaläggarens adress, t.ex. tcp://värd:8786."),
     chunk: int = typer.Option(None, "--del-storlek", help="Uppgifter (kommun × scenario) per sparad del."),
@@ -93,7 +91,7 @@ def svep(
     from likvard.errors import LikvardError
     from likvard.parallel import Backend
     from likvard.placement.scenario_file import ScenarioFileError, read_scenario_file
-    from likvard.placement.sweep import sweep
+    from likvard.analyses.sweep import sweep
 
     if workers is not None and workers < 1:
         fail(f"--arbetare: minst 1 process behövs, fick {workers}.")
@@ -147,17 +145,6 @@ def svep(
     typer.echo(str((out / "resultat.csv").resolve()))
 
 
-def _placement_group(app: typer.Typer) -> typer.Typer:
-    """The placement command group: ``placering`` (Swedish name) or ``placement`` (older name);
-    a new ``placering`` group when neither is registered."""
-    for name in ("placering", "placement"):
-        for info in app.registered_groups:
-            if info.name == name and info.typer_instance is not None:
-                return info.typer_instance
-    group = typer.Typer(help="Organisera: simulera skolplacering i scenarier.", no_args_is_help=True)
-    app.add_typer(group, name="placering")
-    return group
-
-
 def register(app: typer.Typer) -> None:
-    _placement_group(app).command("svep")(svep)
+    """Add ``svep`` to the placement command group ``app`` (``likvard placering``)."""
+    app.command("svep")(svep)

@@ -1,4 +1,4 @@
-"""``likvard rapport``: the Nulägesrapport as one offline HTML file plus an Excel workbook."""
+"""``likvard rapport``: the Nulägesrapport as one offline HTML file (prints on A4) plus an Excel workbook."""
 
 from __future__ import annotations
 
@@ -6,85 +6,60 @@ from pathlib import Path
 
 import typer
 
-from likvard.cli.common import DEFAULT_DB, console, fail, progress
+from likvard.cli.common import (
+    DataOption,
+    DbOption,
+    DemoOption,
+    KommunOption,
+    NivaOption,
+    ReplikatOption,
+    SeedOption,
+    console,
+    out_option,
+    part_progress,
+    progress,
+    settings_from,
+    years_between,
+)
 
-OUT = Path("likvard-ut")
-
-
-def _years(fran: int | None, till: int | None) -> list[int] | None:
-    if fran is None and till is None:
-        return None
-    lo = fran if fran is not None else 1900
-    hi = till if till is not None else 2100
-    if lo > hi:
-        fail(f"--fran ({fran}) är senare än --till ({till}); ange läsår som höstår, t.ex. --fran 2020 --till 2024.")
-    return list(range(lo, hi + 1))
-
-
-def _load_store(db: str):
-    from likvard.store import open_store
-
-    if not str(db).startswith(("sqlite:", "postgresql")) and not Path(db).exists():
-        fail(f"Databasen {db} finns inte. Kör 'likvard import' eller 'likvard demo' först, eller använd --demo.")
-    store = open_store(db)
-    for name in ("load", "load_authority_data"):
-        loader = getattr(store, name, None)
-        if callable(loader):
-            return loader(), store
-    fail(f"Databasen {db} saknar läsbara elevregister.")
+PART_LABELS = {
+    "composition": "Elevsammansättning", "segregation": "Segregation med intervall", "comparison": "Jämförelser",
+    "residential": "Boende och skolval", "need": "Behovsindex", "school_effects": "Skoleffekter",
+    "published_expected": "Förväntade resultat", "trend": "Resultat över tid", "indicators": "Indikatorer",
+    "placement": "Placeringsscenarier",
+}
 
 
-def rapport(
-    db: str = typer.Option(DEFAULT_DB, "--db", help="Databas (SQLite-fil eller SQLAlchemy-URL) med huvudmannens data.",
-                            envvar="LIKVARD_DB"),
-    demo: bool = typer.Option(False, "--demo", help="Skapa Exempelstad och gör rapporten för den."),
-    data_dir: Path | None = typer.Option(None, "--data", help="Mapp med Skolverkets nedladdade filer."),
-    kommun: str | None = typer.Option(None, "--kommun", help="Kommunkod (fyra siffror) med --data, t.ex. 1880."),
-    fran: int | None = typer.Option(None, "--fran", help="Första läsår (hösttermin, 2020 = 2020/21)."),
-    till: int | None = typer.Option(None, "--till", help="Sista läsår (hösttermin)."),
-    out: Path = typer.Option(OUT, "--ut", help="Mapp där rapporten skrivs."),
-    bootstrap: int = typer.Option(200, "--bootstrap", help="Antal bootstrap-dragningar för osäkerhetsintervallen."),
+def command(
+    demo: bool = DemoOption,
+    db: str = DbOption,
+    data: Path | None = DataOption,
+    kommun: str | None = KommunOption,
+    fran: int | None = typer.Option(None, "--fran", help="Första läsår (höstterminens år, 2020 = 2020/21)."),
+    till: int | None = typer.Option(None, "--till", help="Sista läsår (höstterminens år)."),
+    niva: float = NivaOption,
+    replikat: int = ReplikatOption,
+    seed: int = SeedOption,
+    ut: Path = out_option("likvard-ut"),
 ) -> None:
-    """Skriv nulägesrapporten (HTML som fungerar utan nät, och Excel) för Exempelstad, egna data eller en kommun."""
-    from likvard.report import render_authority_report, render_published_report
-    from likvard.report.sections import SECTION_MODULES
+    """Skriv nulägesrapporten (HTML som fungerar utan nät och skrivs ut på A4, och Excel)."""
+    from likvard.analyses.overview import PARTS, run_overview
+    from likvard.cli.common import load_dataset
+    from likvard.report import render_overview
 
-    years = _years(fran, till)
+    settings = settings_from(niva, replikat, seed)
+    years = years_between(fran, till)
+    ds, store = load_dataset(demo, db, data, kommun, years)
     with progress() as bar:
-        task = bar.add_task("Rapport", total=len(SECTION_MODULES))
-
-        def step(name: str) -> None:
-            bar.update(task, advance=1, description=f"Avsnitt: {name}")
-
-        try:
-            if data_dir is not None or kommun is not None:
-                if data_dir is None or kommun is None:
-                    fail("--data och --kommun måste anges tillsammans, t.ex. --data skolverket/ --kommun 1880.")
-                if not (len(kommun) == 4 and kommun.isdigit()):
-                    fail(f"--kommun: '{kommun}' är ingen kommunkod; väntade fyra siffror, t.ex. 1880.")
-                if not data_dir.is_dir():
-                    fail(f"--data: mappen {data_dir} finns inte.")
-                result = render_published_report(data_dir, kommun, out, years=years, n_bootstrap=bootstrap, on_section=step)
-            elif demo:
-                from likvard.demo import generate_exempelstad
-
-                bar.update(task, description="Skapar Exempelstad")
-                data = generate_exempelstad()
-                result = render_authority_report(data, out, title="Nulägesrapport – Exempelstad", years=years,
-                                                 n_bootstrap=bootstrap, on_section=step)
-            else:
-                data, store = _load_store(db)
-                result = render_authority_report(data, out, years=years, store=store, n_bootstrap=bootstrap,
-                                                 on_section=step)
-        except ValueError as exc:
-            fail(str(exc))
-        bar.update(task, completed=len(SECTION_MODULES), description="Klart")
-    titles = [s.title for s in result.section_objects] or result.sections
-    console.print(f"Avsnitt ({len(titles)}): {'; '.join(titles)}. Tid: {result.seconds:.1f} s.")
+        ov = run_overview(ds, settings, store=store, on_part=part_progress(bar, len(PARTS), PART_LABELS))
+    stem = f"nulagesrapport_{ds.municipality_code}" if ds.municipality_code else "nulagesrapport"
+    title = "Nulägesrapport – Exempelstad" if demo else f"Nulägesrapport {ds.name}".strip()
+    with console.status("Skriver rapporten …"):
+        result = render_overview(ov, ut, title, stem=stem)
+    titles = [s.title for s in result.section_objects]
+    console.print(f"Avsnitt ({len(titles)}): {'; '.join(titles)}.")
+    if ov.omitted:
+        console.print(f"Utelämnat ({len(ov.omitted)}): se sista avsnittet i rapporten.")
     console.print(f"Rapport: [bold]{result.html_path.resolve()}[/]")
     console.print(f"Tabeller (Excel): {result.xlsx_path.resolve()}")
     typer.echo(str(result.html_path.resolve()))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("rapport")(rapport)

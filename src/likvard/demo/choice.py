@@ -58,7 +58,7 @@ def features(dist_km: np.ndarray, post_secondary: np.ndarray, sibling: np.ndarra
 def draw_rankings(rng: np.random.Generator, feats: dict[str, np.ndarray], beta: dict[str, float],
                   k: int = N_RANKED) -> np.ndarray:
     """Top-k schools (column indices, best first) of each chooser under the exploded logit."""
-    v = sum(beta[name] * feats[name] for name in FEATURES)
+    v: np.ndarray = np.sum([beta[name] * feats[name] for name in FEATURES], axis=0)
     u = v + rng.gumbel(size=v.shape)
     k = min(k, u.shape[1])
     top = np.argpartition(-u, k - 1, axis=1)[:, :k]
@@ -81,8 +81,8 @@ def place(rng: np.random.Generator, ranking: np.ndarray, sibling: np.ndarray, di
     """Deferred acceptance with Swedish priorities; returns (school column, administratively placed)."""
     n, m = dist.shape
     rel = relative_proximity(dist)
-    lottery = rng.random(n)
-    queue = rng.random(n)
+    lottery = np.asarray(rng.random(n))
+    queue = np.asarray(rng.random(n))
     stu = np.repeat(np.arange(n), ranking.shape[1])
     sch = ranking.ravel()
     sib = sibling[stu, sch]

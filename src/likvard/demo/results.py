@@ -17,10 +17,12 @@ the year-to-year variation that real school results show beyond student sampling
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-MERIT_MODEL = {
+MERIT_MODEL: dict[str, Any] = {
     "intercept": 215.0,
     "parent_education": {"compulsory": -42.0, "upper_secondary": -18.0, "post_secondary": 12.0, "unknown": -55.0},
     "migration_background": {"swedish": 0.0, "born_in_sweden_foreign_parents": -6.0, "foreign_born": -12.0},

@@ -30,7 +30,7 @@ from likvard.evaluation.sdid import placebo_se, sdid_fit
 from likvard.evaluation.staggered import callaway_santanna, placebo_assignments
 from likvard.evaluation.synthetic_control import DEFAULT_PENALTY, fit_sc
 from likvard.evaluation.verdict import decide
-from likvard.views.common import school_year_label
+from likvard.text import school_year_label
 
 POWER_Z = float(norm.ppf(0.80))
 SDID_MAX_DONORS = 200

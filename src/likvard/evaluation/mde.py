@@ -20,7 +20,7 @@ from likvard.evaluation.evaluate import evaluate_panel
 from likvard.evaluation.panel import build_panel, normalise_treated
 from likvard.evaluation.result import _clean
 from likvard.evaluation.synthetic_control import DEFAULT_PENALTY
-from likvard.views.common import school_year_label
+from likvard.text import school_year_label
 
 
 @dataclass(frozen=True)

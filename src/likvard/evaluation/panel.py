@@ -21,7 +21,7 @@ import pandas as pd
 
 from likvard.errors import DataError, ParameterError
 from likvard.tables import MIN_SHOWN_STUDENTS
-from likvard.views.common import school_year_label
+from likvard.text import school_year_label
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from likvard.views.common import format_number
+from likvard.text import format_number
 
 
 def amount(value: float, outcome: str, signed: bool = False) -> str:

@@ -75,14 +75,15 @@ def reference_from_types(index: np.ndarray, types: np.ndarray, *, margin: float 
     if not np.isin(t, [1, 2, 3, 4, 5]).all():
         raise ParameterError("types", "områdestyperna är 1 till 5.")
     a, b = [], []  # rows of A [m, s] <= b
-    upper = {1: None, 2: 2, 3: 1, 4: 0, 5: -1}  # index <= m + k s
-    lower = {1: 2, 2: 1, 3: 0, 4: -1, 5: None}  # index >= m + k s
+    upper: dict[int, int | None] = {1: None, 2: 2, 3: 1, 4: 0, 5: -1}  # index <= m + k s
+    lower: dict[int, int | None] = {1: 2, 2: 1, 3: 0, 4: -1, 5: None}  # index >= m + k s
     for xi, ti in zip(x, t):
-        if upper[ti] is not None:  # -m - k s <= -xi
-            a.append([-1.0, -upper[ti]])
+        up, lo = upper[ti], lower[ti]
+        if up is not None:  # -m - k s <= -xi
+            a.append([-1.0, -up])
             b.append(-xi + margin)
-        if lower[ti] is not None:  # m + k s <= xi
-            a.append([1.0, lower[ti]])
+        if lo is not None:  # m + k s <= xi
+            a.append([1.0, lo])
             b.append(xi + margin)
     bounds = [(None, None), (1e-9, None)]
     out: dict = {"feasible": True}

@@ -101,7 +101,7 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
         )
     y = (~ref["eligible"].astype(bool)).to_numpy(dtype=float)
     x = design(ref)
-    keep = x[:, 1:].any(axis=0) & ~x[:, 1:].all(axis=0)  # drop constant indicators
+    keep = np.asarray(x[:, 1:].any(axis=0) & ~x[:, 1:].all(axis=0))  # drop constant indicators
     cols = np.r_[True, keep]
     names = ["intercept", *[f for f, k in zip(FEATURES, keep) if k]]
     # the likelihood depends on the students only through the counts per background combination

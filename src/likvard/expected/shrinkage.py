@@ -25,24 +25,47 @@ stand behind them (Skolverket's rule); the pooled estimate uses every student.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from likvard.defaults import LEVEL
 from likvard.expected.multilevel import fit_random_intercept
 from likvard.expected.student_level import design, grade9_with_merit
+from likvard.defaults import LEVEL
 from likvard.tables import MIN_SHOWN_STUDENTS
 from likvard.validation import Frame, Level, validate_params
+
+
+@dataclass(frozen=True)
+class ResidualFit:
+    """Student residuals of the random-intercept model and what their uncertainty needs.
+
+    ``table``: one row per grade-9 student with known merit value, ``student_id, school_id,
+    school_year, merit_value, expected, residual``; ``design``: the covariates of each row of
+    ``table`` (same order); ``beta_cov``: covariance of the fixed effects; ``tau2``: the REML
+    between-school variance.
+    """
+
+    table: pd.DataFrame
+    design: np.ndarray
+    beta_cov: np.ndarray
+    tau2: float
+
+    def subset(self, mask: pd.Series | np.ndarray) -> ResidualFit:
+        """The same fit restricted to the rows of ``table`` where ``mask`` is true."""
+        keep = np.asarray(mask, dtype=bool)
+        return ResidualFit(self.table[keep].reset_index(drop=True), self.design[keep], self.beta_cov, self.tau2)
+
 
 _COLUMNS = ("student_id", "school_id", "school_year", "grade", "parent_education", "migration_background",
             "newly_arrived", "sex", "merit_value")
 
 
 @validate_params(students=Frame(_COLUMNS, expected="en elevtabell"))
-def student_residuals(students: pd.DataFrame) -> pd.DataFrame:
-    """Grade-9 students with known merit value: ``student_id, school_id, school_year, merit_value,
-    expected, residual`` (see the module docstring, step 1)."""
+def student_residuals(students: pd.DataFrame) -> ResidualFit:
+    """Grade-9 students with known merit value and their residuals (module docstring, step 1)."""
     g9 = grade9_with_merit(students)
     x = design(g9, composition=True)
     y = g9["merit_value"].to_numpy(float)
@@ -50,7 +73,7 @@ def student_residuals(students: pd.DataFrame) -> pd.DataFrame:
     # school effects (they are identified between schools)
     fit = fit_random_intercept(y, x.to_numpy(), g9["school_id"].to_numpy())
     expected = x.to_numpy() @ fit.beta
-    out = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "student_id": g9["student_id"].astype(str).to_numpy(),
             "school_id": g9["school_id"].to_numpy(),
@@ -60,23 +83,35 @@ def student_residuals(students: pd.DataFrame) -> pd.DataFrame:
             "residual": y - expected,
         }
     )
-    # each student's row of x and the fixed effects' covariance, for the comparative variance
-    out.attrs["beta_cov"] = fit.cov_beta
-    out.attrs["x"] = x.to_numpy()
-    out.attrs["tau2_reml"] = fit.tau2
-    return out
+    return ResidualFit(table, x.to_numpy(float), np.asarray(fit.cov_beta, float), float(fit.tau2))
 
 
-@validate_params(residuals=Frame(("school_id", "school_year", "residual"), expected="residualer per elev"),
-                 level=Level())
-def pooled_school_effects(residuals: pd.DataFrame, *, level: float = LEVEL) -> pd.DataFrame:
+def within_school_variance(residuals: pd.DataFrame) -> float:
+    """sigma^2: pooled variance of the residuals around their school-and-year means."""
+    by_year = residuals.groupby(["school_id", "school_year"])["residual"]
+    within = (residuals["residual"] - by_year.transform("mean")) ** 2
+    return float(within.sum() / max(len(residuals) - by_year.ngroups, 1))
+
+
+def between_school_variance(residuals: ResidualFit | pd.DataFrame) -> float:
+    """tau^2: the REML estimate of a :class:`ResidualFit`, else DerSimonian-Laird on the residuals."""
+    if isinstance(residuals, ResidualFit):
+        return residuals.tau2
+    sigma2 = within_school_variance(residuals)
+    g = residuals.groupby("school_id")["residual"]
+    return _dersimonian_laird(g.mean().to_numpy(), (sigma2 / g.size()).to_numpy())
+
+
+@validate_params(level=Level())
+def pooled_school_effects(residuals: ResidualFit | pd.DataFrame, *, level: float = LEVEL) -> pd.DataFrame:
     """One row per school: ``school_id, n_students, n_years, raw_effect, raw_se, effect, se, low,
-    high, prob_above, shrinkage`` (see the module docstring, steps 2-3)."""
-    r = residuals
-    by_year = r.groupby(["school_id", "school_year"])["residual"]
-    within = (r["residual"] - by_year.transform("mean")) ** 2
-    dof = len(r) - by_year.ngroups
-    sigma2 = float(within.sum() / max(dof, 1))
+    high, prob_above, shrinkage`` (see the module docstring, steps 2-3).
+
+    ``residuals`` is :func:`student_residuals`' fit, or any table ``school_id, school_year,
+    residual`` (then tau^2 is the DerSimonian-Laird estimate and the coefficients are taken as known).
+    """
+    r = residuals.table if isinstance(residuals, ResidualFit) else residuals
+    sigma2 = within_school_variance(r)
     g = r.groupby("school_id")
     out = pd.DataFrame(
         {
@@ -86,10 +121,7 @@ def pooled_school_effects(residuals: pd.DataFrame, *, level: float = LEVEL) -> p
         }
     )
     v = sigma2 / out["n_students"]
-    if "tau2_reml" in r.attrs:
-        tau2 = float(r.attrs["tau2_reml"])
-    else:
-        tau2 = _dersimonian_laird(out["raw_effect"].to_numpy(), v.to_numpy())
+    tau2 = between_school_variance(residuals)
     k = len(out)
     if k > 3:  # Morris's B_s, corrected for tau^2 estimated from k schools
         shrink = (k - 3) / k * v / (v + tau2)
@@ -102,17 +134,16 @@ def pooled_school_effects(residuals: pd.DataFrame, *, level: float = LEVEL) -> p
     out["raw_se"] = np.sqrt(v)
     out["shrinkage"] = shrink
     out["effect"] = keep * out["raw_effect"]
-    if "x" in r.attrs and "beta_cov" in r.attrs:
+    if isinstance(residuals, ResidualFit):
         # uncertainty of the estimated coefficients moves a school's mean residual by x_s'(b - beta)
-        xbar = pd.DataFrame(r.attrs["x"], index=r.index).groupby(r["school_id"].to_numpy()).mean().loc[out.index]
-        extra = np.einsum("ij,jk,ik->i", xbar.to_numpy(), r.attrs["beta_cov"], xbar.to_numpy())
+        xbar = pd.DataFrame(residuals.design).groupby(r["school_id"].to_numpy()).mean().loc[out.index]
+        extra = np.einsum("ij,jk,ik->i", xbar.to_numpy(), residuals.beta_cov, xbar.to_numpy())
         post_var = post_var + keep**2 * extra
     out["se"] = np.sqrt(post_var)
     out["low"] = out["effect"] - z * out["se"]
     out["high"] = out["effect"] + z * out["se"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["prob_above"] = np.where(out["se"] > 0, norm.cdf(out["effect"] / out["se"]), 0.5)
-    out.attrs["tau2"], out.attrs["sigma2"] = tau2, sigma2
     return out.reset_index()
 
 
@@ -126,11 +157,10 @@ def _dersimonian_laird(effects: np.ndarray, variances: np.ndarray) -> float:
     return float(max(0.0, (q - (len(effects) - 1)) / (w.sum() - (w**2).sum() / w.sum())))
 
 
-@validate_params(residuals=Frame(("school_id", "school_year", "residual"), expected="residualer per elev"))
-def yearly_deviations(residuals: pd.DataFrame) -> pd.DataFrame:
+def yearly_deviations(residuals: ResidualFit | pd.DataFrame) -> pd.DataFrame:
     """Per school and year: ``n_students, deviation, se, shown`` (``shown`` False below 10 students:
     such a year still counts in the pooled estimate but its figure is not displayed)."""
-    r = residuals
+    r = residuals.table if isinstance(residuals, ResidualFit) else residuals
     by_year = r.groupby(["school_id", "school_year"])["residual"]
     within = ((r["residual"] - by_year.transform("mean")) ** 2).sum() / max(len(r) - by_year.ngroups, 1)
     out = by_year.agg(n_students="size", deviation="mean").reset_index()

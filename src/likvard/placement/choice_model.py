@@ -431,7 +431,9 @@ def stack(parts: list[ChoiceData]) -> ChoiceData:
         av[:, :mp] = p.available
         rk = np.full((n, r), -1, dtype=np.int64)
         rk[:, : p.ranked.shape[1]] = p.ranked
-        Xs.append(X), avs.append(av), rks.append(rk)
+        Xs.append(X)
+        avs.append(av)
+        rks.append(rk)
     return ChoiceData(
         X=np.concatenate(Xs),
         available=np.concatenate(avs),

@@ -125,6 +125,7 @@ class ScenarioFile:
         rules = []
         for k, item in enumerate(value):
             p = (*path, k)
+            opts: dict[str, Any]
             if isinstance(item, str):
                 word, opts = item, {}
             elif isinstance(item, dict) and len(item) == 1:
@@ -171,7 +172,7 @@ class ScenarioFile:
         sc = Scenario(name=name, description=str(raw.get("beskrivning", "")))
         new_ids: dict[str, str] = {}
         for j, item in enumerate(raw.get("öppna", []) or []):
-            p = (*p0, "öppna", j)
+            p: tuple = (*p0, "öppna", j)
             if not isinstance(item, dict):
                 raise self.error(p, "en ny skola anges med namn, skolenhetskod, x, y och platser")
             missing = [key for key in ("namn", "x", "y", "platser") if key not in item]
@@ -189,7 +190,9 @@ class ScenarioFile:
         if not isinstance(stang, list):
             raise self.error((*p0, "stäng"), "förväntade en lista med skolor")
         sc.close = [self._school(v, (*p0, "stäng", j), market) for j, v in enumerate(stang)]
-        for key, target in (("platser", sc.capacities), ("profiler", sc.profiles), ("upptagningsområden", sc.catchment)):
+        targets: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("platser", sc.capacities), ("profiler", sc.profiles), ("upptagningsområden", sc.catchment))
+        for key, target in targets:
             val = raw.get(key, {}) or {}
             if not isinstance(val, dict):
                 raise self.error((*p0, key), "förväntade skola: värde per rad")
@@ -221,9 +224,8 @@ class ScenarioFile:
             for key, val in source.items():
                 kp = (*path, key)
                 low = str(key).strip().lower()
-                target = ORGANISER_WORDS.get(low) or ("default" if low in ("alla", "standard") else None)
-                target = target or self._school(key, kp, market, new_ids)
-                rules[target] = self._rules(val, kp)
+                which = ORGANISER_WORDS.get(low) or ("default" if low in ("alla", "standard") else None)
+                rules[which or self._school(key, kp, market, new_ids)] = self._rules(val, kp)
         if "kvot" in raw:
             q = raw["kvot"]
             p = (*p0, "kvot")

@@ -416,6 +416,7 @@ def simulate(
     unplaced = np.zeros(R)
     rows = np.arange(n)
     ps = mk.post_secondary
+    assert prep.cutoff_key is not None  # prepare() always computes it
     for r in range(R):
         rng = np.random.default_rng([seed, r])
         pl = place_once(prep, rng)

@@ -1,7 +1,9 @@
-"""Build the Nulägesrapport: one self-contained HTML file (works offline) and an Excel workbook.
+"""Build the Nulägesrapport: one self-contained HTML file (works offline, prints on A4) and an Excel
+workbook with every table.
 
-Sections come from ``likvard.report.sections``; each appears only where the data allow it, and a
-section whose engine is not importable is left out without an error.
+The report runs ``likvard.analyses.overview.run_overview`` once and renders its results: a first
+section of key findings, one section per question, a glossary and a closing list of every section
+left out and why. An error in an analysis is not hidden: it stops the report.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import html
 import importlib
 import time
-import warnings
 from collections.abc import Callable
 from datetime import date
 from importlib import resources
@@ -17,47 +18,76 @@ from pathlib import Path
 
 import jinja2
 
-from likvard.report.context import ReportContext, context_from_authority, context_from_published
-from likvard.report.excel import write_workbook
-from likvard.report.model import ReportResult, ReportTable, Section
-from likvard.report.sections import SECTION_MODULES
+from likvard.analyses.dataset import Dataset, dataset_from_authority, dataset_from_published_folder
+from likvard.analyses.overview import PARTS, Overview, run_overview
+from likvard.analyses.settings import DEFAULTS, Settings
+from likvard.export import write_xlsx
+from likvard.report.glossary import TERMS
+from likvard.report.model import ReportResult, Section
+from likvard.report.sections import SECTION_MODULES, SECTION_TITLES
 from likvard.tables import AuthorityData
 from likvard.views.charts import figure_html
-from likvard.views.common import LABELS, format_table, school_year_label
+from likvard.views.common import format_table, school_year_label
+from likvard.views.findings import key_findings
+from likvard.views.table import Table
 
-_TEXT_COLUMNS = {"school_id", "school_year", "name", "organiser_type", "organiser", "index", "part", "scenario", "weak_indicators"}
+_TEXT_COLUMNS = {"school_id", "school_year", "name", "organiser_type", "organiser", "index", "part", "scenario",
+                 "weak_indicators", "title", "kpi", "municipality", "municipality_code", "measure", "characteristic"}
+PART_OF_SECTION = {
+    "composition": "composition", "school_map": "composition", "segregation": "segregation",
+    "comparison": "comparison", "contributions": "segregation", "residential_choice": "residential",
+    "expected_results": "published_expected", "school_effects": "school_effects", "results_trend": "trend",
+    "need": "need", "indicators": "indicators", "placement": "placement",
+}
+"""Which overview part each section shows (its absence is the section's reason to be left out)."""
 
 
-def build_sections(ctx: ReportContext, on_section: Callable[[str], None] | None = None) -> list[Section]:
-    """Run every section module on ``ctx``; sections without data or engine are skipped."""
+def build_sections(ov: Overview) -> tuple[list[Section], list[tuple[str, str]]]:
+    """Sections in reading order and the (title, reason) of every section left out."""
+    reasons = {o.part: o.reason for o in ov.omitted}
     sections: list[Section] = []
-    failed: list[str] = []
+    left_out: list[tuple[str, str]] = []
     for name in SECTION_MODULES:
-        if on_section:
-            on_section(name)
-        try:
-            module = importlib.import_module(f"likvard.report.sections.{name}")
-        except ImportError:
-            continue
-        try:
-            section = module.build(ctx)
-        except Exception as exc:  # an engine failing on these data must not cost the whole report
-            warnings.warn(f"Avsnittet {name} kunde inte göras: {exc!r}", stacklevel=2)
-            failed.append(f"{name}: {exc}")
-            continue
+        module = importlib.import_module(f"likvard.report.sections.{name}")
+        section = module.build(ov)
         if section is not None:
             sections.append(section)
-    if failed:
-        sections.append(Section("failed", "Avsnitt som inte kunde göras", [
-            "Följande avsnitt kunde inte beräknas på dessa data. Felmeddelandet säger varför:", *failed]))
-    return sections
+            continue
+        part = PART_OF_SECTION[name]
+        other_kind = "expected_results" if ov.dataset.has_students else "school_effects"
+        if name == other_kind:
+            continue  # the other kind of data has its own section on the same question
+        left_out.append((SECTION_TITLES[name], reasons.get(part, "Underlaget räcker inte för avsnittet.")))
+    return sections, left_out
 
 
-def table_html(table: ReportTable) -> str:
+def summary_section(ov: Overview, sections: list[Section]) -> Section:
+    tables = {t.key: t.data for s in sections for t in (*s.tables, *s.excel_tables)}
+    findings = key_findings(ov, tables)
+    intro = [] if findings else ["Underlaget räcker inte för några sammanfattande resultat."]
+    notes = [f"Alla intervall är {ov.settings.percent}-intervall. Uppgifter som bygger på färre än "
+             f"{ov.settings.min_students} elever visas som .., och ingen skola vars uppgifter döljs nämns i texten. "
+             "Måtten förklaras där de först används och i ordlistan sist i rapporten."]
+    return Section("summary", "Sammanfattning", intro, notes=notes, findings=[(f.topic, f.text) for f in findings])
+
+
+def glossary_section(sections: list[Section]) -> Section:
+    used = [k for s in sections for k in s.terms]
+    keys = list(dict.fromkeys([*used, "suppressed"]))
+    items = [f"{TERMS[k][0]}: {TERMS[k][1]}" for k in keys]
+    return Section("ordlista", "Ordlista", items)
+
+
+def left_out_section(left_out: list[tuple[str, str]]) -> Section:
+    items = [f"{title}: {reason}" for title, reason in left_out] or ["Inga avsnitt är utelämnade."]
+    return Section("utelamnat", "Avsnitt som inte kunde göras", items)
+
+
+def table_html(table: Table) -> str:
     """A suppressed, formatted table as HTML with Swedish headers."""
-    shown = format_table(table.data, table.decimals)
-    labels = {**LABELS, **table.labels}
-    head = "".join(f"<th>{html.escape(labels.get(c, c))}</th>" for c in shown.columns)
+    decimals = {c: table.decimals_of(c) for c in table.data.columns}
+    shown = format_table(table.data, decimals)
+    head = "".join(f"<th>{html.escape(table.header(c))}</th>" for c in shown.columns)
     rows = []
     for row in shown.itertuples(index=False):
         cells = []
@@ -74,15 +104,22 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
-def write_report(ctx: ReportContext, sections: list[Section], out_dir: Path, stem: str) -> tuple[Path, Path]:
+def _hidden_code_columns(table: Table) -> Table:
+    """The page does not show the ``key`` code column of a table (the Excel file does)."""
+    if "key" not in table.data:
+        return table
+    return Table(table.key, table.title, table.data.drop(columns=["key"]), table.decimals, table.labels, table.note)
+
+
+def write_report(title: str, source: str, ds: Dataset, sections: list[Section], out_dir: Path,
+                 stem: str) -> tuple[Path, Path]:
     """Write ``<stem>.html`` and ``<stem>.xlsx`` into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{stem}.html"
     xlsx_path = out_dir / f"{stem}.xlsx"
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("likvard.report", "templates"), autoescape=jinja2.select_autoescape(["html"])
-    )
+    env = jinja2.Environment(loader=jinja2.PackageLoader("likvard.report", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"]))
     css = resources.files("likvard.report").joinpath("assets/report.css").read_text(encoding="utf-8")
     view = []
     k = 0
@@ -90,28 +127,39 @@ def write_report(ctx: ReportContext, sections: list[Section], out_dir: Path, ste
         figs = []
         for f in s.figures:
             k += 1
-            figs.append(figure_html(f, f"fig-{s.key}-{k}"))
-        view.append({
-            "key": s.key, "title": s.title, "intro": s.intro, "notes": s.notes, "figures": figs,
-            "tables": [{"title": t.title, "note": t.note, "html": table_html(t)} for t in s.tables],
-        })
+            figs.append(figure_html(f.figure, f"fig-{s.key}-{k}", "per-school" if f.per_school else ""))
+        view.append({"key": s.key, "title": s.title, "intro": s.intro, "notes": s.notes, "figures": figs,
+                     "list": s.key in ("ordlista", "utelamnat"), "findings": s.findings,
+                     "tables": [{"title": t.title, "note": t.note, "html": table_html(_hidden_code_columns(t))}
+                                for t in s.tables]})
     page = env.get_template("report.html").render(
-        title=ctx.title, source=ctx.source, created=date.today().isoformat(),
-        period=f"{school_year_label(ctx.first_year)}–{school_year_label(ctx.last_year)}",
+        title=title, source=source, created=date.today().isoformat(),
+        period=f"{school_year_label(ds.first_year)}–{school_year_label(ds.last_year)}",
         sections=view, css=css, plotly_js=jinja2.utils.markupsafe.Markup(_plotly_js()), xlsx_name=xlsx_path.name,
     )
-    html_path.write_text(page, encoding="utf-8")
-    write_workbook([t for s in sections for t in s.tables], xlsx_path, title=ctx.title)
+    tmp = html_path.with_name(f".{html_path.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(html_path)
+    seen: set[str] = set()
+    excel: list[Table] = []
+    for s in sections:
+        for t in s.excel_tables or s.tables:
+            if t.key not in seen:
+                seen.add(t.key)
+                excel.append(t)
+    from likvard.export import with_names
+
+    write_xlsx([with_names(t, ds.names()) for t in excel], xlsx_path, title=title)
     return html_path, xlsx_path
 
 
-def render_context(ctx: ReportContext, out_dir: Path, stem: str = "nulagesrapport",
-                   on_section: Callable[[str], None] | None = None) -> ReportResult:
-    """Sections + files for a ready context."""
+def render_overview(ov: Overview, out_dir: Path, title: str, stem: str = "nulagesrapport") -> ReportResult:
+    """Sections and files for an overview already computed."""
     start = time.perf_counter()
-    sections = build_sections(ctx, on_section)
-    html_path, xlsx_path = write_report(ctx, sections, out_dir, stem)
-    return ReportResult(html_path, xlsx_path, [s.key for s in sections], time.perf_counter() - start, sections)
+    body, left_out = build_sections(ov)
+    sections = [summary_section(ov, body), *body, glossary_section(body), left_out_section(left_out)]
+    html_path, xlsx_path = write_report(title, ov.dataset.source, ov.dataset, sections, out_dir, stem)
+    return ReportResult(html_path, xlsx_path, [s.key for s in sections], time.perf_counter() - start, sections, ov)
 
 
 def render_authority_report(
@@ -120,14 +168,15 @@ def render_authority_report(
     title: str = "",
     years: list[int] | None = None,
     store: object | None = None,
-    n_bootstrap: int = 200,
-    on_section: Callable[[str], None] | None = None,
+    settings: Settings = DEFAULTS,
+    on_part: Callable[[str], None] | None = None,
+    published: Path | None = None,
 ) -> ReportResult:
     """The Nulägesrapport from an authority's registers (Exempelstad or imported data)."""
     start = time.perf_counter()
-    ctx = context_from_authority(data, years=years, store=store, title=title)
-    ctx.n_bootstrap = n_bootstrap
-    result = render_context(ctx, out_dir, on_section=on_section)
+    ds = dataset_from_authority(data, years)
+    ov = run_overview(ds, settings, store=store, on_part=on_part)
+    result = render_overview(ov, out_dir, title or f"Nulägesrapport {ds.name}".strip())
     result.seconds = time.perf_counter() - start
     return result
 
@@ -137,17 +186,16 @@ def render_published_report(
     municipality_code: str,
     out_dir: Path,
     years: list[int] | None = None,
-    n_bootstrap: int = 200,
-    on_section: Callable[[str], None] | None = None,
+    settings: Settings = DEFAULTS,
+    on_part: Callable[[str], None] | None = None,
 ) -> ReportResult:
-    """The Nulägesrapport for one municipality from Skolverket's published files in ``data_dir``."""
-    from likvard.report.published import load_published
-
+    """The Nulägesrapport for one municipality from Skolverket's (and Kolada's) files in ``data_dir``."""
     start = time.perf_counter()
-    composition, coordinates, extra, polygons = load_published(Path(data_dir), str(municipality_code))
-    ctx = context_from_published(composition, str(municipality_code), years=years, coordinates=coordinates,
-                                 published=extra, polygons=polygons)
-    ctx.n_bootstrap = n_bootstrap
-    result = render_context(ctx, out_dir, stem=f"nulagesrapport_{municipality_code}", on_section=on_section)
+    ds = dataset_from_published_folder(Path(data_dir), str(municipality_code), years)
+    ov = run_overview(ds, settings, on_part=on_part)
+    result = render_overview(ov, out_dir, f"Nulägesrapport {ds.name}", stem=f"nulagesrapport_{municipality_code}")
     result.seconds = time.perf_counter() - start
     return result
+
+
+__all__ = ["PARTS", "build_sections", "render_authority_report", "render_overview", "render_published_report"]

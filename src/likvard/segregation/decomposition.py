@@ -93,7 +93,10 @@ def decompose(counts: pd.DataFrame, by: pd.Series, *, log_base: float = LOG_BASE
                 "contribution": ps * Ms * scale,
             }
         )
-    h = lambda x: x / E if E > 0 else float("nan")
+
+    def h(x: float) -> float:
+        return x / E if E > 0 else float("nan")
+
     return {
         "total": M * scale,
         "between": M_B * scale,

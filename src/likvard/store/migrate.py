@@ -23,7 +23,10 @@ def _config() -> Config:
 
 def head_revision() -> str:
     """The newest revision shipped with this version of Likvärd."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("the migrations shipped with Likvärd have no head revision")
+    return head
 
 
 def current_revision(engine: sa.Engine) -> str | None:

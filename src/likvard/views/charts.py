@@ -15,6 +15,10 @@ from likvard.views.common import format_number
 from likvard.views.suppression import chart_values
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+WIDTH = 680
+"""Figure width in px: the printable width of A4 with 15 mm margins at 96 dpi (180 mm)."""
+ROW_PX = 13
+"""Vertical space per school in per-school charts (markers at least 8 px apart)."""
 COLOURS = ["#1f5f8b", "#d9822b", "#3a8d5c", "#8e44ad", "#c0392b", "#7f8c8d", "#b8860b", "#2c3e50"]
 
 
@@ -29,6 +33,8 @@ def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "", he
         xaxis_title=x_title,
         yaxis_title=y_title,
         height=height,
+        width=WIDTH,
+        autosize=False,
         margin={"l": 60, "r": 20, "t": 60, "b": 80},
         plot_bgcolor="white",
         separators=", ",  # decimal comma, space between thousands
@@ -53,10 +59,20 @@ def bar_chart(
     y_title: str = "",
     decimals: int = 1,
     colour: str = COLOURS[0],
+    horizontal: bool = False,
 ) -> go.Figure:
-    """One bar per label; suppressed bars are left out and labelled ``..``."""
+    """One bar per label; suppressed bars are left out and labelled ``..``. ``horizontal`` puts
+    the (long) labels on the left, one bar per row."""
     ys = chart_values(values, n)
     labels = [str(v) for v in labels]
+    if horizontal:  # the value goes into the label: text beside a negative bar would cover the label
+        shown = [f"{lab} ({t})" for lab, t in zip(labels, _texts(ys, decimals))]
+        fig = go.Figure(go.Bar(y=shown, x=ys, orientation="h", marker_color=colour,
+                               hovertemplate="%{y}<extra></extra>"))
+        _layout(fig, title, y_title, "", height=max(220, 34 * len(labels) + 90))
+        fig.update_yaxes(autorange="reversed", automargin=True)
+        fig.update_layout(margin={"l": 10, "r": 60, "t": 50, "b": 40})
+        return fig
     fig = go.Figure(
         go.Bar(
             x=labels,
@@ -170,15 +186,115 @@ def scatter_chart(
     hidden = [str(lab) for lab, b in zip(labels, ys) if b is None]
     if hidden:
         fig.add_annotation(
-            xref="paper", yref="paper", x=0, y=-0.22, showarrow=False, align="left",
+            xref="paper", yref="paper", x=0, y=-0.32, showarrow=False, align="left",
             text="Visas inte (färre än 10 elever eller kompletterande skydd): " + ", ".join(f"{h} {SUPPRESSED}" for h in hidden),
         )
     return _layout(fig, title, x_title, y_title)
 
 
-def figure_html(fig: go.Figure, div_id: str) -> str:
+def dot_chart(
+    labels: Sequence[str],
+    values: Sequence,
+    n: Sequence | None = None,
+    low: Sequence | None = None,
+    high: Sequence | None = None,
+    title: str = "",
+    x_title: str = "",
+    decimals: int = 1,
+    reference: float | None = None,
+    reference_name: str = "",
+    highlight: Sequence[bool] | None = None,
+    colour: str = COLOURS[0],
+) -> go.Figure:
+    """One row per school, sorted by value (largest at the top), readable for 200 schools: a dot
+    (with its interval when ``low``/``high`` are given, else a lollipop stem from ``reference`` or
+    0). Suppressed schools are listed at the bottom with ``..``; ``highlight`` marks schools in red.
+    Rows are ``ROW_PX`` apart, so markers never overlap."""
+    ys = chart_values(values, n)
+    lo = chart_values(low, n) if low is not None else [None] * len(ys)
+    hi = chart_values(high, n) if high is not None else [None] * len(ys)
+    marks = list(highlight) if highlight is not None else [False] * len(ys)
+    rows = sorted(range(len(ys)), key=lambda i: (ys[i] is None, -(ys[i] if ys[i] is not None else 0.0)))
+    shown = [i for i in rows if ys[i] is not None]
+    hidden = [i for i in rows if ys[i] is None]
+    names = [str(labels[i]) for i in shown] + [f"{labels[i]} {SUPPRESSED}" for i in hidden]
+    x = [ys[i] for i in shown]
+    base = 0.0 if reference is None else float(reference)
+    fig = go.Figure()
+    if low is None:  # lollipop stems
+        sx: list = []
+        sy: list = []
+        for name, v in zip(names, x):
+            sx += [base, v, None]
+            sy += [name, name, None]
+        fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", line={"color": "#b5c4d1", "width": 1.5},
+                                 hoverinfo="skip", showlegend=False))
+    err = None
+    if low is not None and high is not None:
+        err = {"type": "data", "symmetric": False, "color": "#8aa4bb", "thickness": 1.2, "width": 0,
+               "array": [None if hi[i] is None else hi[i] - ys[i] for i in shown],
+               "arrayminus": [None if lo[i] is None else ys[i] - lo[i] for i in shown]}
+    fig.add_trace(go.Scatter(
+        x=x, y=names[: len(shown)], mode="markers", name="Skattning", error_x=err,
+        marker={"size": 7, "color": [COLOURS[4] if marks[i] else colour for i in shown]},
+        text=[format_number(v, decimals) for v in x], hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False,
+    ))
+    if hidden:  # keep the hidden schools' rows, with no value
+        fig.add_trace(go.Scatter(x=[None] * len(hidden), y=names[len(shown):], mode="markers", hoverinfo="skip",
+                                 showlegend=False))
+    if reference is not None:
+        fig.add_vline(x=reference, line_dash="dash", line_color="#666",
+                      annotation_text=reference_name, annotation_position="top")
+    height = max(260, ROW_PX * len(names) + 110)
+    _layout(fig, title, x_title, "", height=height)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=names, tickfont={"size": 10},
+                     automargin=True, gridcolor="#f0f0f0")
+    fig.update_layout(margin={"l": 10, "r": 20, "t": 50, "b": 40})
+    return fig
+
+
+def small_multiples(
+    panels: Mapping[str, tuple[Sequence, Sequence]],
+    reference: tuple[Sequence, Sequence] | None = None,
+    reference_name: str = "",
+    title: str = "",
+    y_title: str = "",
+    columns: int = 4,
+    decimals: int = 1,
+) -> go.Figure:
+    """One small line chart per school (``panels[name] = (x, values)``, None where suppressed), on
+    shared axes, each with the reference series (e.g. all schools) in grey."""
+    from plotly.subplots import make_subplots
+
+    names = list(panels)
+    rows = max(1, -(-len(names) // columns))
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=[n[:28] for n in names], vertical_spacing=0.5 / rows if rows > 1 else 0.1,
+                        horizontal_spacing=0.03)
+    for k, name in enumerate(names):
+        r, c = k // columns + 1, k % columns + 1
+        xs, vals = panels[name]
+        if reference is not None:
+            fig.add_trace(go.Scatter(x=[str(v) for v in reference[0]], y=list(reference[1]), mode="lines",
+                                     line={"color": "#bbbbbb", "width": 1.5}, name=reference_name,
+                                     showlegend=k == 0, hoverinfo="skip"), row=r, col=c)
+        fig.add_trace(go.Scatter(x=[str(v) for v in xs], y=chart_values(vals), mode="lines+markers",
+                                 line={"color": COLOURS[0], "width": 2}, marker={"size": 4}, name="Skolan",
+                                 showlegend=k == 0, text=_texts(chart_values(vals), decimals),
+                                 hovertemplate=f"{name} %{{x}}: %{{text}}<extra></extra>"), row=r, col=c)
+    _layout(fig, title, "", "", height=120 + 125 * rows)
+    fig.update_annotations(font={"size": 10})
+    fig.update_xaxes(tickfont={"size": 8}, tickangle=0, nticks=3)
+    fig.update_yaxes(tickfont={"size": 8})
+    fig.update_layout(legend={"orientation": "h", "y": 1.02 + 0.1 / rows, "x": 1, "xanchor": "right"},
+                      margin={"l": 40, "r": 10, "t": 80, "b": 30}, yaxis_title=y_title)
+    return fig
+
+
+def figure_html(fig: go.Figure, div_id: str, css_class: str = "") -> str:
     """The figure as an HTML fragment; plotly.js is embedded once by the page, not here."""
-    return fig.to_html(
+    html = fig.to_html(
         full_html=False, include_plotlyjs=False, div_id=div_id,
-        config={"displaylogo": False, "responsive": True},
+        config={"displaylogo": False, "responsive": False, "staticPlot": False},
     )
+    return f'<div class="figure {css_class}">{html}</div>' if css_class else html

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from likvard.privacy import SUPPRESSED
+from likvard.text import format_number, school_year_label  # noqa: F401  (re-exported)
 
 LABELS: dict[str, str] = {
     "school_id": "Skolenhetskod",
@@ -82,31 +83,6 @@ AREA_TYPE_LABELS = {
 def label(column: str) -> str:
     """The Swedish header of a column (the identifier itself when no label is known)."""
     return LABELS.get(column, column)
-
-
-def school_year_label(year: int) -> str:
-    """Autumn year to läsår: 2024 -> '2024/25'."""
-    y = int(year)
-    return f"{y}/{(y + 1) % 100:02d}"
-
-
-def format_number(value: object, decimals: int = 1) -> str:
-    """Swedish number: decimal comma, narrow no-break space between thousands; '..' kept as is.
-
-    Missing values (None/NaN) give an empty string.
-    """
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(x):
-        return ""
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def format_table(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:

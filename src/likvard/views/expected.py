@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from likvard.views.suppression import suppress_table
+from likvard.analyses.dataset import Dataset
+from likvard.analyses.expected import PublishedExpected, SchoolEffects
+from likvard.analyses.settings import DEFAULTS, Settings
+from likvard.views.common import as_percent
+from likvard.views.suppression import suppress_table, suppress_units
+from likvard.views.table import Table
 
 EXPECTED_LABELS = {
     "school_id": "Skolenhetskod", "n_students": "Antal elever", "n_years": "Antal läsår",
@@ -37,12 +42,6 @@ MODEL_NAMES = {
 EFFECT_VALUES = ["raw_effect", "effect", "low", "high", "prob_above"]
 
 
-def effects_shown(effects: pd.DataFrame) -> pd.DataFrame:
-    """Pooled school effects with every figure of schools with fewer than 10 students as ``..``."""
-    values = [c for c in ("n_years", "raw_se", "se", "shrinkage", *EFFECT_VALUES) if c in effects]
-    return suppress_table(effects, "n_students", values, totals_shown=False)
-
-
 def variance_table(variance: pd.DataFrame) -> pd.DataFrame:
     """``variance_between_schools`` output with Swedish model names."""
     return variance.assign(model=variance["model"].map(MODEL_NAMES).fillna(variance["model"]))
@@ -55,3 +54,92 @@ def verdict(low: float, high: float) -> str:
     if high < 0:
         return "tydligt under förväntan"
     return "inom förväntan"
+
+
+def effect_tables(result: SchoolEffects, ds: Dataset, settings: Settings = DEFAULTS) -> list[Table]:
+    """Shown tables of ``analyses.expected.SchoolEffects``: effects (suppressed: fewer than 10
+    grade-9 students pooled, and the dataset's hidden units of the last year), variance, schools
+    that succeed."""
+
+    e = result.effects.copy()
+    e.insert(1, "name", e["school_id"].map(ds.names()).fillna(e["school_id"]))
+    e["verdict"] = [verdict(lo, hi) for lo, hi in zip(e["low"], e["high"])]
+    cols = ["school_id", "name", "n_students", "n_years", *EFFECT_VALUES, "verdict"]
+    shown = suppress_table(e[cols], "n_students", ["n_years", *EFFECT_VALUES], totals_shown=False,
+                           min_n=settings.min_students)
+    hidden = ds.hidden(ds.last_year, settings.min_students, settings.complementary_suppression)
+    shown = suppress_units(shown, "school_id", hidden, ["n_students", "n_years", *EFFECT_VALUES])
+    shown.loc[shown["effect"].astype(str) == "..", "verdict"] = ".."
+    p = f"{round(100 * result.level)} %"
+    tables = [
+        Table("skoleffekter", "Skoleffekter med osäkerhet", shown,
+              decimals={"effect": 1, "low": 1, "high": 1, "raw_effect": 1, "prob_above": 2},
+              labels={**EXPECTED_LABELS, "verdict": "Bedömning", "low": f"Nedre gräns ({p})",
+                      "high": f"Övre gräns ({p})"}),
+        Table("variation_mellan_skolor", "Variation mellan skolor", variance_table(result.variance),
+              decimals={"tau2": 0, "sigma2": 0, "icc": 3, "explained_between": 2}, labels=EXPECTED_LABELS),
+    ]
+    yearly = result.yearly.drop(columns=["shown"]).copy()
+    yearly["school_id"] = yearly["school_id"].astype(str)
+    yearly.insert(1, "name", yearly["school_id"].map(ds.names()).fillna(yearly["school_id"]))
+    tables.append(Table("skoleffekter_per_lasar", "Avvikelse från förväntan per skola och läsår",
+                        suppress_table(yearly, "n_students", ["deviation", "se"], totals_shown=False,
+                                       min_n=settings.min_students),
+                        decimals={"deviation": 1, "se": 1}, labels=EXPECTED_LABELS))
+    if len(result.succeeding):
+        listed = result.succeeding.copy()
+        listed.insert(1, "name", listed["school_id"].map(ds.names()))
+        listed = suppress_units(listed, "school_id", hidden, [c for c in listed.columns if c not in ("school_id", "name")])
+        tables.append(Table("lyckas", "Skolor som lyckas trots utmaningar", listed,
+                            decimals={"need_index": 0, "effect": 1, "low": 1, "high": 1, "prob_above": 2},
+                            labels=EXPECTED_LABELS))
+    return tables
+
+
+def published_expected_tables(result: PublishedExpected, ds: Dataset, settings: Settings = DEFAULTS) -> list[Table]:
+    """SALSA (as published) and Likvärd's own model, suppressed below 10 grade-9 students."""
+
+    hidden = ds.hidden(ds.last_year, settings.min_students, settings.complementary_suppression)
+    tables: list[Table] = []
+    for key, title, t, values in (
+        ("salsa", "Faktiskt och förväntat meritvärde (SALSA)", result.salsa, ["actual", "expected", "deviation"]),
+        ("forvantat_likvard", "Faktiskt och förväntat meritvärde (Likvärds modell)", result.own,
+         ["actual", "expected", "deviation", "se", "low", "high"]),
+    ):
+        if t is None or t.empty:
+            continue
+        t = t.copy()
+        t.insert(1, "name", t["school_id"].map(ds.names()).fillna(t["school_id"]))
+        shown = suppress_table(t, "n_students", values, totals_shown=False, min_n=settings.min_students)
+        shown = suppress_units(shown, "school_id", hidden, ["n_students", *values])
+        if "reliably" in shown:
+            shown.loc[shown["deviation"].astype(str) == "..", "reliably"] = ".."
+        p = f"{round(100 * result.level)} %"
+        tables.append(Table(key, title, shown, decimals={"se": 1},
+                            labels={"n_students": "Elever i årskurs 9", "reliably": "Bedömning",
+                                    "low": f"Avvikelse, nedre gräns ({p})", "high": f"Avvikelse, övre gräns ({p})"}))
+    return tables
+
+
+def trend_table(trend: pd.DataFrame, ds: Dataset, settings: Settings = DEFAULTS) -> Table:
+    """Merit value and eligibility per school and year; a year with fewer than 10 grade-9 students
+    (or a hidden school) reads ``..``."""
+
+    t = trend.copy()
+    t.insert(1, "name", t["school_id"].map(ds.names()).fillna(t["school_id"]))
+    t["share_eligible"] = as_percent(t["share_eligible"])
+    n = pd.to_numeric(t["n_students"], errors="coerce")
+    # a year resting on fewer than min_students grade-9 students, or a hidden school, reads '..';
+    # published series without a count keep Skolverket's own suppression
+    small = (n < settings.min_students).to_numpy()
+    hidden = ds.hidden(ds.last_year, settings.min_students, settings.complementary_suppression)
+    mask = small | t["school_id"].isin(hidden).to_numpy()
+    shown = t.copy()
+    for col in ("merit_value", "share_eligible", "n_students"):
+        vals = shown[col].astype(object)
+        vals[mask] = ".."
+        shown[col] = vals
+    return Table("resultat_per_lasar", "Meritvärde och behörighet per skola och läsår", shown,
+                 decimals={"merit_value": 1, "share_eligible": 1},
+                 labels={"n_students": "Elever i årskurs 9", "merit_value": "Meritvärde",
+                         "share_eligible": "Andel behöriga till yrkesprogram (%)"})

@@ -13,19 +13,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from likvard.geo import to_sweref99tm
 from likvard.privacy import SUPPRESSED
 from likvard.views.charts import FONT
 from likvard.views.common import format_number
 from likvard.views.suppression import chart_values
 
-
-def to_sweref99tm(lat: Sequence[float], lon: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 latitude/longitude to SWEREF99 TM easting x and northing y (pyproj)."""
-    from pyproj import Transformer
-
-    t = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
-    x, y = t.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    return np.asarray(x), np.asarray(y)
+__all__ = ["polygon_trace", "school_map", "simplify_rings", "to_sweref99tm"]
 
 
 def polygon_trace(polygons: Sequence[np.ndarray], name: str = "DeSO-områden") -> go.Scatter:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from likvard.privacy import SUPPRESSED, is_suppressed
+from likvard.analyses.placement import PlacementComparison
+from likvard.analyses.settings import DEFAULTS, Settings
+from likvard.views.suppression import suppress_table
+from likvard.views.table import Table
 
 MEASURE_LABELS = {
     "mutual_information": "Segregation, informationsindex M (föräldrars utbildning)",
@@ -62,45 +65,42 @@ SCHOOL_LABELS = {
 ORGANISER_LABELS = {"municipal": "Kommunal", "independent": "Fristående"}
 
 
-def _sv(x: float, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits and a decimal comma ('' when missing)."""
-    if x is None or not np.isfinite(x):
-        return ""
-    return f"{x:.{digits}g}".replace(".", ",")
-
-
-def comparison_table(table: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
-    """``simulate.compare`` output with Swedish labels: per scenario the mean and the 90 % interval."""
-    out = pd.DataFrame({"Mått": table["measure"].map(MEASURE_LABELS).fillna(table["measure"])})
-    out["Om alla gick i närmaste skola"] = [_sv(v) for v in table["residential"]]
-    for name in scenarios:
-        out[name] = [_sv(v) for v in table[name]]
-        out[f"{name} (90 %-intervall)"] = [
-            f"{_sv(lo)}–{_sv(hi)}" for lo, hi in zip(table[f"{name} low"], table[f"{name} high"], strict=True)
-        ]
-    return out
-
-
-def school_table(schools: pd.DataFrame) -> pd.DataFrame:
-    """Each school under each scenario with Swedish headers; figures on < 10 students read ``..``."""
-    cols = [c for c in SCHOOL_LABELS if c in schools]
-    out = schools[cols].copy()
-    small = is_suppressed(np.round(out["n_students"].to_numpy(dtype=float)))
-    hide = [c for c in cols if c.startswith(("share_post", "share_foreign", "share_newly", "n_administrative", "cutoff"))]
-    hide += ["n_students", "n_students_low", "n_students_high"]
-    for c in hide:
-        if c in out:
-            vals = out[c].astype(object)
-            vals[small & (out["n_students"].to_numpy(dtype=float) > 0)] = SUPPRESSED
-            out[c] = vals
-    out["organiser_type"] = out["organiser_type"].map(ORGANISER_LABELS).fillna(out["organiser_type"])
-    out["is_open"] = np.where(out["is_open"].astype(bool), "ja", "nej")
-    return out.rename(columns=SCHOOL_LABELS)
-
-
 def choice_model_table(params: pd.DataFrame) -> pd.DataFrame:
     """Estimates of the choice model with Swedish headers."""
     out = params.copy()
     out["feature"] = out["feature"].map(FEATURE_LABELS).fillna(out["feature"])
     return out.rename(columns={"feature": "Variabel", "estimate": "Skattning", "std_error": "Medelfel", "z": "z-värde",
                                "true": "Sant värde (demo)"})
+
+
+def placement_tables(comparison: PlacementComparison, settings: Settings = DEFAULTS) -> list[Table]:
+    """Shown tables of ``analyses.placement.PlacementComparison``: the measures side by side and
+    each school under each scenario (``..`` below 10 students, and the next smallest school of the
+    scenario when exactly one is hidden, since each scenario's totals are known)."""
+    m = comparison.measures.copy()
+    m["measure"] = m["measure"].map(MEASURE_LABELS).fillna(m["measure"])
+    labels = {"measure": "Mått", "residential": "Om alla gick i närmaste skola"}
+    for name in comparison.scenarios:
+        labels[f"{name} low"] = f"{name}, nedre (95 %)"
+        labels[f"{name} high"] = f"{name}, övre (95 %)"
+    decimals = {c: 3 for c in m.columns if c != "measure"}
+    tables = [Table("placering_jamforelse", "Scenarierna i sammandrag", m, decimals=decimals, labels=labels)]
+    s = comparison.schools
+    cols = [c for c in SCHOOL_LABELS if c in s]
+    s = s[cols].copy()
+    s["n_students"] = np.round(s["n_students"].astype(float), 1)
+    values = [c for c in cols if c.startswith(("share_", "n_students_", "n_administrative", "cutoff"))]
+    empty = s["n_students"].to_numpy() == 0  # a closed school: nothing rests on anyone
+    shown = suppress_table(s, "n_students", values, by="scenario", min_n=settings.min_students)
+    for c in ["n_students", *values]:
+        vals = shown[c].astype(object)
+        vals[empty] = s.loc[empty, c]
+        shown[c] = vals
+    shown["organiser_type"] = shown["organiser_type"].map(ORGANISER_LABELS).fillna(shown["organiser_type"])
+    shown["is_open"] = np.where(shown["is_open"].astype(bool), "ja", "nej")
+    tables.append(Table("placering_skolor", "Skolornas elevsammansättning per scenario", shown,
+                        decimals={**{c: 3 for c in values if c.startswith("share_")},
+                                  **{c: 1 for c in ("n_students", "n_students_low", "n_students_high", "n_administrative",
+                                                    "residential_n_students", "cutoff_rank", "cutoff_distance_m")}},
+                        labels=SCHOOL_LABELS))
+    return tables

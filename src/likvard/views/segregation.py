@@ -1,21 +1,27 @@
-"""Swedish labels and tables for segregation results (report, Excel/CSV export, CLI).
-
-Per-school tables are small-number suppressed (``..`` where fewer than 10 students).
+"""Shown tables of segregation results (``likvard.analyses.segregation`` and ``.residential``) for
+the report, the exports and the CLI. Whole-system figures rest on every student of the year; the
+per-school table is suppressed (``..`` below 10 students, plus the dataset's complementary units).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from likvard.privacy import suppress
+from likvard.analyses.dataset import Dataset
+from likvard.analyses.residential import ResidentialChoice
+from likvard.analyses.segregation import CHANGE_PARTS, SegregationResult
+from likvard.analyses.settings import DEFAULTS, Settings
+from likvard.privacy import SUPPRESSED
+from likvard.views.common import AREA_TYPE_LABELS, ORGANISER_TYPE_LABELS, school_year_label
+from likvard.views.suppression import suppress_table, suppress_units
+from likvard.views.table import Table
 
 INDEX_LABELS = {
-    "dissimilarity": "Segregationsindex D (olikhetsindex)",
-    "gini": "Gini-index",
+    "theil_h": "Theils H (informationsindex)",
+    "dissimilarity": "Skillnadsindex D",
     "mutual_information": "Ömsesidig information M",
-    "theil_h": "Theils H",
     "normalized_exposure": "Normaliserad exponering",
+    "gini": "Gini-index",
     "relative_diversity": "Relativ mångfald",
     "squared_coefficient_of_variation": "Kvadrerad variationskoefficient",
     "atkinson": "Atkinsons index",
@@ -29,198 +35,187 @@ GROUP_LABELS = {
     "compulsory": "förgymnasial",
     "upper_secondary": "gymnasial",
     "post_secondary": "eftergymnasial",
+    "other": "ej eftergymnasial",
     "unknown": "okänd",
     "swedish": "svensk bakgrund",
+    "foreign_background": "utländsk bakgrund",
     "born_in_sweden_foreign_parents": "född i Sverige med utländsk bakgrund",
     "foreign_born": "utrikes född",
-    "with": "med egenskapen",
-    "without": "utan egenskapen",
 }
 
+GROUPING_LABELS = {"parent_education": "föräldrarnas utbildningsnivå", "migration_background": "migrationsbakgrund"}
+
 CHANGE_LABELS = {
-    "total": "Total förändring av M",
-    "additions": "Nya skolenheter",
-    "removals": "Nedlagda skolenheter",
-    "group_marginal": "Ändrad gruppstorlek",
-    "unit_marginal": "Ändrad skolstorlek",
-    "structural": "Strukturell förändring (vilka som går var)",
+    "group_marginal": "Ändrad sammansättning av eleverna totalt",
+    "unit_marginal": "Ändrade skolstorlekar",
+    "additions": "Nya skolor",
+    "removals": "Nedlagda skolor",
+    "structural": "Strukturell förändring (vilka elever som går var)",
+    "total": "Total förändring",
 }
+
+DECOMPOSITION_TITLES = {"organiser_type": "Uppdelning på kommunala och fristående skolor",
+                        "area_type": "Uppdelning på områdestyp"}
+PART_LABELS: dict[str, dict] = {"organiser_type": ORGANISER_TYPE_LABELS, "area_type": AREA_TYPE_LABELS}
+CHARACTERISTICS = {"share_post_secondary": "Eftergymnasialt utbildade föräldrar",
+                   "share_foreign_background": "Utländsk bakgrund"}
 
 
 def label(code: str) -> str:
+    """Swedish name of an index or a group code."""
     return INDEX_LABELS.get(code, GROUP_LABELS.get(code, code))
 
 
-def indices_table(result: dict, bootstrap: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per index: ``Index, Värde`` and, with a bootstrap summary, ``Medelfel`` and the interval."""
+def series_table(result: SegregationResult) -> Table:
+    """Per year and index: value, interval, random-allocation baseline, students and schools."""
+    t = result.series.assign(index=result.series["key"].map(INDEX_LABELS))
+    t = t[["school_year", "index", "key", "value", "low", "high", "baseline", "n_students", "n_schools"]]
+    p = result.settings.percent
+    return Table("segregation", "Segregationsmått per läsår", t,
+                 decimals={"value": 3, "low": 3, "high": 3, "baseline": 3},
+                 labels={"n_schools": "Antal skolor", "key": "Kod", "low": f"Nedre gräns ({p})",
+                         "high": f"Övre gräns ({p})"})
+
+
+def indices_table(result: SegregationResult) -> Table:
+    """Every index of the chosen year with its bootstrap standard error and interval."""
     rows = []
-    for code, name in INDEX_LABELS.items():
-        if code in result and isinstance(result[code], float):
-            row = {"Index": name, "Kod": code, "Värde": result[code]}
-            if bootstrap is not None and code in bootstrap.index:
-                b = bootstrap.loc[code]
-                row.update(
-                    {
-                        "Medelfel (bootstrap)": b["se"],
-                        "Biaskorrigerat värde": b["bias_corrected"],
-                        "95 % intervall, nedre": b["ci_low"],
-                        "95 % intervall, övre": b["ci_high"],
-                    }
-                )
-            rows.append(row)
-    return pd.DataFrame(rows)
+    for code in INDEX_LABELS:
+        v = result.latest.get(code)
+        if not isinstance(v, float):
+            continue
+        row: dict[str, object] = {"index": INDEX_LABELS[code], "key": code, "value": v}
+        if code in result.bootstrap.index:
+            b = result.bootstrap.loc[code]
+            row.update({"se": float(b["se"]), "low": float(b["ci_low"]), "high": float(b["ci_high"])})
+        if code in result.baseline.index:
+            row["baseline"] = float(result.baseline.loc[code, "expected"])
+        rows.append(row)
+    p = result.settings.percent
+    return Table("index", f"Alla segregationsmått läsåret {school_year_label(result.year)}", pd.DataFrame(rows),
+                 decimals={"value": 4, "se": 4, "low": 4, "high": 4, "baseline": 4},
+                 labels={"key": "Kod", "se": "Medelfel (bootstrap)", "low": f"Nedre gräns ({p})",
+                         "high": f"Övre gräns ({p})"})
 
 
-def exposure_table(result: dict) -> pd.DataFrame:
-    """Exposure matrix: row = a student's group, column = share of that group among schoolmates."""
-    ex = pd.DataFrame(result["exposure"]).T
-    ex.index = [f"Elev: {label(g)}" for g in ex.index]
-    ex.columns = [f"Andel {label(g)} i skolan" for g in ex.columns]
-    return ex.reset_index(names="Grupp")
+def exposure_table(result: SegregationResult) -> Table:
+    """Exposure: for a student of each group, the mean share of each group among schoolmates."""
+    ex = pd.DataFrame(result.latest["exposure"]).T
+    ex.index = [label(g) for g in ex.index]
+    ex.columns = [f"andel_{g}" for g in ex.columns]
+    labels = {f"andel_{g}": f"Andel {label(g)} i skolan" for g in result.latest["exposure"]}
+    return Table("exponering", "Exponering: elevens skolkamrater", ex.reset_index(names="group"),
+                 decimals=dict.fromkeys(labels, 3), labels={"group": "Elevens grupp", **labels})
 
 
-def baseline_table(baseline: pd.DataFrame) -> pd.DataFrame:
-    out = baseline.reset_index()
-    out.insert(0, "Index", out["index"].map(label))
-    return out.drop(columns="index").rename(
-        columns={
-            "observed": "Observerat",
-            "expected": "Väntat vid slumpvis fördelning",
-            "random_low": "Slump, nedre",
-            "random_high": "Slump, övre",
-            "excess": "Över slumpnivå",
-            "p_value": "p-värde",
-            "expected_closed_form": "Väntat (formel)",
-        }
-    )
+def decomposition_tables(result: SegregationResult) -> list[Table]:
+    out = []
+    for dec in result.decompositions:
+        labels: dict = PART_LABELS[dec.by]
+        parts = dec.parts.assign(part=dec.parts["part"].map(lambda p, labels=labels: labels.get(p, str(p))))
+        t = suppress_table(parts, "n_students", ["h_within", "m_within", "contribution"],
+                           min_n=result.settings.min_students)
+        note = (f"Total M = {dec.total:.4f}; mellan grupperna {dec.between:.4f} ({100 * dec.share_between:.1f} %), "
+                f"inom grupperna {dec.within:.4f}.").replace(".", ",")
+        out.append(Table(f"uppdelning_{dec.by}", f"{DECOMPOSITION_TITLES[dec.by]} {school_year_label(dec.year)}", t,
+                         decimals={"h_within": 3, "m_within": 4, "contribution": 4},
+                         labels={"part": "Grupp av skolor", "h_within": "H inom gruppen", "m_within": "M inom gruppen",
+                                 "contribution": "Bidrag till M inom grupperna"}, note=note))
+    return out
 
 
-def decomposition_table(dec: dict, part_label: str = "Del") -> pd.DataFrame:
-    parts = dec["parts"].rename(
-        columns={
-            "part": part_label,
-            "n_students": "Elever",
-            "weight": "Andel av eleverna",
-            "m_within": "M inom",
-            "entropy": "Entropi",
-            "h_within": "H inom",
-            "h_weight": "Vikt i H",
-            "contribution": "Bidrag till M inom",
-        }
-    )
-    return suppress(
-        parts,
-        "Elever",
-        ["M inom", "H inom", "Entropi", "Bidrag till M inom", "Vikt i H"],
-    )
+def change_table(result: SegregationResult) -> Table | None:
+    if result.change is None:
+        return None
+    ch = result.change
+    t = pd.DataFrame({"part": [CHANGE_LABELS[k] for k in CHANGE_PARTS], "key": list(CHANGE_PARTS),
+                      "value": [ch.parts[k] for k in CHANGE_PARTS]})
+    period = f"{school_year_label(ch.first_year)}–{school_year_label(ch.last_year)}"
+    return Table("forandring_segregation", f"Förändringen av M {period} uppdelad", t,
+                 decimals={"value": 4}, labels={"part": "Del", "key": "Kod", "value": "Bidrag till förändringen av M"})
 
 
-def decomposition_summary(dec: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Del": ["Totalt", "Mellan delarna", "Inom delarna"],
-            "M": [dec["total"], dec["between"], dec["within"]],
-            "H": [dec["h_total"], dec["h_between"], dec["h_within"]],
-        }
-    )
+def contributions_table(result: SegregationResult, ds: Dataset, settings: Settings = DEFAULTS) -> Table | None:
+    """Each school's local score and share of M, suppressed (primary and the dataset's hidden units)."""
+    if result.contributions is None:
+        return None
+    t = result.contributions.copy()
+    t.insert(1, "name", t["school_id"].map(ds.names()).fillna(t["school_id"]))
+    t = suppress_table(t, "n_students", ["local_score", "contribution"], totals_shown=False, min_n=settings.min_students)
+    t = suppress_units(t, "school_id", ds.hidden(result.year, settings.min_students, settings.complementary_suppression),
+                       ["n_students", "local_score", "contribution"])
+    return Table("skolornas_bidrag", f"Skolornas bidrag till segregationen {school_year_label(result.year)}",
+                 t.reset_index(drop=True),
+                 decimals={"local_score": 4})
 
 
-def school_table(
-    contrib: pd.DataFrame, composition: pd.DataFrame, names: pd.Series | None = None
-) -> pd.DataFrame:
-    """Per school: students, group shares, local score and share of M, ranked; suppressed below 10."""
-    shares = composition.div(composition.sum(axis=1), axis=0)
-    shares.columns = [f"Andel {label(str(c))}" for c in shares.columns]
-    out = contrib.merge(shares, left_on="school_id", right_index=True, how="left")
-    if names is not None:
-        out.insert(1, "Skolnamn", out["school_id"].map(names))
-    out = out.rename(
-        columns={
-            "school_id": "Skolenhet",
-            "n_students": "Elever",
-            "weight": "Andel av eleverna",
-            "local_score": "Lokalt segregationsvärde",
-            "contribution": "Bidrag till M",
-            "share_of_m": "Andel av M",
-            "rank": "Rang",
-        }
-    )
-    value_cols = [
-        c
-        for c in out.columns
-        if c.startswith("Andel ") or c in ("Lokalt segregationsvärde", "Bidrag till M")
+RANGE_LABELS = {
+    "characteristic": "Grupp",
+    "dissimilarity": "D (skattning)", "dissimilarity_low": "D, lägsta möjliga", "dissimilarity_high": "D, högsta möjliga",
+    "dissimilarity_excluded": "D utan dolda skolor",
+    "theil_h": "H (skattning)", "theil_h_low": "H, lägsta möjliga", "theil_h_high": "H, högsta möjliga",
+    "theil_h_excluded": "H utan dolda skolor",
+    "n_units": "Antal skolor", "n_units_uncertain": "Skolor med dold andel",
+    "n_students_uncertain": "Elever på skolor med dold andel",
+}
+
+
+def ranges_table(result: SegregationResult) -> Table | None:
+    """D and H with the range over Skolverket's hidden cells; a single school's count never shows."""
+    if result.published_ranges is None:
+        return None
+    out = result.published_ranges.copy()
+    out["characteristic"] = out["characteristic"].map(CHARACTERISTICS).fillna(out["characteristic"])
+    single = (out["n_units_uncertain"] == 1) | (out["n_students_uncertain"] < 10) & (out["n_students_uncertain"] > 0)
+    out["n_students_uncertain"] = out["n_students_uncertain"].astype(object).where(~single, SUPPRESSED)
+    return Table("undertryckta_celler", "Segregation med hänsyn till Skolverkets dolda uppgifter", out,
+                 decimals={c: 3 for c in out.columns if c.startswith(("dissimilarity", "theil_h"))}, labels=RANGE_LABELS)
+
+
+def residential_table(result: ResidentialChoice) -> Table:
+    """Actual and residential (nearest-school) H, D and M per year and the choice part."""
+    rows = []
+    for _, r in result.table.iterrows():
+        for key in ("h", "d", "m"):
+            a, h = float(r[f"{key}_actual"]), float(r[f"{key}_residential"])
+            rows.append({"school_year": int(r["school_year"]), "index": {"h": "Theils H", "d": "Skillnadsindex D",
+                                                                        "m": "Ömsesidig information M"}[key],
+                         "key": {"h": "theil_h", "d": "dissimilarity", "m": "mutual_information"}[key],
+                         "actual": a, "residential": h, "choice": a - h,
+                         "choice_share": 100.0 * (a - h) / a if a > 0 else float("nan"), "n_students": r["n_students"]})
+    return Table("boende_och_skolval", "Boendesegregation och skolval per läsår", pd.DataFrame(rows),
+                 decimals={"actual": 3, "residential": 3, "choice": 3},
+                 labels={"key": "Kod", "actual": "Faktisk", "residential": "Om alla gick i närmaste skola",
+                         "choice": "Tillägg genom skolval", "choice_share": "Skolvalets andel (%)"})
+
+
+def followed_tables(result: SegregationResult) -> list[Table]:
+    """The yearly change on followed schools, the code changes followed and the units not followed."""
+    f = result.followed
+    if f is None:
+        return []
+    keep = ["school_year", "m_before", "m_after", *CHANGE_PARTS, "n_added", "n_removed", "n_links"]
+    series = f.series[[c for c in keep if c in f.series]]
+    lost = f.not_followed.assign(event=f.not_followed["event"].map({"closed": "upphörd", "opened": "ny"}))
+    return [
+        Table("forandring_per_lasar", "Förändringen av M mellan varje läsår och nästa, på följda skolor", series,
+              decimals={c: 4 for c in series.columns if c not in ("school_year", "n_added", "n_removed", "n_links")},
+              labels={"m_before": "M föregående läsår", "m_after": "M", **CHANGE_LABELS, "n_added": "Nya enheter",
+                      "n_removed": "Nedlagda enheter", "n_links": "Följda kodbyten"}),
+        Table("foljda_kodbyten", "Skolor som bytt skolenhetskod och följts", f.links,
+              labels={"old_school_id": "Tidigare kod", "new_school_id": "Ny kod"}),
+        Table("ej_foljda_enheter", "Enheter som upphört eller tillkommit utan motsvarighet", lost,
+              labels={"event": "Händelse"}),
     ]
-    return suppress(out, "Elever", value_cols)
 
 
-def change_table(ch: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Komponent": list(CHANGE_LABELS.values()),
-            "Bidrag till förändringen av M": [ch[k] for k in CHANGE_LABELS],
-        }
-    )
-
-
-def change_series_table(series: pd.DataFrame) -> pd.DataFrame:
-    cols = {
-        "school_year": "Läsår",
-        "m_before": "M föregående år",
-        "m_after": "M",
-        **CHANGE_LABELS,
-        "n_added": "Antal nya enheter",
-        "n_removed": "Antal nedlagda enheter",
-        "n_links": "Följda kodbyten",
-    }
-    return series[[c for c in cols if c in series.columns]].rename(columns=cols)
-
-
-def published_table(df: pd.DataFrame) -> pd.DataFrame:
-    cols = {
-        "school_year": "Läsår",
-        "municipality_code": "Kommunkod",
-        "n_units": "Skolenheter",
-        "n_students": "Elever åk 1-9",
-        "n_units_uncertain": "Enheter med skyddad/ungefärlig andel",
-        "n_students_uncertain": "Elever i dessa enheter",
-        "n_units_missing": "Enheter utan uppgift",
-        "dissimilarity": "D (skattning)",
-        "dissimilarity_low": "D lägst möjliga",
-        "dissimilarity_high": "D högst möjliga",
-        "dissimilarity_excluded": "D utan skyddade enheter",
-        "theil_h": "H (skattning)",
-        "theil_h_low": "H lägst möjliga",
-        "theil_h_high": "H högst möjliga",
-        "theil_h_excluded": "H utan skyddade enheter",
-    }
-    return df[[c for c in cols if c in df.columns]].rename(columns=cols)
-
-
-def counterfactual_table(df: pd.DataFrame) -> pd.DataFrame:
-    cols = {
-        "school_year": "Läsår",
-        "n_students": "Elever",
-        "m_actual": "M faktisk",
-        "m_residential": "M om närmaste skola",
-        "m_choice": "M tillagt av skolvalet",
-        "choice_share": "Skolvalets andel av M",
-        "h_actual": "H faktisk",
-        "h_residential": "H om närmaste skola",
-        "d_actual": "D faktisk",
-        "d_residential": "D om närmaste skola",
-        "m_areas": "M mellan bostadsområden",
-    }
-    return df[[c for c in cols if c in df.columns]].rename(columns=cols)
-
-
-def json_ready(obj):
-    """Numbers and nested dicts/lists made JSON-serialisable (NaN -> None)."""
-    if isinstance(obj, dict):
-        return {str(k): json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_ready(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return None if not np.isfinite(obj) else float(obj)
-    return obj
+def segregation_tables(result: SegregationResult, ds: Dataset, settings: Settings = DEFAULTS) -> list[Table]:
+    """Every table of a segregation result, in reading order."""
+    tables = [series_table(result), indices_table(result), *decomposition_tables(result)]
+    for t in (change_table(result), contributions_table(result, ds, settings), ranges_table(result)):
+        if t is not None:
+            tables.append(t)
+    tables += followed_tables(result)
+    if "exposure" in result.latest:
+        tables.append(exposure_table(result))
+    return tables

@@ -17,8 +17,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from likvard.privacy import SUPPRESSED, is_suppressed, suppress
+from likvard.privacy import SUPPRESSED, is_suppressed, protected_units, suppress
 from likvard.tables import MIN_SHOWN_STUDENTS
+
+__all__ = ["chart_values", "complementary_suppression", "is_marked", "protected_units", "suppress_derived",
+           "suppress_small", "suppress_table", "suppress_units"]
 
 
 def is_marked(values: pd.Series | Sequence) -> np.ndarray:
@@ -111,36 +114,6 @@ def chart_values(values: Sequence, n: Sequence | None = None, min_n: int = MIN_S
             continue
         out.append(None if np.isnan(x) else x)
     return out
-
-
-def protected_units(
-    n: pd.Series, groupings: pd.DataFrame | None = None, min_n: int = MIN_SHOWN_STUDENTS
-) -> set:
-    """Units (index of ``n``) to hide so that no hidden count follows from any shown total.
-
-    Primary: n < ``min_n``. Complementary, repeated until stable: in the whole table and in every
-    group of each column of ``groupings`` (e.g. organiser type, area type: totals a report also
-    shows), a group with exactly one hidden unit gets its smallest shown unit hidden as well.
-    Using the same set in every table keeps tables from revealing each other's hidden cells.
-    """
-    n = pd.to_numeric(n, errors="coerce")
-    hidden = set(n.index[~(n >= min_n)])
-    partitions = [pd.Series("all", index=n.index)]
-    if groupings is not None:
-        for col in groupings.columns:
-            partitions.append(groupings[col].reindex(n.index).astype(object).fillna("?"))
-    changed = True
-    while changed:
-        changed = False
-        for part in partitions:
-            for _, idx in part.groupby(part, sort=False).groups.items():
-                members = list(idx)
-                h = [u for u in members if u in hidden]
-                if len(h) == 1 and len(members) > 1:
-                    shown = n[[u for u in members if u not in hidden]]
-                    hidden.add(shown.idxmin())
-                    changed = True
-    return hidden
 
 
 def suppress_units(df: pd.DataFrame, key: str, hidden: set, columns: Iterable[str]) -> pd.DataFrame:

@@ -12,4 +12,4 @@ class SourceFileError(LikvardError, ValueError):
 
     def __init__(self, path: str | Path, message: str):
         self.path = Path(path)
-        super().__init__(f"{self.path.name}: {message}")
+        super().__init__(f"{self.path.name or self.path.resolve()}: {message}")

@@ -95,7 +95,7 @@ def read_skolenkaten_excel(path: str | Path) -> pd.DataFrame:
     header = [str(v) if v is not None else "" for v in rows[1]]
     code_col = header.index("Skolenhetskod")
     n_col = header.index("Antal") if "Antal" in header else None
-    areas = []
+    areas: list[tuple[int, str]] = []
     for j, kind in enumerate(rows[2]):
         if kind == "Index" or (kind == "Medelvärde" and "nöjdhet" in str(rows[0][j - 1] or rows[0][j] or "").lower()):
             heading = str(rows[0][j] or rows[0][j - 1] or "")

@@ -75,18 +75,10 @@ _LABEL = re.compile(r"^(?P<org>.*?) \((?P<orgnr>\d{10})\): (?P<unit>.*?)(?: \((?
 
 
 def _sheet_rows(path: Path) -> list[tuple]:
-    """The first sheet's cells as rows (calamine, a fast Rust reader; openpyxl if it is missing)."""
-    try:
-        sheet = pd.read_excel(path, header=None, engine="calamine", dtype=object)
-        return [tuple(None if (isinstance(v, float) and np.isnan(v)) else v for v in row)
-                for row in sheet.itertuples(index=False)]
-    except ImportError:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-        wb.close()
-        return rows
+    """The first sheet's cells as rows (calamine, a fast Rust reader)."""
+    sheet = pd.read_excel(path, header=None, engine="calamine", dtype=object)
+    return [tuple(None if (isinstance(v, float) and np.isnan(v)) else v for v in row)
+            for row in sheet.itertuples(index=False)]
 
 
 def _cell(v) -> str:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from likvard.parallel import seed_int, task_seeds
 from likvard.placement import build_market, simulate
 from likvard.placement.scenario_file import parse_scenario_text
-from likvard.placement.sweep import COLUMNS, STATUS_OK, run_task, split_by_municipality, sweep
+from likvard.analyses.sweep import COLUMNS, STATUS_OK, run_task, split_by_municipality, sweep
 
 SCENARIOS = """
 årskurs: 0
@@ -140,7 +140,7 @@ def test_a_municipality_without_the_grade_is_reported_not_fatal(nation, sf, tmp_
 
 def test_run_task_rejects_nothing_silently(nation, sf):
     part = split_by_municipality(nation.schools, nation.students, nation.choices, 2024)[0]
-    from likvard.placement.sweep import SweepTask
+    from likvard.analyses.sweep import SweepTask
 
     out = run_task(SweepTask(part, 2, sf, 2024, 3), task_seeds(1, 1)[0])
     assert (out["scenario"] == "Ett val").all() and (out["status"] == STATUS_OK).all()

@@ -1,0 +1,232 @@
+"""Everything Likvärd writes for users goes through here: CSV in one Swedish dialect, Excel, JSON.
+
+- CSV (``--format csv``): one file per table, semicolon-separated, decimal comma, UTF-8 with BOM
+  (Swedish Excel opens it as it is), Swedish headers, school names beside codes, numbers rounded
+  to the table's decimals, school years as ``2024/25``, suppressed figures as ``..``.
+- Excel (``--format xlsx``): one workbook, a contents sheet and one sheet per table; numbers stay
+  numbers with a display format, suppressed cells hold ``..``.
+- JSON (``--format json``): one file ``{"title", "tables": {key: {"title", "note", "columns":
+  {code: Swedish header}, "rows": [{code: value}]}}, "summary"}``; keys are the code names,
+  numbers are numbers (not rounded), suppressed figures are the string ``..``.
+Files are written whole or not at all (a temporary file, then a rename).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from likvard.errors import ParameterError
+from likvard.privacy import SUPPRESSED
+from likvard.views.table import Table
+
+Format = Literal["csv", "xlsx", "json"]
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "json")
+_YEAR_COLUMNS = ("school_year", "first_year", "last_year")
+_TEXT_COLUMNS = ("school_id", "name", "municipality_code", "organiser")
+_BAD_SHEET = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def check_format(fmt: str) -> Format:
+    """``fmt`` if it is a known format, else a Swedish error naming the choices."""
+    if fmt not in FORMATS:
+        raise ParameterError("--format", f"'{fmt}' är inget känt format; välj {', '.join(FORMATS)}.")
+    return fmt  # type: ignore[return-value]
+
+
+def _school_year(value: object) -> object:
+    if isinstance(value, str) or value is None or (isinstance(value, float) and math.isnan(value)):
+        return value
+    y = int(value)  # type: ignore[call-overload]
+    return f"{y}/{(y + 1) % 100:02d}"
+
+
+def with_names(table: Table, names: Mapping[str, str] | None) -> Table:
+    """``table`` with a ``name`` column right after ``school_id`` when it has codes but no names."""
+    df = table.data
+    if names is None or "school_id" not in df or "name" in df:
+        return table
+    out = df.copy()
+    out.insert(out.columns.get_loc("school_id") + 1, "name", out["school_id"].astype(str).map(names).fillna(""))
+    return Table(table.key, table.title, out, table.decimals, table.labels, table.note)
+
+
+def _csv_cell(value: object, decimals: int, column: str) -> str:
+    if value is None:
+        return ""
+    if column in _YEAR_COLUMNS:
+        value = _school_year(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "ja" if value else "nej"
+    if isinstance(value, (int, np.integer)) and column not in _TEXT_COLUMNS:
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return ""
+        rounded = round(float(value), decimals) + 0.0  # no "-0,0"
+        return f"{rounded:.{decimals}f}".replace(".", ",")
+    return str(value)
+
+
+def csv_frame(table: Table) -> pd.DataFrame:
+    """The table as the CSV shows it: Swedish headers, every cell a rounded string."""
+    df = table.data
+    out = pd.DataFrame(index=range(len(df)))
+    for col in df.columns:
+        d = table.decimals_of(col)
+        out[table.header(col)] = [_csv_cell(v, d, col) for v in df[col].astype(object)]
+    return out
+
+
+def _atomic(path: Path, write) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_csv(table: Table, path: Path) -> Path:
+    """One table as a Swedish CSV file (see the module docstring)."""
+    frame = csv_frame(table)
+    return _atomic(Path(path), lambda tmp: frame.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig"))
+
+
+def sheet_name(key: str, used: set[str]) -> str:
+    """An Excel-safe sheet name (max 31 characters), unique within the workbook."""
+    base = key.translate(_BAD_SHEET)[:31] or "tabell"
+    name, i = base, 2
+    while name.lower() in used:
+        suffix = f"_{i}"
+        name = base[: 31 - len(suffix)] + suffix
+        i += 1
+    used.add(name.lower())
+    return name
+
+
+def _xlsx_cell(value: object, column: str) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if column in _YEAR_COLUMNS:
+        return _school_year(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def write_xlsx(tables: Sequence[Table], path: Path, title: str = "") -> Path:
+    """One sheet per table plus a first sheet naming them (openpyxl)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    index = wb.active
+    index.title = "Innehåll"
+    index.append([title or "Likvärd"])
+    index["A1"].font = Font(bold=True, size=14)
+    index.append([])
+    index.append(["Flik", "Tabell", "Not"])
+    for c in index[3]:
+        c.font = Font(bold=True)
+    used = {"innehåll"}
+    for table in tables:
+        name = sheet_name(table.key, used)
+        index.append([name, table.title, table.note])
+        ws = wb.create_sheet(name)
+        columns = list(table.data.columns)
+        ws.append([table.header(c) for c in columns])
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for row in table.data.itertuples(index=False):
+            ws.append([_xlsx_cell(v, c) for v, c in zip(row, columns)])
+        for j, col in enumerate(columns, start=1):
+            d = table.decimals_of(col)
+            fmt = "0" if d == 0 else "0." + "0" * d
+            letter = get_column_letter(j)
+            for cell in ws[letter][1:]:
+                if isinstance(cell.value, float):
+                    cell.number_format = fmt
+            ws.column_dimensions[letter].width = min(45, max(10, len(table.header(col)) + 2))
+        ws.freeze_panes = "A2"
+    index.append([])
+    index.append([f"Uppgifter som bygger på färre än 10 elever visas som {SUPPRESSED} (Skolverkets praxis)."])
+    return _atomic(Path(path), lambda tmp: wb.save(tmp))
+
+
+def _json_value(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    return value
+
+
+def json_ready(obj: object) -> object:
+    """``obj`` with numpy/pandas values and non-finite floats made JSON-safe (NaN -> null)."""
+    if isinstance(obj, Mapping):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return [json_ready(r) for r in obj.to_dict("records")]
+    if isinstance(obj, np.ndarray):
+        return json_ready(obj.tolist())
+    return _json_value(obj)
+
+
+def write_json(tables: Sequence[Table], path: Path, title: str = "", summary: Mapping | None = None) -> Path:
+    """All tables (and a summary) in one JSON file (see the module docstring)."""
+    doc = {
+        "title": title,
+        "tables": {
+            t.key: {"title": t.title, "note": t.note, "columns": {c: t.header(c) for c in t.data.columns},
+                    "rows": json_ready(t.data)}
+            for t in tables
+        },
+        "summary": json_ready(dict(summary or {})),
+    }
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    return _atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_tables(
+    tables: Sequence[Table], out_dir: Path, fmt: str = "csv", stem: str = "tabeller", title: str = "",
+    names: Mapping[str, str] | None = None, summary: Mapping | None = None,
+) -> list[Path]:
+    """Write ``tables`` into ``out_dir`` in ``fmt``; school names from ``names`` are added beside
+    codes. CSV also writes the summary as ``<stem>.json``. Returns the paths written."""
+    fmt = check_format(fmt)
+    out_dir = Path(out_dir)
+    shown = [with_names(t, names) for t in tables]
+    if fmt == "csv":
+        paths = [write_csv(t, out_dir / f"{t.key}.csv") for t in shown]
+        if summary:
+            paths.append(write_json([], out_dir / f"{stem}.json", title, summary))
+        return paths
+    if fmt == "xlsx":
+        paths = [write_xlsx(shown, out_dir / f"{stem}.xlsx", title)]
+        if summary:
+            paths.append(write_json([], out_dir / f"{stem}_sammanfattning.json", title, summary))
+        return paths
+    return [write_json(shown, out_dir / f"{stem}.json", title, summary)]
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv` back (strings; for tests and round trips)."""
+    return pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")

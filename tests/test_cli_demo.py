@@ -1,0 +1,22 @@
+"""``likvard demo`` in one command: a database, the registers as files, and the report; the other
+commands then run on that database."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from likvard.cli.main import app
+
+
+def test_demo_then_segregation_on_its_database(tmp_path):
+    db, out = tmp_path / "stad.db", tmp_path / "ut"
+    res = CliRunner().invoke(app, ["demo", "--db", str(db), "--ut", str(out), "--antal-lasar", "2"])
+    assert res.exit_code == 0, res.output
+    html = out / "nulagesrapport.html"
+    assert html.exists() and str(html.resolve()) in res.output
+    assert (out / "exempelstad_register").is_dir() and db.exists()
+    page = html.read_text(encoding="utf-8")
+    assert "Nulägesrapport – Exempelstad" in page and "Sammanfattning" in page
+    seg = CliRunner().invoke(app, ["segregation", "--db", str(db), "--ut", str(tmp_path / "seg"), "--replikat", "20"])
+    assert seg.exit_code == 0, seg.output
+    assert (tmp_path / "seg" / "segregation.csv").exists()
