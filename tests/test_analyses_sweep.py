@@ -195,5 +195,5 @@ def test_cli_sweep_writes_a_suppressed_swedish_table(tmp_path, monkeypatch):
     assert big["Medel"].str.contains(",").any()  # decimal comma
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0 and "0 delar beräknades nu" in again.output
-    bad = CliRunner().invoke(app, [*args[:-2], "--ut", str(tmp_path / "ut"), "--fro", "99"])
+    bad = CliRunner().invoke(app, [*args[:-2], "--ut", str(tmp_path / "ut"), "--seed", "99"])
     assert bad.exit_code != 0 and "annat svep" in bad.output
