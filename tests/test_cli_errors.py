@@ -89,7 +89,7 @@ def test_likvard_errors_exit_1_and_bugs_exit_3_without_traceback(tmp_path, monke
     not_a_db = tmp_path / "text.db"
     not_a_db.write_text("det här är ingen databas", encoding="utf-8")
     res = runner.invoke(app, ["segregation", "--db", str(not_a_db)])
-    assert res.exit_code == 1 and "kunde inte" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 1 and "text.db är inte en SQLite-databas" in res.output and "Traceback" not in res.output
 
     import likvard.analyses.segregation as seg
 
@@ -121,4 +121,7 @@ def test_every_analysis_command_on_a_bad_database_says_so(tmp_path, monkeypatch,
     out = [] if command[-1] == "valmodell" else ["--ut", str(tmp_path / "ut")]
     res = runner.invoke(app, [*command, "--db", db, *out])
     assert res.exit_code == 1, res.output
-    assert res.output.startswith(f"Fel: Databasen {db}") and "Traceback" not in res.output
+    # one Swedish sentence naming the database (password-free URL, folder or file), no traceback
+    named = {"postgresql://127.0.0.1:1/likvard": "127.0.0.1:1/likvard", "sqlite:////finns/inte/alls.db": "/finns/inte",
+             "saknas.db": "saknas.db", "text.db": "text.db"}[db]
+    assert res.output.startswith("Fel: ") and named in res.output and "Traceback" not in res.output

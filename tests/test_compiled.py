@@ -102,13 +102,14 @@ def test_prepare_reaches_every_kernel_and_then_a_report_compiles_nothing(tmp_pat
         "        pass\n"
         "event.register('numba:compile', L())\n"
         "from likvard.demo import generate_exempelstad\n"
+        "from likvard.analyses import Settings\n"
         "from likvard.report import render_authority_report\n"
         "from likvard.placement.scenario_file import read_scenario_file\n"
         "from likvard.placement.simulate import run_scenarios\n"
-        "from likvard.cli.placement import EXAMPLES\n"
+        "from likvard.cli.placering import EXAMPLES\n"
         "data = generate_exempelstad(n_years=2)\n"
-        "render_authority_report(data, tempfile.mkdtemp(), title='t', n_bootstrap=20)\n"
-        "run_scenarios(data, read_scenario_file(EXAMPLES / 'exempelstad_stang_skola.yaml'), replications=2)\n"
+        "render_authority_report(data, tempfile.mkdtemp(), title='t', settings=Settings(n_replications=20))\n"
+        "run_scenarios(data, read_scenario_file(EXAMPLES / 'exempelstad_stang_skola.yaml'), n_replications=2)\n"
         "print('COMPILED', sorted(set(c for c in compiled)))\n",
         env,
     )

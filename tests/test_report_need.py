@@ -17,7 +17,7 @@ def test_need_section_equals_engine_and_hides_small_school(tmp_path):
     settings = Settings(n_replications=30, seed=5, level=0.8)
     r = render_authority_report(data, tmp_path, settings=settings)
     assert "need" in r.sections
-    ref = need_index(data.students, n_draws=30, seed=5, level=0.8)
+    ref = need_index(data.students, n_replications=30, seed=5, level=0.8)
     ref = ref[ref["school_year"] == 2024].set_index("school_id")
     t = r.section("need").excel_tables[0].data.set_index("school_id")
     shown = t.index[t["need_index"].astype(object) != SUPPRESSED]

@@ -31,6 +31,7 @@ KERNEL_MODULES = (
     "likvard.segregation._kernels",
     "likvard.segregation._random",
     "likvard.segregation.inference",
+    "likvard.segregation.change",
     "likvard.placement.mechanisms",
     "likvard.placement.simulate",
     "likvard.placement.choice_model",
@@ -187,6 +188,45 @@ def _step_placement() -> None:
     simulate(apply_scenario(market, tight), n_replications=1, seed=1, beta=beta)
 
 
+def _step_mechanisms() -> None:
+    """The mechanisms on their own: ranks per listed pair and dense ranks (both checks of ties),
+    reserved seats, and dense lottery ranks."""
+    import numpy as np
+
+    from likvard.placement import assign_arrays
+    from likvard.placement.simulate import LotteryRanks
+
+    pref = np.array([[0, 1], [1, 0], [0, -1]], dtype=np.int64)
+    pair = np.array([[0, 1], [0, 1], [2, -1]], dtype=np.int64)
+    dense = np.array([[0, 2, 1], [1, 0, 2]], dtype=np.int64)
+    cap = np.array([1, 2], dtype=np.int64)
+    for mechanism in ("deferred_acceptance", "immediate_acceptance", "top_trading_cycles"):
+        assign_arrays(pref, pair, cap, mechanism=mechanism)
+        assign_arrays(pref, dense, cap, mechanism=mechanism)
+    assign_arrays(pref, pair, cap, reserved=np.array([1, 0]), reserve_eligible=np.array([True, False, True]))
+    # the check of ties for markets too wide for a bitmap (sorting each school's ranks)
+    from likvard.placement import mechanisms
+
+    ptr, students, ranks = mechanisms._school_lists(pref.astype(np.int32), pair, 2)
+    mechanisms._first_tie(ptr, students, ranks)
+    rng = np.random.default_rng(0)
+    for lottery in ("single", "per_school"):
+        ranks_ = LotteryRanks(np.zeros((2, 3)), lottery)
+        ranks_.draw(rng)
+        ranks_.draw_pairs(pref, rng)
+
+
+def _step_change() -> None:
+    import pandas as pd
+
+    from likvard.segregation import change
+
+    before = pd.DataFrame({"a": [10, 5, 0], "b": [2, 8, 6]}, index=["x", "y", "z"])
+    after = pd.DataFrame({"a": [12, 3, 1], "b": [1, 9, 7]}, index=["x", "y", "w"])
+    change(before, after)
+    change(before.astype(float), after.astype(float))
+
+
 def _step_evaluation() -> None:
     import numpy as np
 
@@ -203,6 +243,8 @@ STEPS = (
     Step("Bootstrap", _step_bootstrap),
     Step("Slumpfördelning", _step_random_baseline),
     Step("Placering", _step_placement),
+    Step("Placeringsmekanismer", _step_mechanisms),
+    Step("Förändringens uppdelning", _step_change),
     Step("Effektutvärdering", _step_evaluation),
 )
 
