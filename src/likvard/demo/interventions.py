@@ -32,13 +32,14 @@ CATEGORIES = (
 )
 PLAN: tuple[dict[str, Any], ...] = (
     {"intervention_id": "I1", "name": "Tvålärarsystem och gemensamma ordningsregler i årskurs 4–6",
-     "category": CATEGORIES[3], "n_schools": 1, "start_index": (6,), "effect": 1.0, "expected_effect": 0.5,
-     "selected_for_low_results": False, "outcome": "studiero", "respondent": "student_grade5"},
+     "category": CATEGORIES[3], "n_schools": 1, "start_index": (6,), "effect": 1.0, "expected_effect": 0.7,
+     "selected_for_low_results": False, "outcome": "studiero", "respondent": "student_grade5",
+     "decision_horizon": 3},
     {"intervention_id": "I2", "name": "Trygghetsteam och normarbete mot kränkningar",
-     "category": CATEGORIES[4], "n_schools": 3, "start_index": (4, 5, 6), "effect": 0.6, "expected_effect": 0.4,
+     "category": CATEGORIES[4], "n_schools": 3, "start_index": (6, 7, 8), "effect": 0.9, "expected_effect": 0.6,
      "selected_for_low_results": False, "outcome": "trygghet", "respondent": "student_grade5"},
     {"intervention_id": "I3", "name": "Förstärkt skolutveckling för skolor med låga resultat",
-     "category": CATEGORIES[3], "n_schools": 2, "start_index": (7, 7), "effect": 0.0, "expected_effect": 10.0,
+     "category": CATEGORIES[3], "n_schools": 2, "start_index": (7, 7), "effect": 0.0, "expected_effect": 5.0,
      "selected_for_low_results": True, "outcome": "merit_value", "respondent": None},
 )
 COLUMNS = ["intervention_id", "name", "category", "school_id", "start_year", "outcome", "respondent", "effect",
@@ -47,15 +48,17 @@ COLUMNS = ["intervention_id", "name", "category", "school_id", "start_year", "ou
 
 def plant_interventions(rng: np.random.Generator, school_ids: np.ndarray, grade9: np.ndarray, grade5: np.ndarray,
                         years: list[int], s9: np.ndarray, y9: np.ndarray, latent9: np.ndarray,
-                        instability: np.ndarray, size: np.ndarray) -> pd.DataFrame:
+                        instability: np.ndarray, size: np.ndarray, survey: pd.DataFrame) -> pd.DataFrame:
     """One row per intervention and school (``COLUMNS``). ``grade9``/``grade5``: indices of the
     municipal schools with grade 9 / grade 5; ``s9``, ``y9``, ``latent9``: grade-9 students'
-    school index, year and merit before any intervention (used to pick the low-result schools).
-    ``instability``: per school index, the standard deviation over the years of its share of
-    students with post-secondary-educated parents; the effective interventions go to schools in
-    the more stable half, largest first by ``size`` (students per year in the graded cohort):
-    an authority evaluates where intake did not change under its feet and cohorts are not tiny.
-    A school gets at most one intervention."""
+    school index, year and merit before any intervention (used to pick the low-result schools);
+    ``survey``: the survey before any intervention. The effective interventions go to pilot
+    schools an authority can evaluate: the more stable half by ``instability`` (per school index,
+    the standard deviation over the years of its share of students with post-secondary-educated
+    parents: intake did not change under its feet), of those the half whose mean outcome before
+    the start lies closest to the median of all schools with the outcome (a typical school, inside
+    the range of the comparison schools), and of those the largest by ``size`` (students per year
+    in grade 5: cohorts are not tiny). A school gets at most one intervention."""
     n_years = len(years)
     used: set[int] = set()
     order9 = [int(i) for i in rng.permutation(np.asarray(grade9))]
@@ -73,14 +76,43 @@ def plant_interventions(rng: np.random.Generator, school_ids: np.ndarray, grade9
                      for i in pool if ((s9 == i) & (y9 == before)).any()}
             chosen = sorted(means, key=lambda i: means[i])[:k]
         else:
+            sv = survey[(survey["area"] == plan["outcome"]) & (survey["respondent"] == plan["respondent"])
+                        & (survey["school_year"] < min(starts))]
+            level = sv.groupby("school_id")["value"].mean()
+            distance = {i: abs(float(level.get(str(school_ids[i]), np.inf)) - float(level.median())) for i in pool}
             stable = sorted(pool, key=lambda i: instability[i])[: max(k, (len(pool) + 1) // 2)]
-            chosen = sorted(stable, key=lambda i: -size[i])[:k]
+            central = sorted(stable, key=lambda i: distance[i])[: max(k, (len(stable) + 1) // 2)]
+            if k == 1:
+                chosen = [_most_evaluable(central, school_ids, sv, min(starts), size, plan["decision_horizon"])]
+            else:
+                chosen = sorted(central, key=lambda i: -size[i])[:k]
         used.update(chosen)
         for i, start in zip(chosen, starts):
             rows.append((plan["intervention_id"], plan["name"], plan["category"], str(school_ids[i]), int(start),
                          plan["outcome"], plan["respondent"], plan["effect"], plan["expected_effect"],
                          plan["selected_for_low_results"]))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _most_evaluable(candidates: list[int], school_ids: np.ndarray, survey: pd.DataFrame, start: int,
+                    size: np.ndarray, horizon: int) -> int:
+    """The candidate whose minimum detectable effect at decision time (``likvard.evaluation``, data
+    before ``start`` only) is smallest; ties go to the larger school."""
+    from likvard.errors import LikvardError
+    from likvard.evaluation import minimum_detectable_effect
+
+    panel = pd.DataFrame({"school_id": survey["school_id"].astype(str), "school_year": survey["school_year"],
+                          "value": survey["value"], "n_students": survey["n_respondents"]})
+    best, best_key = candidates[0], (np.inf, 0.0)
+    for i in candidates:
+        try:
+            mde = minimum_detectable_effect(panel, [str(school_ids[i])], start, horizon).mde
+        except LikvardError:
+            continue
+        key = (np.inf if mde is None else round(mde, 2), -float(size[i]))
+        if key < best_key:
+            best, best_key = i, key
+    return best
 
 
 def intervention_effects(interventions: pd.DataFrame, school_ids: np.ndarray, s9: np.ndarray, y9: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from likvard.evaluation.panel import (
     check_treated,
     normalise_treated,
 )
-from likvard.evaluation.placebo import placebo_inference, rmspe_ratio_pvalue, set_means
+from likvard.evaluation.placebo import placebo_inference, placebo_mde, rmspe_ratio_pvalue, set_means
 from likvard.evaluation.result import EvaluationResult
 from likvard.evaluation.rtm import mean_reversion, predicted_panel
 from likvard.evaluation.sdid import placebo_se, sdid_fit
@@ -172,8 +172,7 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
         ci_low, ci_high, p_val, floor = inf.ci_low, inf.ci_high, inf.p_value, inf.floor
         if est_adj is not None:
             p_adj = placebo_inference(est_adj, core.placebos, level, core.scale, core.placebo_scales).p_value
-        if len(core.placebos) > 1:
-            mde = (z + POWER_Z) * float(np.std(core.placebos, ddof=1))
+        mde = placebo_mde(core.placebos, level, core.scale, core.placebo_scales)
     elif core.se is not None and np.isfinite(core.se) and core.se > 0:
         ci_low, ci_high = est - z * core.se, est + z * core.se
         p_val = float(2 * norm.sf(abs(est) / core.se))
