@@ -1,14 +1,24 @@
 """Interventions planted in Exempelstad's history, with their hidden truths.
 
-Three interventions (the truth says which is which):
+Three interventions (the truth says which is which; start years with the default 2014/15-2024/25):
 
-- ``I1`` one municipal school with grade 5, from the seventh school year: +1.0 on the grade-5
-  students. Skolenkät index studiero (0-10);
-- ``I2`` three municipal schools with grade 5 starting in the fifth, sixth and seventh school
-  years (staggered): +0.6 on the grade-5 students' Skolenkät index trygghet (0-10);
+- ``I1`` one municipal school with grade 5, from the eighth school year (2021/22): +1.4 on the
+  grade-5 students' Skolenkät index studiero (0-10). The pilot school is the one, among the
+  municipal grade-5 schools with the more stable intake, whose minimum detectable effect at
+  decision time (``likvard.evaluation.minimum_detectable_effect``, data before the start only,
+  a 3-year horizon) is smallest: the authority used the pre-registration to pick a school where
+  the pilot can be evaluated. The expected effect it decided on is 1.0;
+- ``I2`` three municipal schools with grade 5 starting in the seventh, eighth and ninth school
+  years (2020/21-2022/23, staggered): +0.9 on the grade-5 students' index trygghet (0-10),
+  expected 0.6;
 - ``I3`` two municipal schools with grade 9 chosen *because* their mean merit value was the
   lowest in the year before the start (the eighth school year): no effect at all, the
-  regression-to-the-mean trap.
+  regression-to-the-mean trap; the authority expected +5 merit points, less than a comparison of
+  two schools with Exempelstad's few grade-9 schools can detect.
+
+The sizes are chosen so that each effective intervention's true effect is at least 1.5 times,
+and its expected effect at least, the minimum detectable effect the engine computes at decision
+time, and I3's expected effect at most that (docs/exempelstad.md has the figures per seed).
 
 Each carries a Swedish name, one of the five categories of Skolverket's PM (Dnr 2018:00332), the
 schools and start year per school, the outcome, the true effect, whether the schools were
@@ -32,7 +42,7 @@ CATEGORIES = (
 )
 PLAN: tuple[dict[str, Any], ...] = (
     {"intervention_id": "I1", "name": "Tvålärarsystem och gemensamma ordningsregler i årskurs 4–6",
-     "category": CATEGORIES[3], "n_schools": 1, "start_index": (6,), "effect": 1.0, "expected_effect": 0.7,
+     "category": CATEGORIES[3], "n_schools": 1, "start_index": (7,), "effect": 1.4, "expected_effect": 1.0,
      "selected_for_low_results": False, "outcome": "studiero", "respondent": "student_grade5",
      "decision_horizon": 3},
     {"intervention_id": "I2", "name": "Trygghetsteam och normarbete mot kränkningar",
@@ -83,7 +93,7 @@ def plant_interventions(rng: np.random.Generator, school_ids: np.ndarray, grade9
             stable = sorted(pool, key=lambda i: instability[i])[: max(k, (len(pool) + 1) // 2)]
             central = sorted(stable, key=lambda i: distance[i])[: max(k, (len(stable) + 1) // 2)]
             if k == 1:
-                chosen = [_most_evaluable(central, school_ids, sv, min(starts), size, plan["decision_horizon"])]
+                chosen = [_most_evaluable(stable, school_ids, sv, min(starts), size, plan["decision_horizon"])]
             else:
                 chosen = sorted(central, key=lambda i: -size[i])[:k]
         used.update(chosen)
