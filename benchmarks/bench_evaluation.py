@@ -9,13 +9,18 @@ complete over the five years.
    median of ``--repeat`` runs; target under 2 s. Reference: pysyncon's ``PlaceboTest`` with
    ``PenalizedSynth`` (same penalised weights, SLSQP) on the same data; pysyncon solves one dense
    QP per placebo with SciPy, so it is timed on a documented subset of ``--ref-donors`` donors,
-   and Likvärd's placebo fits are timed on the same subset in the same run for the ratio.
-2. Placebo study (``--placebos`` per arm): interventions "placed" in 2024/25 on random schools
-   and on schools selected for low results (the lowest tenth in 2023/24), none of which got
-   anything; the share called ``effekt`` at level 0.90 should be at most 12 % (random) and 15 %
-   (low results).
+   and Likvärd's fits of the same problem (the treated school and every donor from the other
+   donors) are timed on the same subset in the same run for the ratio; the largest difference
+   between the two sets of placebo gaps is printed (it should be a fraction of a merit point).
+2. Placebo study: interventions "placed" in 2024/25 on ``--placebos`` distinct random schools,
+   on as many distinct schools of the lowest fifth in 2023/24 and on every school of the lowest
+   tenth (flagged ``selected_for_low_results``), none of which got anything, each with every
+   other complete school as comparison; the share called ``effekt`` at level 0.90 should be at
+   most 12 % (random) and 15 % (low results). The exact (Clopper-Pearson) 95 % upper bound of
+   each share is printed beside it.
 
     python benchmarks/bench_evaluation.py [--repeat 3] [--ref-donors 100] [--placebos 200]
+                                          [--no-reference] [--no-study]
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ import resource
 import statistics
 import sys
 import time
+import tracemalloc
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 
 from likvard.evaluation import evaluate, fit_sc
 from likvard.evaluation.synthetic_control import DEFAULT_PENALTY
@@ -111,8 +118,12 @@ def main() -> int:
     treated = str(rng.choice(ids))
     evaluate(panel, [treated], 2024)  # compile the numba kernels
     med, res = timed(lambda: evaluate(panel, [treated], 2024), args.repeat)
-    print(f"Likvärd evaluate (sc, {res.n_donors} jämförelseskolor, {res.n_placebos} placebo): median {med:.2f} s "
-          f"(mål < 2 s)")
+    tracemalloc.start()
+    evaluate(panel, [treated], 2024)
+    peak_eval = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    print(f"Likvärd evaluate (sc, {res.n_donors} jämförelseskolor, {res.n_placebos} placebo, konform, i-tid-placebo, "
+          f"leave-one-out): median {med:.2f} s av {args.repeat} (mål < 2 s); toppminne (tracemalloc) {peak_eval:.0f} MB")
     donors = [str(s) for s in rng.choice(ids[ids != treated], args.ref_donors, replace=False)]
     if args.no_reference:
         print("Referensen (pysyncon) hoppas över (--no-reference).")
@@ -126,24 +137,28 @@ def main() -> int:
         print(f"  (pysyncon på hela poolen, {res.n_donors} skolor: en QP med J variabler per placebo, minst "
               f"{ref * (res.n_donors / args.ref_donors) ** 2:.0f} s utskalat kvadratiskt)")
 
-    # placebo study
-    if args.no_study:
-        return 0
-    w = panel.pivot(index="school_id", columns="school_year", values="value")
-    low_pool = w.index[w[2023] <= w[2023].quantile(0.10)].to_numpy()
-    arms = {"slumpade skolor": (rng.choice(ids, args.placebos, replace=len(ids) < args.placebos), False),
-            "skolor valda för låga resultat": (rng.choice(low_pool, args.placebos, replace=len(low_pool) < args.placebos), True)}
-    for name, (schools, low) in arms.items():
-        verdicts = []
-        t = time.perf_counter()
-        for k, s in enumerate(schools):
-            r = evaluate(panel, [str(s)], 2024, seed=k, selected_for_low_results=low)
-            verdicts.append(r.verdict)
-        v = pd.Series(verdicts).value_counts()
-        share = v.get("effekt", 0) / len(verdicts)
-        print(f"Placebostudie, {name}: {len(verdicts)} utvärderingar på {time.perf_counter() - t:.0f} s; "
-              f"andel 'effekt' {100 * share:.1f} % (gräns {'15' if low else '12'} %); "
-              + ", ".join(f"{k}: {n}" for k, n in v.items()), flush=True)
+    # placebo study: distinct schools in every arm (no school twice)
+    if not args.no_study:
+        w = panel.pivot(index="school_id", columns="school_year", values="value")
+        tenth = w.index[w[2023] <= w[2023].quantile(0.10)].to_numpy()
+        fifth = w.index[w[2023] <= w[2023].quantile(0.20)].to_numpy()
+        arms = {
+            "slumpade skolor": (rng.choice(ids, min(args.placebos, len(ids)), replace=False), False, 12),
+            "lägsta femtedelen 2023/24": (rng.choice(fifth, min(args.placebos, len(fifth)), replace=False), True, 15),
+            "lägsta tiondelen 2023/24 (alla)": (tenth, True, 15),
+        }
+        for name, (schools, low, bound) in arms.items():
+            verdicts = []
+            t = time.perf_counter()
+            for k, s in enumerate(schools):
+                r = evaluate(panel, [str(s)], 2024, seed=k, selected_for_low_results=low)
+                verdicts.append(r.verdict)
+            v = pd.Series(verdicts).value_counts()
+            n_eff = int(v.get("effekt", 0))
+            hi = binomtest(n_eff, len(verdicts)).proportion_ci(0.95).high
+            print(f"Placebostudie, {name}: {len(verdicts)} skolor på {time.perf_counter() - t:.0f} s; andel 'effekt' "
+                  f"{100 * n_eff / len(verdicts):.1f} % (95 % övre gräns {100 * hi:.1f} %; krav ≤ {bound} %); "
+                  + ", ".join(f"{k}: {n}" for k, n in v.items()), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Största minnesanvändning i processen: {peak:.0f} MB")
     return 0

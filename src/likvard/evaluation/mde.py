@@ -106,7 +106,7 @@ def minimum_detectable_effect(panel: pd.DataFrame, schools: Sequence[str] | Mapp
     pseudo = years[-h]
     res = evaluate_panel(p, {s: pseudo for s in tmap}, level=float(level), design=design, seed=seed,
                          expected_effect=None, selected_for_low_results=False, horizon=h, penalty=DEFAULT_PENALTY,
-                         max_placebos=max_placebos)
+                         max_placebos=max_placebos, diagnostics=False)
     return MDEResult(mde=res.mde, outcome=outcome, design=res.design, level=float(level), horizon=int(horizon),
                      horizon_used=h, pseudo_start=int(pseudo), start=int(first), schools=list(tmap),
                      n_placebos=res.n_placebos, permutation_floor=res.permutation_floor,
