@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from likvard.evaluation import evaluate, fit_sc
+from likvard.evaluation import evaluate, fit_sc, sc_weights
 from likvard.evaluation.synthetic_control import DEFAULT_PENALTY
 from likvard.paths import real_data_dir
 from likvard.sources.skolverket.school_panel import read_national_panel
@@ -102,6 +102,35 @@ def ours_placebo(panel: pd.DataFrame, treated: str, donors: list[str]) -> tuple[
     return time.perf_counter() - t, gaps
 
 
+def disagreements(panel: pd.DataFrame, donors: list[str], our_gaps: np.ndarray, ref_gaps: np.ndarray,
+                  tol: float = 0.05, max_checked: int = 5) -> str:
+    """Where the two sets of placebo gaps differ by more than ``tol`` merit points, refit up to
+    ``max_checked`` of those placebos with pysyncon's ``PenalizedSynth`` and compare the penalised
+    objective ||x1 - X0 w||^2 + lam sum_j w_j ||x1 - x0j||^2 of both weight vectors."""
+    from pysyncon import PenalizedSynth
+
+    bad = np.flatnonzero(np.abs(our_gaps - ref_gaps).max(axis=1) > tol)
+    if len(bad) == 0:
+        return f"alla {len(donors)} placebon lika inom {tol} meritpoäng"
+    w = panel[panel["school_id"].isin(donors)].pivot(index="school_id", columns="school_year", values="value")
+    x = w.loc[donors, PRE]
+    sd = x.std(axis=0).to_numpy()
+    lines = []
+    for i in bad[:max_checked]:
+        others = [d for d in donors if d != donors[i]]
+        x1, x0 = x.loc[donors[i]].to_numpy(), x.loc[others].to_numpy().T
+
+        def objective(wt: np.ndarray, x1: np.ndarray = x1, x0: np.ndarray = x0) -> float:
+            return float(((x1 - x0 @ wt) ** 2).sum() + DEFAULT_PENALTY * (wt * ((x0 - x1[:, None]) ** 2).sum(axis=0)).sum())
+
+        ref = PenalizedSynth()
+        ref.fit(X0=x.loc[others].T, X1=x.loc[donors[i]], lambda_=DEFAULT_PENALTY, custom_V=sd**2)
+        ours = sc_weights(x1, x0, DEFAULT_PENALTY)
+        lines.append(f"{donors[i]}: målfunktion Likvärd {objective(ours):.4g}, pysyncon {objective(np.asarray(ref.W)):.4g}")
+    return (f"{len(bad)} av {len(donors)} placebon skiljer mer än {tol} meritpoäng; kontroll av {min(len(bad), max_checked)}: "
+            + "; ".join(lines))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -135,10 +164,12 @@ def main() -> int:
     else:
         ours, our_gaps = ours_placebo(panel, treated, donors)
         ref, ref_gaps = reference_placebo(panel, treated, donors)
-        diff = float(np.abs(our_gaps - ref_gaps[donors].to_numpy().T).max())
+        ref_matrix = ref_gaps[donors].to_numpy().T
+        diff = np.abs(our_gaps - ref_matrix).max(axis=1)
         print(f"Placebotest på {args.ref_donors} jämförelseskolor ({args.ref_donors + 1} anpassningar): pysyncon "
-              f"{ref:.2f} s, Likvärd {ours:.3f} s, kvot {ref / ours:.0f}×; största skillnad i placebogapen "
-              f"{diff:.3f} meritpoäng")
+              f"{ref:.2f} s, Likvärd {ours:.3f} s, kvot {ref / ours:.0f}×; skillnad i placebogapen median "
+              f"{np.median(diff):.4f}, största {diff.max():.3f} meritpoäng", flush=True)
+        print("  " + disagreements(panel, donors, our_gaps, ref_matrix), flush=True)
         print(f"  (pysyncon på hela poolen, {res.n_donors} skolor: en QP med J variabler per placebo, minst "
               f"{ref * (res.n_donors / args.ref_donors) ** 2:.0f} s utskalat kvadratiskt)")
 
