@@ -68,7 +68,9 @@ def plant_interventions(rng: np.random.Generator, school_ids: np.ndarray, grade9
     parents: intake did not change under its feet), of those the half whose mean outcome before
     the start lies closest to the median of all schools with the outcome (a typical school, inside
     the range of the comparison schools), and of those the largest by ``size`` (students per year
-    in grade 5: cohorts are not tiny). A school gets at most one intervention."""
+    in grade 5: cohorts are not tiny). A single-school pilot is instead the school of the stable
+    half whose minimum detectable effect at decision time is smallest (``_most_evaluable``). A
+    school gets at most one intervention."""
     n_years = len(years)
     used: set[int] = set()
     order9 = [int(i) for i in rng.permutation(np.asarray(grade9))]
@@ -91,10 +93,10 @@ def plant_interventions(rng: np.random.Generator, school_ids: np.ndarray, grade9
             level = sv.groupby("school_id")["value"].mean()
             distance = {i: abs(float(level.get(str(school_ids[i]), np.inf)) - float(level.median())) for i in pool}
             stable = sorted(pool, key=lambda i: instability[i])[: max(k, (len(pool) + 1) // 2)]
-            central = sorted(stable, key=lambda i: distance[i])[: max(k, (len(stable) + 1) // 2)]
             if k == 1:
                 chosen = [_most_evaluable(stable, school_ids, sv, min(starts), size, plan["decision_horizon"])]
             else:
+                central = sorted(stable, key=lambda i: distance[i])[: max(k, (len(stable) + 1) // 2)]
                 chosen = sorted(central, key=lambda i: -size[i])[:k]
         used.update(chosen)
         for i, start in zip(chosen, starts):
