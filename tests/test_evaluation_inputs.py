@@ -143,3 +143,58 @@ def test_mde_from_pre_period_placebos(panel):
     # noisier outcomes give a larger MDE
     noisy = factor_panel(n_schools=15, n_years=10, seed=2, noise=15.0)
     assert minimum_detectable_effect(noisy, ["S01"], 2020, horizon=2).mde > m.mde
+
+
+def test_placebo_mde_is_blooms_for_normal_errors():
+    from scipy.stats import norm
+
+    from likvard.evaluation.placebo import placebo_mde
+
+    t = np.random.default_rng(3).normal(0.0, 2.0, 20_000)
+    assert placebo_mde(t, 0.90) == pytest.approx((norm.ppf(0.95) + norm.ppf(0.80)) * 2.0, rel=0.02)
+    assert placebo_mde(t[:5], 0.90) is None  # the interval cannot be bounded with 5 placebos
+
+
+def test_placebo_mde_has_80_percent_power_with_heavy_tails():
+    """Monte Carlo: an effect of the MDE plus a fresh error from the same (t_4) law is beyond the
+    test's critical value in 80 % of draws."""
+    from likvard.evaluation.placebo import placebo_mde
+
+    rng = np.random.default_rng(5)
+    t = 1.5 * rng.standard_t(4, 4000)
+    mde = placebo_mde(t, 0.90)
+    q = placebo_inference(0.0, t, 0.90).critical
+    fresh = 1.5 * rng.standard_t(4, 400_000)
+    assert np.mean(np.abs(mde + fresh) > q) == pytest.approx(0.80, abs=0.015)
+
+
+def test_placebo_mde_scales_with_a_badly_fitted_school():
+    from likvard.evaluation.placebo import placebo_mde
+
+    rng = np.random.default_rng(8)
+    t, s = rng.normal(0, 1, 300), rng.uniform(0.5, 1.5, 300)
+    m = float(np.median(s))
+    base = placebo_mde(t, 0.9, scale=0.1 * m, placebo_scales=s)  # a perfect pre-fit is floored at the median
+    assert base == pytest.approx(placebo_mde(t, 0.9, scale=m, placebo_scales=s))
+    assert placebo_mde(t, 0.9, scale=3 * m, placebo_scales=s) == pytest.approx(3 * base)
+
+
+def test_evaluation_mde_is_at_least_the_interval_half_width(panel):
+    r = evaluate(panel, ["S01"], 2019)
+    assert r.inference == "placebo"
+    assert r.mde >= (r.ci_high - r.ci_low) / 2
+
+
+def test_mde_for_staggered_schools_uses_the_staggered_design(panel):
+    m = minimum_detectable_effect(panel, {"S01": 2020, "S02": 2021}, horizon=2)
+    assert m.design == "did" and m.pseudo_start == 2018 and m.start == 2020 and m.mde > 0
+    assert any("gemensam skenstart" in w for w in m.warnings)
+    with pytest.raises(ParameterError, match="start"):
+        minimum_detectable_effect(panel, {"S01": 2020}, 2020)
+
+
+def test_mde_keeps_the_designs_pre_years(panel):
+    """A synthetic control needs 3 pre-years before the pseudo-start: a 5-year horizon is cut."""
+    m = minimum_detectable_effect(panel, ["S01"], 2020, horizon=5)
+    assert m.design == "sc" and m.horizon_used == 3 and m.pseudo_start == 2017
+    assert any("horisont" in w for w in m.warnings)

@@ -96,6 +96,12 @@ def generate_exempelstad(seed: int = 2026, n_years: int = 11, first_year: int = 
         base_latent_rng, students["parent_education"].to_numpy()[g9], students["migration_background"].to_numpy()[g9],
         students["newly_arrived"].to_numpy()[g9], students["sex"].to_numpy()[g9], share9, effects[s9] + shock9,
         np.zeros(len(g9)))
+    comp["school_id"] = school_ids[comp["school_index"].to_numpy()]
+    staff = make_staff(rngs[6], comp[["school_id", "school_year", "n_students", "share_post_secondary"]])
+    n_teachers = staff.groupby(["school_id", "school_year"]).size().rename("n_teachers").reset_index()
+    counts = comp.merge(n_teachers, on=["school_id", "school_year"], how="left").fillna({"n_teachers": 0})
+    survey0 = make_survey(rngs[7], counts, pd.Series(effects, index=school_ids))
+
     municipal = (schools["organiser_type"] == "municipal").to_numpy() & (schools["open_from"] == 0).to_numpy()
     has5 = ((schools["grade_min"] <= 5) & (schools["grade_max"] >= 5)).to_numpy()
     interventions = plant_interventions(rngs[8], school_ids, np.flatnonzero(has9 & municipal),
@@ -103,7 +109,7 @@ def generate_exempelstad(seed: int = 2026, n_years: int = 11, first_year: int = 
                                         comp.groupby("school_index")["share_post_secondary"].std()
                                         .reindex(range(len(schools))).fillna(1.0).to_numpy(),
                                         comp.groupby("school_index")["n_grade5"].mean()
-                                        .reindex(range(len(schools))).fillna(0.0).to_numpy())
+                                        .reindex(range(len(schools))).fillna(0.0).to_numpy(), survey0)
     interv = intervention_effects(interventions, school_ids, s9, y9)
     latent = latent0 + interv
     merit, eligible = results.merit_and_eligibility(rngs[5], latent)
@@ -114,11 +120,7 @@ def generate_exempelstad(seed: int = 2026, n_years: int = 11, first_year: int = 
     students["merit_value"] = mv
     students["eligible"] = el
 
-    comp["school_id"] = school_ids[comp["school_index"].to_numpy()]
-    staff = make_staff(rngs[6], comp[["school_id", "school_year", "n_students", "share_post_secondary"]])
-    n_teachers = staff.groupby(["school_id", "school_year"]).size().rename("n_teachers").reset_index()
-    counts = comp.merge(n_teachers, on=["school_id", "school_year"], how="left").fillna({"n_teachers": 0})
-    survey = apply_survey_effects(make_survey(rngs[7], counts, pd.Series(effects, index=school_ids)), interventions)
+    survey = apply_survey_effects(survey0, interventions)
 
     schools_table = _schools_table(schools, years)
     home = pd.DataFrame({"student_id": students["student_id"], "school_year": students["school_year"],

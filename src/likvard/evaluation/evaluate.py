@@ -23,7 +23,12 @@ from likvard.evaluation.panel import (
     check_treated,
     normalise_treated,
 )
-from likvard.evaluation.placebo import placebo_inference, rmspe_ratio_pvalue, set_means
+from likvard.evaluation.placebo import (
+    placebo_inference,
+    placebo_mde,
+    rmspe_ratio_pvalue,
+    set_means,
+)
 from likvard.evaluation.result import EvaluationResult
 from likvard.evaluation.rtm import mean_reversion, predicted_panel
 from likvard.evaluation.sdid import placebo_se, sdid_fit
@@ -107,8 +112,11 @@ def evaluate(
 
 def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str, seed: int,
                    expected_effect: float | None, selected_for_low_results: bool, horizon: int | None,
-                   penalty: float, max_placebos: int) -> EvaluationResult:
-    """``evaluate`` on a validated ``Panel`` (used by ``minimum_detectable_effect`` too)."""
+                   penalty: float, max_placebos: int, diagnostics: bool = True) -> EvaluationResult:
+    """``evaluate`` on a validated ``Panel`` (used by ``minimum_detectable_effect`` too, with
+    ``diagnostics=False``: no regression-to-the-mean model, and for the synthetic control no
+    in-time placebo, leave-one-out or conformal test unless the inference rests on it; the
+    estimate, interval, p-value and MDE are the same)."""
     rng = np.random.default_rng(seed)
     years = p.years
     t_rows = np.array([p.row(s) for s in tmap])
@@ -137,7 +145,7 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
                              "välj 'did' för olika startår.")
     args = (p, t_rows, t_start, end, donors, level, rng, max_placebos)
     if chosen == "sc":
-        core = _sc(*args, penalty=penalty)
+        core = _sc(*args, penalty=penalty, diagnostics=diagnostics)
     elif chosen == "sdid":
         core = _sdid(*args)
     elif chosen == "did":
@@ -152,7 +160,7 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
     first_start = min(starts)
     pre_cols = np.flatnonzero(years < first_start)
     post_cols = np.flatnonzero((years >= first_start) & (years <= last))
-    mr = mean_reversion(p.y, core.rows_used, pre_cols)
+    mr = mean_reversion(p.y, core.rows_used, pre_cols) if diagnostics else None
     rtm = None
     if mr is not None:
         rtm = float(core.estimator(predicted_panel(p.y, core.rows_used, post_cols, mr)))
@@ -172,8 +180,7 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
         ci_low, ci_high, p_val, floor = inf.ci_low, inf.ci_high, inf.p_value, inf.floor
         if est_adj is not None:
             p_adj = placebo_inference(est_adj, core.placebos, level, core.scale, core.placebo_scales).p_value
-        if len(core.placebos) > 1:
-            mde = (z + POWER_Z) * float(np.std(core.placebos, ddof=1))
+        mde = placebo_mde(core.placebos, level, core.scale, core.placebo_scales)
     elif core.se is not None and np.isfinite(core.se) and core.se > 0:
         ci_low, ci_high = est - z * core.se, est + z * core.se
         p_val = float(2 * norm.sf(abs(est) / core.se))
@@ -282,7 +289,7 @@ def _common_cols(p: Panel, t_rows: np.ndarray, start: int, last: int) -> tuple[n
 # designs
 
 
-def _sc(p, t_rows, t_start, end, donors, level, rng, max_placebos, penalty):
+def _sc(p, t_rows, t_start, end, donors, level, rng, max_placebos, penalty, diagnostics=True):
     y, years = p.y, p.years
     patterns: dict[tuple, list[int]] = {}
     for k, (r, s) in enumerate(zip(t_rows, t_start)):
@@ -341,30 +348,32 @@ def _sc(p, t_rows, t_start, end, donors, level, rng, max_placebos, penalty):
         weights = {str(p.ids[d]): float(w) for d, w in zip(f.donors, f.weights) if w > 1e-6}
         extra["p_value_rmspe"] = rmspe_ratio_pvalue(f.post_rmspe / max(f.pre_rmspe, 1e-12), placebo[key][2])
         spread = float(np.std(placebo[key][0], ddof=1)) if len(donors) > 1 else max(f.pre_rmspe, 1.0)
-        conf = conformal_sc(y[t_rows[0], f.cols], y[np.ix_(donors, f.cols)].T, ~f.pre, level, spread)
-        extra["conformal"] = {"p_value": conf.p_value, "ci_low": conf.ci_low, "ci_high": conf.ci_high,
-                              "floor": conf.floor, "method": "konform (Chernozhukov, Wüthrich & Zhu 2021)"}
-        if 1.0 / (len(donors) + 1) > 1 - level + 1e-12 and conf.floor <= 1 - level + 1e-12:
-            # too few comparison schools for in-space placebos: permutations over time instead
-            y1c, y0c, postc = y[t_rows[0], f.cols], y[np.ix_(donors, f.cols)].T, ~f.pre
-            direct = {"p_value": conf.p_value, "ci_low": conf.ci_low, "ci_high": conf.ci_high, "floor": conf.floor,
-                      "p_of": lambda th: conformal_pvalue(y1c, y0c, postc, th)}
-            basis = f"{len(f.cols)} läsår"
-        for row in per_year:
-            c = int(p.col(row["school_year"]))
-            pos = int(np.flatnonzero(f.cols == c)[0]) if c in f.cols else None
-            if pos is not None and pos in conf.per_year:
-                row["ci_low"], row["ci_high"] = conf.per_year[pos]
+        space_floor_too_high = 1.0 / (len(donors) + 1) > 1 - level + 1e-12
+        if diagnostics or space_floor_too_high:
+            conf = conformal_sc(y[t_rows[0], f.cols], y[np.ix_(donors, f.cols)].T, ~f.pre, level, spread)
+            extra["conformal"] = {"p_value": conf.p_value, "ci_low": conf.ci_low, "ci_high": conf.ci_high,
+                                  "floor": conf.floor, "method": "konform (Chernozhukov, Wüthrich & Zhu 2021)"}
+            if space_floor_too_high and conf.floor <= 1 - level + 1e-12:
+                # too few comparison schools for in-space placebos: permutations over time instead
+                y1c, y0c, postc = y[t_rows[0], f.cols], y[np.ix_(donors, f.cols)].T, ~f.pre
+                direct = {"p_value": conf.p_value, "ci_low": conf.ci_low, "ci_high": conf.ci_high,
+                          "floor": conf.floor, "p_of": lambda th: conformal_pvalue(y1c, y0c, postc, th)}
+                basis = f"{len(f.cols)} läsår"
+            for row in per_year:
+                c = int(p.col(row["school_year"]))
+                pos = int(np.flatnonzero(f.cols == c)[0]) if c in f.cols else None
+                if pos is not None and pos in conf.per_year:
+                    row["ci_low"], row["ci_high"] = conf.per_year[pos]
         # leave-one-out over the five largest weights
         top = np.argsort(-f.weights)[: min(5, int((f.weights > 1e-6).sum()))]
-        if len(donors) > 1:
+        if len(donors) > 1 and diagnostics:
             extra["leave_one_out"] = {
                 str(p.ids[f.donors[i]]): fit_sc(y, t_rows[0], np.delete(f.donors, i), f.cols, f.pre, penalty).estimate
                 for i in top}
         # in-time placebo: backdate the start within the pre-years
         pre_c = f.cols[f.pre]
         n_back = min(int((~f.pre).sum()), len(pre_c) - 2)
-        if n_back >= 1 and len(pre_c) >= 4:
+        if n_back >= 1 and len(pre_c) >= 4 and diagnostics:
             cols_b = pre_c
             pre_b = np.arange(len(pre_c)) < len(pre_c) - n_back
             fb = fit_sc(y, t_rows[0], donors, cols_b, pre_b, penalty)

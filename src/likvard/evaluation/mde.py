@@ -1,21 +1,29 @@
 """Minimum detectable effect before the decision (pre-registration).
 
-With data up to the year before the intervention starts, the chosen design is run as if the
-intervention had started ``horizon`` years earlier (an in-time placebo on the pre-years), and
-its placebo distribution over untreated schools gives the effect the evaluation could detect:
-MDE = (z_{(1+level)/2} + z_0.80) x sd(placebo estimates) (Bloom 1995, *Evaluation Review*
-19:547-556, with the placebo spread in place of a model-based standard error), i.e. the
-true effect that a two-sided test at ``level`` finds with 80 % probability.
+With data up to the year before the intervention starts, the design the evaluation will use
+(chosen, with ``design="auto"``, from the real number of treated schools, start years, pre-years
+and comparison schools) is run as if the intervention had started ``horizon`` years earlier (an
+in-time placebo on the pre-years), and its placebo distribution over untreated schools gives the
+effect the evaluation could detect: the true effect that its two-sided test at ``level`` finds
+with 80 % probability (``placebo.placebo_mde``: the test's critical value plus the 80 % quantile
+of the placebo errors; (z_{(1+level)/2} + z_0.80) x SD for normal errors, Bloom 1995, *Evaluation
+Review* 19:547-556). The pseudo-start leaves at least as many pre-years as the design needs (3
+for ``sc``/``sdid``, 4 for ``cits``, 2 for ``did``); a shorter horizon is reported. Schools with
+different start years (staggered) are placed at one common pseudo-start, with the staggered
+design (``did``) that will evaluate them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from likvard.errors import DataError, ParameterError
+from likvard.evaluation.choose import DESIGNS, choose_design
 from likvard.evaluation.evaluate import evaluate_panel
 from likvard.evaluation.panel import build_panel, normalise_treated
 from likvard.evaluation.result import _clean
@@ -45,35 +53,61 @@ class MDEResult:
         return _clean(asdict(self))
 
 
-def minimum_detectable_effect(panel: pd.DataFrame, schools, start: int, horizon: int = 1, outcome: str = "value", *,
+MIN_PSEUDO_PRE = {"sc": 3, "sdid": 3, "cits": 4, "did": 2, "before_after": 2}
+"""Pre-years each design needs before the pseudo-start."""
+
+
+def minimum_detectable_effect(panel: pd.DataFrame, schools: Sequence[str] | Mapping[str, int] | str,
+                              start: int | None = None, horizon: int = 1, outcome: str = "value", *,
                               level: float = 0.90, design: str = "auto", seed: int = 0,
-                              max_placebos: int = 1000) -> MDEResult:
-    """The MDE of the module docstring for an intervention at ``schools`` from ``start``."""
+                              max_placebos: int = 1000, exclude: Sequence[str] = ()) -> MDEResult:
+    """The MDE of the module docstring for an intervention at ``schools`` from ``start`` (or a
+    mapping school id -> first school year); ``exclude`` as in ``evaluate``."""
     if int(horizon) != horizon or horizon < 1:
         raise ParameterError("horizon", f"horisonten ska vara ett positivt antal läsår, inte {horizon!r}.")
     if not (0.5 <= float(level) < 1.0):
         raise ParameterError("level", f"nivån ska vara mellan 0,5 och 1, inte {level!r}.")
+    if design not in DESIGNS:
+        raise ParameterError("design", f"okänd design {design!r}; välj bland {', '.join(DESIGNS)}.")
     tmap = normalise_treated(schools, start)
+    drop = {str(s) for s in exclude} - set(tmap)
+    if drop:
+        panel = panel[~panel["school_id"].astype(str).str.strip().isin(drop)]
+    first = min(tmap.values())
     full = build_panel(panel, outcome)
     for sid in tmap:
         if sid not in set(full.ids):
             raise DataError(f"Skolan {sid} finns inte i panelen.")
-    years = sorted(int(y) for y in full.years if y < start)
-    if len(years) < 3:
-        raise DataError(f"Före {school_year_label(start)} finns {len(years)} läsår i panelen; minst 3 behövs för att "
-                        "skatta den minsta upptäckbara effekten (2 förår och ett skenefterår).")
-    h = min(int(horizon), len(years) - 2)
+    years = sorted(int(y) for y in full.years if y < first)
+    df = panel[pd.to_numeric(panel["school_year"], errors="coerce") < first]
+    p = build_panel(df, outcome)
+    for sid in tmap:
+        if sid not in set(p.ids):
+            raise DataError(f"Skolan {sid} har inga läsår i panelen före {school_year_label(first)}.")
+    if design == "auto":
+        rows = [p.row(s) for s in tmap]
+        n_pre = min(int((~np.isnan(p.y[r])).sum()) for r in rows)
+        others = np.setdiff1d(np.arange(len(p.ids)), rows)
+        n_donors = int((~np.isnan(p.y[others])).all(axis=1).sum())
+        design = choose_design(len(tmap), len(set(tmap.values())), n_pre, n_donors)
+    need = MIN_PSEUDO_PRE[design]
+    if len(years) < need + 1:
+        raise DataError(f"Före {school_year_label(first)} finns {len(years)} läsår i panelen; designen {design} "
+                        f"behöver {need + 1} för att skatta den minsta upptäckbara effekten ({need} förår och ett "
+                        "skenefterår).")
+    h = min(int(horizon), len(years) - need)
     warnings = []
     if h < horizon:
         warnings.append(f"Bara {h} av {horizon} läsårs horisont ryms i åren före start; den minsta upptäckbara "
                         "effekten gäller den kortare horisonten (med fler år efter start blir den oftast mindre).")
+    if len(set(tmap.values())) > 1:
+        warnings.append("Skolorna startar olika läsår; den minsta upptäckbara effekten är räknad med en gemensam "
+                        "skenstart för alla.")
     pseudo = years[-h]
-    df = panel[pd.to_numeric(panel["school_year"], errors="coerce") < start]
-    p = build_panel(df, outcome)
     res = evaluate_panel(p, {s: pseudo for s in tmap}, level=float(level), design=design, seed=seed,
                          expected_effect=None, selected_for_low_results=False, horizon=h, penalty=DEFAULT_PENALTY,
-                         max_placebos=max_placebos)
+                         max_placebos=max_placebos, diagnostics=False)
     return MDEResult(mde=res.mde, outcome=outcome, design=res.design, level=float(level), horizon=int(horizon),
-                     horizon_used=h, pseudo_start=int(pseudo), start=int(start), schools=list(tmap),
+                     horizon_used=h, pseudo_start=int(pseudo), start=int(first), schools=list(tmap),
                      n_placebos=res.n_placebos, permutation_floor=res.permutation_floor,
                      warnings=warnings + [w for w in res.warnings if "jämförelseskolor saknar" in w])

@@ -27,8 +27,9 @@ non-singular when the optimal face is not a single point."""
 
 
 @njit(cache=True)
-def _solve_support(a: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, ridge: float) -> np.ndarray:
-    """Minimiser of 1/2 z'(A_S'A_S + ridge I)z + g_S'z subject to 1'z = 1 (KKT system)."""
+def _solve_support(at: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, ridge: float) -> np.ndarray:
+    """Minimiser of 1/2 z'(A_S'A_S + ridge I)z + g_S'z subject to 1'z = 1 (KKT system); ``at`` is
+    A transposed (one row per donor)."""
     m = k + 1
     kkt = np.zeros((m, m))
     rhs = np.zeros(m)
@@ -37,8 +38,8 @@ def _solve_support(a: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, ridge: f
         for j in range(i, k):
             cj = s[j]
             v = 0.0
-            for r in range(a.shape[0]):
-                v += a[r, ci] * a[r, cj]
+            for r in range(at.shape[1]):
+                v += at[ci, r] * at[cj, r]
             kkt[i, j] = v
             kkt[j, i] = v
         kkt[i, i] += ridge
@@ -54,13 +55,14 @@ def _solve_support(a: np.ndarray, g: np.ndarray, s: np.ndarray, k: int, ridge: f
 def _simplex_qp(a: np.ndarray, g: np.ndarray, ridge: float, max_iter: int) -> np.ndarray:
     """Minimise 1/2 w'(A'A + ridge I)w + g'w over the simplex (active set)."""
     rows, n = a.shape
+    at = np.ascontiguousarray(a.T)  # one contiguous row per donor for the gradient loops
     w = np.zeros(n)
     # start at the best vertex
     best, best_val = 0, np.inf
     for j in range(n):
         v = 0.0
         for r in range(rows):
-            v += a[r, j] * a[r, j]
+            v += at[j, r] * at[j, r]
         v = 0.5 * (v + ridge) + g[j]
         if v < best_val:
             best_val, best = v, j
@@ -75,14 +77,14 @@ def _simplex_qp(a: np.ndarray, g: np.ndarray, ridge: float, max_iter: int) -> np
         scale = max(scale, abs(g[j]))
     for r in range(rows):
         for j in range(n):
-            scale = max(scale, a[r, j] * a[r, j])
+            scale = max(scale, at[j, r] * at[j, r])
     tol = 1e-11 * max(scale, 1e-300)
     aw = np.zeros(rows)
     for _ in range(max_iter):
         for r in range(rows):
             v = 0.0
             for i in range(k):
-                v += a[r, s[i]] * w[s[i]]
+                v += at[s[i], r] * w[s[i]]
             aw[r] = v
         # gradient and multiplier (mean gradient on the support)
         mu = 0.0
@@ -90,7 +92,7 @@ def _simplex_qp(a: np.ndarray, g: np.ndarray, ridge: float, max_iter: int) -> np
             j = s[i]
             gj = g[j] + ridge * w[j]
             for r in range(rows):
-                gj += a[r, j] * aw[r]
+                gj += at[j, r] * aw[r]
             mu += gj
         mu /= k
         enter, most = -1, -tol
@@ -99,7 +101,7 @@ def _simplex_qp(a: np.ndarray, g: np.ndarray, ridge: float, max_iter: int) -> np
                 continue
             gj = g[j]
             for r in range(rows):
-                gj += a[r, j] * aw[r]
+                gj += at[j, r] * aw[r]
             if gj - mu < most:
                 most, enter = gj - mu, j
         if enter < 0:
@@ -109,7 +111,7 @@ def _simplex_qp(a: np.ndarray, g: np.ndarray, ridge: float, max_iter: int) -> np
         k += 1
         # inner loop: equality-constrained solve on S, stepping back while a weight is negative
         for _inner in range(n + 1):
-            z = _solve_support(a, g, s, k, ridge)
+            z = _solve_support(at, g, s, k, ridge)
             neg = False
             for i in range(k):
                 if z[i] <= 0.0:
