@@ -17,6 +17,8 @@ from likvard.store import database_url, open_store
 from likvard.store.migrate import current_revision, head_revision
 from likvard.store.schema import metadata
 
+import likvard.followup.tables  # noqa: F401  (its tables are on the store's metadata)
+
 
 def students(year: int, n: int = 5, start: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(year)

@@ -24,7 +24,10 @@ from likvard.errors import StoreError
 APPLICATION = "likvard"
 ADVISORY_LOCK_KEY = 0x4C696B76617264  # "Likvard" in ASCII, fits a bigint
 LIKVARD_TABLES = frozenset({"alembic_version", "meta", "imports", "results", "areas", "schools", "students",
-                            "choices", "staff", "survey"})
+                            "choices", "staff", "survey", "interventions", "intervention_versions",
+                            "intervention_evaluations", "dialogues", "dialogue_items", "dialogue_notes",
+                            "decisions", "decision_status", "dialogue_signoffs", "status_analyses",
+                            "action_plan_rows"})
 
 _USERINFO = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
 
@@ -94,7 +97,7 @@ def check_is_likvard(engine: sa.Engine) -> None:
             revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         if app == APPLICATION:
             return
-        if app is None and revision == "0001" and names <= LIKVARD_TABLES:
+        if app is None and revision is not None and names <= LIKVARD_TABLES:
             return  # a Likvärd database from before the marker was written
     others = sorted(names - LIKVARD_TABLES) or sorted(names)
     shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")

@@ -1,0 +1,805 @@
+"""The follow-up register's service: interventions, evaluations, quality dialogues,
+nulägesanalyser and åtgärdsplaner in the store.
+
+Every function takes a :class:`likvard.store.Store` first and keyword-only options, and returns
+frozen dataclasses of ``likvard.followup.records``. Every write takes ``actor`` (the user name,
+kept with the record) and ``role`` (``vocabulary.ROLES``; see ``rules`` for who may do what),
+checks the rules of ``likvard.followup.rules`` before it writes and runs in one transaction:
+a ``FollowupError`` (Swedish, naming what is wrong) means nothing was written. Nothing decided
+is overwritten: an edit of an intervention is a new version, a status change a new row,
+deleting a mark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from likvard.errors import LikvardError, StoreError
+from likvard.followup import tables as t
+from likvard.followup import vocabulary as v
+from likvard.followup.baseline import compute_baseline
+from likvard.followup.datapack import build_data_pack, pack_hash
+from likvard.followup.evaluate import run_evaluation
+from likvard.followup.records import (
+    INTERVENTION_FIELDS,
+    ActionPlanRow,
+    AgendaItem,
+    Baseline,
+    DataPack,
+    Decision,
+    Dialogue,
+    EvaluationRun,
+    Intervention,
+    InterventionVersion,
+    Note,
+    Nulagesanalys,
+    Participant,
+    Problem,
+    SignOff,
+    StatusChange,
+)
+from likvard.followup.rules import (
+    FollowupError,
+    check_actor,
+    check_dialogue_order,
+    check_in_school_year,
+    check_role,
+    fail,
+    normalise_intervention,
+    parse_date,
+)
+from likvard.store import Store
+from likvard.store import schema as store_schema
+from likvard.store.safety import describe_error
+from likvard.tables import AuthorityData
+from likvard.text import school_year_label
+
+__all__ = [
+    "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note",
+    "atgardsplan", "create_dialogue", "create_intervention", "delete_decision", "delete_intervention",
+    "evaluate_intervention", "get_dialogue", "get_intervention", "list_decisions", "list_dialogues",
+    "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
+    "set_authority_area", "set_decision_status", "set_focus_area", "sign_off", "update_intervention",
+]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+@contextmanager
+def _errors(store: Store) -> Iterator[None]:
+    try:
+        yield
+    except (FollowupError, StoreError):
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(describe_error(exc, str(store.engine.url))) from None
+
+
+def _write(store: Store, actor: str, role: str, **role_rule: Any) -> Any:
+    check_actor(actor)
+    check_role(role, **role_rule)
+    return store.engine.begin()
+
+
+# --- schools ----------------------------------------------------------------------------------
+
+def _schools(conn: sa.Connection) -> dict[int, dict[str, str]]:
+    s = store_schema.TABLES["schools"]
+    out: dict[int, dict[str, str]] = {}
+    for year, sid, name in conn.execute(sa.select(s.c.school_year, s.c.school_id, s.c.name)):
+        out.setdefault(int(year), {})[str(sid)] = str(name)
+    return out
+
+
+def _school_name(conn: sa.Connection, school_id: str) -> str:
+    s = store_schema.TABLES["schools"]
+    name = conn.execute(sa.select(s.c.name).where(s.c.school_id == school_id)
+                        .order_by(s.c.school_year.desc()).limit(1)).scalar()
+    return str(name) if name is not None else school_id
+
+
+# --- interventions ----------------------------------------------------------------------------
+
+def _baseline(raw: Mapping[str, Any] | None) -> Baseline | None:
+    return None if not raw else Baseline(**raw)
+
+
+def _evaluation(row: Any) -> EvaluationRun:
+    r = row.result or {}
+    return EvaluationRun(
+        id=row.id, intervention_id=row.intervention_id, intervention_version=row.intervention_version,
+        run_at=_aware(row.run_at), run_by=row.run_by, indicator=row.indicator, design=row.design,
+        estimate=row.estimate, ci_low=row.ci_low, ci_high=row.ci_high, level=row.level, verdict=row.verdict,
+        reason=row.reason, mde=r.get("mde"), rtm=r.get("rtm"), estimate_adjusted=r.get("estimate_adjusted"),
+        p_value=r.get("p_value"), n_treated=int(r.get("n_treated") or 0), n_donors=int(r.get("n_donors") or 0),
+        n_students=int(r.get("n_students_followup") or 0), post_years=tuple(r.get("post_years") or ()),
+        selected_for_low_results=bool(r.get("selected_for_low_results")), data_version=row.data_version,
+        warnings=tuple(r.get("warnings") or ()))
+
+
+def _intervention(conn: sa.Connection, intervention_id: int) -> Intervention:
+    head = conn.execute(sa.select(t.interventions).where(t.interventions.c.id == intervention_id)).first()
+    if head is None:
+        raise fail(f"Insatsen {intervention_id} finns inte.")
+    vrows = conn.execute(sa.select(t.intervention_versions)
+                         .where(t.intervention_versions.c.intervention_id == intervention_id)
+                         .order_by(t.intervention_versions.c.version)).all()
+    versions = tuple(InterventionVersion(version=r.version, created_by=r.created_by, role=r.role,
+                                         created_at=_aware(r.created_at), changed=tuple(r.changed),
+                                         values=dict(r.fields), baseline=_baseline(r.baseline)) for r in vrows)
+    evals = tuple(_evaluation(r) for r in conn.execute(
+        sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.intervention_id == intervention_id)
+        .order_by(t.intervention_evaluations.c.id)))
+    cur = versions[-1]
+    f = cur.values
+    base = cur.baseline
+    per_student = None
+    if f.get("cost_per_year") is not None and base is not None and base.n_students > 0:
+        per_student = float(f["cost_per_year"]) / base.n_students
+    return Intervention(
+        id=head.id, version=cur.version, name=f["name"], description=f["description"], category=f["category"],
+        chain_level=f["chain_level"], school_ids=tuple(f["school_ids"]), grades=tuple(f["grades"]),
+        student_group=f["student_group"], problem=f["problem"], cause=f["cause"], logic=f["logic"],
+        indicator=f["indicator"], respondent=f["respondent"], direction=f["direction"],
+        expected_effect=f["expected_effect"], horizon=f["horizon"], basis_for_expectation=f["basis_for_expectation"],
+        design=f["design"], comparison=f["comparison"], start_year=f["start_year"], end_year=f["end_year"],
+        status=f["status"], dose=f["dose"], fidelity=dict(f["fidelity"]), cost_once=f["cost_once"],
+        cost_per_year=f["cost_per_year"], funding=f["funding"], decision_body=f["decision_body"],
+        decision_date=None if not f["decision_date"] else dt.date.fromisoformat(f["decision_date"]),
+        diary_number=f["diary_number"], responsible_role=f["responsible_role"],
+        selected_for_low_results=f["selected_for_low_results"], baseline=base, cost_per_student=per_student,
+        deleted=head.deleted_at is not None, created_by=head.created_by, created_at=_aware(head.created_at),
+        versions=versions, evaluations=evals)
+
+
+def list_interventions(store: Store, *, school_ids: Iterable[str] | None = None,
+                       include_deleted: bool = False) -> list[Intervention]:
+    """Interventions (newest version each), optionally only those at some of ``school_ids``."""
+    wanted = None if school_ids is None else {str(s) for s in school_ids}
+    with _errors(store), store.engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(sa.select(t.interventions.c.id).order_by(t.interventions.c.id))]
+        out = [_intervention(conn, i) for i in ids]
+    return [iv for iv in out if (include_deleted or not iv.deleted)
+            and (wanted is None or wanted & set(iv.school_ids))]
+
+
+def get_intervention(store: Store, intervention_id: int) -> Intervention:
+    """One intervention with its versions and evaluations."""
+    with _errors(store), store.engine.connect() as conn:
+        return _intervention(conn, int(intervention_id))
+
+
+def _other_schools(store: Store, indicator: str | None, exclude_id: int | None) -> list[str]:
+    """Schools of other interventions on the same indicator (kept out of the comparison)."""
+    if indicator is None:
+        return []
+    out: set[str] = set()
+    for iv in list_interventions(store):
+        if iv.id != exclude_id and iv.indicator == indicator:
+            out.update(iv.school_ids)
+    return sorted(out)
+
+
+def _known_schools(store: Store) -> set[str]:
+    with _errors(store), store.engine.connect() as conn:
+        return {sid for names in _schools(conn).values() for sid in names}
+
+
+def _prepare(store: Store, fields: Mapping[str, Any], data: AuthorityData | None, compute: bool,
+             exclude_id: int | None) -> tuple[dict[str, Any], Baseline | None]:
+    clean = normalise_intervention(fields, _known_schools(store))
+    if not compute:
+        return clean, None
+    data = data if data is not None else store.load()
+    return clean, compute_baseline(data, clean, exclude=_other_schools(store, clean["indicator"], exclude_id))
+
+
+def create_intervention(store: Store, fields: Mapping[str, Any], *, actor: str, role: str,
+                        data: AuthorityData | None = None, compute_baseline: bool = True) -> Intervention:
+    """Register an intervention (``fields``: keys of ``records.INTERVENTION_FIELDS``) with its
+    decision-time baseline and minimum detectable effect computed from ``data`` (the stored data
+    when None; ``compute_baseline=False`` skips it)."""
+    check_actor(actor)
+    check_role(role, authority=True, what="registrera insatser")
+    clean, base = _prepare(store, fields, data, compute_baseline, None)
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        new_id = _create(conn, clean, base, actor, role)
+    return get_intervention(store, new_id)
+
+
+def _create(conn: sa.Connection, clean: Mapping[str, Any], base: Baseline | None, actor: str, role: str) -> int:
+    now = _now()
+    key = conn.execute(t.interventions.insert().values(current_version=1, created_by=actor, created_at=now)
+                       ).inserted_primary_key
+    assert key is not None
+    new_id = int(key[0])
+    _insert_version(conn, new_id, 1, clean, base, sorted(clean), actor, role, now)
+    return new_id
+
+
+def _insert_version(conn: sa.Connection, iid: int, version: int, clean: Mapping[str, Any], base: Baseline | None,
+                    changed: Sequence[str], actor: str, role: str, now: dt.datetime) -> None:
+    conn.execute(t.intervention_versions.insert().values(
+        intervention_id=iid, version=version, name=clean["name"], category=clean["category"], status=clean["status"],
+        indicator=clean["indicator"], start_year=clean["start_year"], horizon=clean["horizon"],
+        expected_effect=clean["expected_effect"], fields=dict(clean), baseline=None if base is None else asdict(base),
+        changed=list(changed), created_by=actor, role=role, created_at=now))
+
+
+RECOMPUTE = ("school_ids", "grades", "indicator", "respondent", "expected_effect", "horizon", "design", "start_year")
+
+
+def update_intervention(store: Store, intervention_id: int, changes: Mapping[str, Any], *, actor: str, role: str,
+                        data: AuthorityData | None = None, compute_baseline: bool = True) -> Intervention:
+    """A new version of the intervention with ``changes`` applied (the old ones are kept). The
+    baseline and MDE are recomputed when a field they depend on changes."""
+    check_actor(actor)
+    check_role(role, authority=True, what="ändra insatser")
+    iv = get_intervention(store, intervention_id)
+    if iv.deleted:
+        raise fail(f"Insatsen {iv.id} ({iv.name}) är borttagen och kan inte ändras.")
+    old = dict(iv.versions[-1].values)
+    merged = {**old, **dict(changes)}
+    clean_new = normalise_intervention(merged, _known_schools(store))
+    changed = sorted(k for k in clean_new if clean_new[k] != old.get(k))
+    if not changed:
+        raise fail(f"Ändringen av insatsen {iv.id} ändrar inget fält.")
+    base = iv.baseline
+    if compute_baseline and (base is None or set(changed) & set(RECOMPUTE)):
+        _, base = _prepare(store, merged, data, True, iv.id)
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        current = conn.execute(sa.select(t.interventions.c.current_version)
+                               .where(t.interventions.c.id == iv.id)).scalar()
+        version = int(current) + 1
+        _insert_version(conn, iv.id, version, clean_new, base, changed, actor, role, _now())
+        conn.execute(t.interventions.update().where(t.interventions.c.id == iv.id).values(current_version=version))
+    return get_intervention(store, iv.id)
+
+
+def delete_intervention(store: Store, intervention_id: int, *, actor: str, role: str) -> Intervention:
+    """Mark the intervention deleted (it stays in the register and the decisions' history)."""
+    iv = get_intervention(store, intervention_id)
+    if iv.deleted:
+        raise fail(f"Insatsen {iv.id} ({iv.name}) är redan borttagen.")
+    with _errors(store), _write(store, actor, role, authority=True, what="ta bort insatser") as conn:
+        conn.execute(t.interventions.update().where(t.interventions.c.id == iv.id)
+                     .values(deleted_at=_now(), deleted_by=actor))
+    return get_intervention(store, iv.id)
+
+
+def evaluate_intervention(store: Store, intervention_id: int, *, actor: str, role: str,
+                          data: AuthorityData | None = None, seed: int = 0, max_placebos: int = 1000) -> EvaluationRun:
+    """Run the evaluation (``likvard.followup.evaluate``) and store it with its data version."""
+    check_actor(actor)
+    check_role(role, authority=True, what="köra utvärderingar")
+    iv = get_intervention(store, intervention_id)
+    if iv.deleted:
+        raise fail(f"Insatsen {iv.id} ({iv.name}) är borttagen och kan inte utvärderas.")
+    data = data if data is not None else store.load()
+    try:
+        out = run_evaluation(data, iv, exclude=_other_schools(store, iv.indicator, iv.id), seed=seed,
+                             max_placebos=max_placebos)
+    except (FollowupError, StoreError):
+        raise
+    except LikvardError as exc:  # the engine's reason (too few years, no comparison schools …)
+        raise fail(f"Insatsen {iv.id} ({iv.name}) kunde inte utvärderas: {exc}") from None
+    r = out.result
+    payload = r.to_dict()
+    payload["n_students_followup"] = out.n_students
+    payload["selected_for_low_results"] = out.low_results
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        eid = conn.execute(t.intervention_evaluations.insert().values(
+            intervention_id=iv.id, intervention_version=iv.version, indicator=iv.indicator, design=r.design,
+            estimate=payload["estimate"], ci_low=payload["ci_low"], ci_high=payload["ci_high"], level=r.level,
+            verdict=r.verdict, reason=r.reason, data_version=out.data_version, result=payload, run_by=actor,
+            run_at=_now())).inserted_primary_key[0]
+        row = conn.execute(sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.id == eid)).one()
+    return _evaluation(row)
+
+
+# --- dialogues --------------------------------------------------------------------------------
+
+def _decision(conn: sa.Connection, row: Any) -> Decision:
+    hist = tuple(StatusChange(status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
+                              changed_at=_aware(h.changed_at)) for h in conn.execute(
+        sa.select(t.decision_status).where(t.decision_status.c.decision_id == row.id).order_by(t.decision_status.c.id)))
+    last = hist[-1] if hist else None
+    return Decision(id=row.id, dialogue_id=row.dialogue_id, what=row.what, responsible_role=row.responsible_role,
+                    due_date=row.due_date, resource=row.resource, intervention_id=row.intervention_id,
+                    indicator=row.indicator, follow_up_dialogue_id=row.follow_up_dialogue_id,
+                    status=last.status if last else "ej påbörjad", status_comment=last.comment if last else "",
+                    deleted=row.deleted_at is not None, created_by=row.created_by, created_at=_aware(row.created_at),
+                    history=hist)
+
+
+def _decisions_of(conn: sa.Connection, dialogue_id: int) -> tuple[Decision, ...]:
+    rows = conn.execute(sa.select(t.decisions).where(t.decisions.c.dialogue_id == dialogue_id)
+                        .order_by(t.decisions.c.id)).all()
+    return tuple(_decision(conn, r) for r in rows)
+
+
+def _previous_dialogue_id(conn: sa.Connection, school_id: str, date: dt.date, exclude: int | None = None) -> int | None:
+    d = t.dialogues
+    q = (sa.select(d.c.id).where(d.c.school_id == school_id, d.c.date < date, d.c.deleted_at.is_(None))
+         .order_by(d.c.date.desc(), d.c.id.desc()).limit(1))
+    if exclude is not None:
+        q = q.where(d.c.id != exclude)
+    return conn.execute(q).scalar()
+
+
+def _dialogue(conn: sa.Connection, dialogue_id: int) -> Dialogue:
+    d = conn.execute(sa.select(t.dialogues).where(t.dialogues.c.id == dialogue_id)).first()
+    if d is None:
+        raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
+    notes: dict[int, list[Note]] = {}
+    for n in conn.execute(sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id == d.id)
+                          .order_by(t.dialogue_notes.c.id)):
+        notes.setdefault(n.item_id, []).append(Note(id=n.id, item_id=n.item_id, kind=n.kind, text=n.text,
+                                                    created_by=n.created_by, created_at=_aware(n.created_at)))
+    items = tuple(AgendaItem(id=i.id, kind=i.kind, title=i.title, motivation=i.motivation, flagged=bool(i.flagged),
+                             indicator=i.indicator, notes=tuple(notes.get(i.id, ())))
+                  for i in conn.execute(sa.select(t.dialogue_items).where(
+                      t.dialogue_items.c.dialogue_id == d.id, t.dialogue_items.c.deleted_at.is_(None))
+                      .order_by(t.dialogue_items.c.id)))
+    signoffs = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at))
+                     for s in conn.execute(sa.select(t.dialogue_signoffs).where(t.dialogue_signoffs.c.dialogue_id == d.id)
+                                           .order_by(t.dialogue_signoffs.c.id)))
+    pack = None if d.data_pack is None else DataPack(generated_at=_aware(d.data_pack_at), data_version=d.data_version,
+                                                     sha256=d.data_pack_sha256, content=d.data_pack)
+    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id)
+    return Dialogue(
+        id=d.id, school_id=d.school_id, school_name=_school_name(conn, d.school_id), school_year=d.school_year,
+        kind=d.kind, date=d.date, participants=tuple(Participant(**p) for p in d.participants),
+        focus_area=d.focus_area, focus_motivation=d.focus_motivation, authority_area=d.authority_area,
+        authority_motivation=d.authority_motivation, created_by=d.created_by, created_at=_aware(d.created_at),
+        deleted=d.deleted_at is not None, items=items, decisions=_decisions_of(conn, d.id), signoffs=signoffs,
+        data_pack=pack, previous_decisions=() if prev is None else _decisions_of(conn, prev))
+
+
+def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
+                   school_year: int | None = None) -> list[Dialogue]:
+    """Dialogues (not deleted), by date; optionally of some schools and one school year."""
+    d = t.dialogues
+    q = sa.select(d.c.id).where(d.c.deleted_at.is_(None)).order_by(d.c.date, d.c.id)
+    if school_ids is not None:
+        q = q.where(d.c.school_id.in_([str(s) for s in school_ids]))
+    if school_year is not None:
+        q = q.where(d.c.school_year == int(school_year))
+    with _errors(store), store.engine.connect() as conn:
+        return [_dialogue(conn, i) for i in conn.execute(q).scalars()]
+
+
+def get_dialogue(store: Store, dialogue_id: int) -> Dialogue:
+    """One dialogue with agenda, notes, decisions, sign-offs, data pack and the previous decisions."""
+    with _errors(store), store.engine.connect() as conn:
+        return _dialogue(conn, int(dialogue_id))
+
+
+def _participants(participants: Iterable[Any]) -> list[dict[str, str]]:
+    out = []
+    for p in participants:
+        if isinstance(p, Participant):
+            role, name = p.role, p.name
+        elif isinstance(p, Mapping):
+            role, name = str(p.get("role", "")).strip(), str(p.get("name", "")).strip()
+        elif isinstance(p, tuple | list):
+            role, name = str(p[0]).strip(), (str(p[1]).strip() if len(p) > 1 else "")
+        else:
+            role, name = (s.strip() for s in (str(p).split(":", 1) + [""])[:2])
+        if not role:
+            raise fail(f"Deltagaren {p!r} saknar roll.")
+        out.append({"role": role, "name": name})
+    if not out:
+        raise fail("Dialogen saknar deltagare: ange minst rektor och huvudmannens företrädare med roll.")
+    return out
+
+
+def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str, date: dt.date | str,
+                    participants: Iterable[Any], actor: str, role: str,
+                    data: AuthorityData | None = None) -> Dialogue:
+    """Hold a new dialogue: checks the school (it must exist that school year), the date (inside
+    the school year; spring after autumn), freezes the data pack with its hash, puts the pack's
+    flags on the agenda and marks the previous dialogue's open decisions to be followed up here."""
+    check_actor(actor)
+    check_role(role, authority=True, what="kalla till kvalitetsdialoger")
+    school_id = str(school_id).strip()
+    school_year = int(school_year)
+    if kind not in v.DIALOGUE_KINDS:
+        raise fail(f"Dialogtypen {kind!r} finns inte; välj host (undersökande) eller var (uppföljande).")
+    day = parse_date(date, "Dialogens datum")
+    check_in_school_year(day, school_year, "Dialogens datum")
+    people = _participants(participants)
+    with _errors(store), store.engine.connect() as conn:
+        schools = _schools(conn)
+        if school_id not in schools.get(school_year, {}):
+            where = "finns inte i databasen" if not any(school_id in s for s in schools.values()) else \
+                f"finns inte läsåret {school_year_label(school_year)}"
+            raise fail(f"Skolenheten {school_id} {where}; en kvalitetsdialog kan bara hållas med en skolenhet som "
+                       "finns det läsåret.")
+        same = conn.execute(sa.select(t.dialogues.c.kind, t.dialogues.c.date).where(
+            t.dialogues.c.school_id == school_id, t.dialogues.c.school_year == school_year,
+            t.dialogues.c.deleted_at.is_(None))).all()
+        if any(k == kind for k, _ in same):
+            raise fail(f"Skolenheten {school_id} har redan en {v.DIALOGUE_KINDS[kind]}dialog läsåret "
+                       f"{school_year_label(school_year)}.")
+        check_dialogue_order(kind, day, [(k, dd) for k, dd in same], school_id, school_year)
+        prev_id = _previous_dialogue_id(conn, school_id, day)
+        previous = _decisions_of(conn, prev_id) if prev_id is not None else ()
+    data = data if data is not None else store.load()
+    ivs = list_interventions(store, school_ids=[school_id])
+    content, version = build_data_pack(data, school_id, school_year, interventions=ivs, previous_decisions=previous)
+    now = _now()
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        did = conn.execute(t.dialogues.insert().values(
+            school_id=school_id, school_year=school_year, kind=kind, date=day, participants=people,
+            data_pack=content, data_pack_sha256=pack_hash(content), data_version=version, data_pack_at=now,
+            created_by=actor, created_at=now)).inserted_primary_key[0]
+        for flag in content["flags"]:
+            conn.execute(t.dialogue_items.insert().values(
+                dialogue_id=did, kind="genererad", title=flag["text"], motivation="", flagged=True,
+                indicator=flag["indicator"], created_by=actor, created_at=now))
+        for dec in previous:
+            if dec.status in v.OPEN_DECISION_STATUSES and dec.follow_up_dialogue_id is None and not dec.deleted:
+                conn.execute(t.decisions.update().where(t.decisions.c.id == dec.id).values(follow_up_dialogue_id=did))
+    return get_dialogue(store, did)
+
+
+def _open_dialogue(store: Store, dialogue_id: int) -> Dialogue:
+    dlg = get_dialogue(store, dialogue_id)
+    if dlg.deleted:
+        raise fail(f"Kvalitetsdialogen {dlg.id} är borttagen.")
+    if dlg.signed:
+        raise fail(f"Kvalitetsdialogen {dlg.id} ({dlg.school_name}, {dlg.date.isoformat()}) är signerad av rektor "
+                   "och huvudman; dess protokoll ändras inte längre.")
+    return dlg
+
+
+def _area(store: Store, dialogue_id: int, kind: str, area: str, motivation: str, actor: str, role: str) -> Dialogue:
+    authority = kind == "huvudman"
+    check_actor(actor)
+    check_role(role, authority=authority, what="lägga till huvudmannens område" if authority else "välja fokusområde")
+    dlg = _open_dialogue(store, dialogue_id)
+    area, motivation = str(area or "").strip(), str(motivation or "").strip()
+    if not area:
+        raise fail("Området saknar namn.")
+    if not motivation:
+        raise fail(f"Området {area!r} saknar motivering: skriv varför skolan har särskilda utmaningar där.")
+    cols = ("focus_area", "focus_motivation") if kind == "rektor" else ("authority_area", "authority_motivation")
+    now = _now()
+    with _errors(store), _write(store, actor, role, authority=authority) as conn:
+        conn.execute(t.dialogues.update().where(t.dialogues.c.id == dlg.id).values({cols[0]: area, cols[1]: motivation}))
+        conn.execute(t.dialogue_items.update().where(t.dialogue_items.c.dialogue_id == dlg.id,
+                                                     t.dialogue_items.c.kind == kind,
+                                                     t.dialogue_items.c.deleted_at.is_(None)).values(deleted_at=now))
+        conn.execute(t.dialogue_items.insert().values(dialogue_id=dlg.id, kind=kind, title=area, motivation=motivation,
+                                                      flagged=False, indicator=None, created_by=actor, created_at=now))
+    return get_dialogue(store, dlg.id)
+
+
+def set_focus_area(store: Store, dialogue_id: int, *, area: str, motivation: str, actor: str, role: str) -> Dialogue:
+    """The principal's focus area (an area where the school has special challenges) with motivation."""
+    return _area(store, dialogue_id, "rektor", area, motivation, actor, role)
+
+
+def set_authority_area(store: Store, dialogue_id: int, *, area: str, motivation: str, actor: str, role: str) -> Dialogue:
+    """The area the authority adds to the agenda, with motivation."""
+    return _area(store, dialogue_id, "huvudman", area, motivation, actor, role)
+
+
+def add_item(store: Store, dialogue_id: int, *, title: str, actor: str, role: str, motivation: str = "",
+             flagged: bool = False, indicator: str | None = None) -> AgendaItem:
+    """A manual agenda item."""
+    check_actor(actor)
+    check_role(role)
+    dlg = _open_dialogue(store, dialogue_id)
+    if not str(title).strip():
+        raise fail("Punkten saknar rubrik.")
+    with _errors(store), _write(store, actor, role) as conn:
+        iid = conn.execute(t.dialogue_items.insert().values(
+            dialogue_id=dlg.id, kind="manuell", title=str(title).strip(), motivation=str(motivation).strip(),
+            flagged=bool(flagged), indicator=indicator, created_by=actor, created_at=_now())).inserted_primary_key[0]
+    return next(i for i in get_dialogue(store, dlg.id).items if i.id == iid)
+
+
+def add_note(store: Store, dialogue_id: int, item_id: int, *, kind: str, text: str, actor: str, role: str) -> Note:
+    """A note on an agenda item (``analys`` = cause analysis, ``styrkor``, ``utvecklingsbehov``, ``stod``)."""
+    check_actor(actor)
+    check_role(role)
+    dlg = _open_dialogue(store, dialogue_id)
+    if kind not in v.NOTE_KINDS:
+        raise fail(f"Anteckningstypen {kind!r} finns inte; välj bland {', '.join(v.NOTE_KINDS)}.")
+    if not any(i.id == int(item_id) for i in dlg.items):
+        raise fail(f"Punkten {item_id} finns inte på dagordningen för kvalitetsdialog {dlg.id}.")
+    if not str(text or "").strip():
+        raise fail("Anteckningen är tom.")
+    with _errors(store), _write(store, actor, role) as conn:
+        nid = conn.execute(t.dialogue_notes.insert().values(
+            dialogue_id=dlg.id, item_id=int(item_id), kind=kind, text=str(text).strip(), created_by=actor,
+            created_at=_now())).inserted_primary_key[0]
+    item = next(i for i in get_dialogue(store, dlg.id).items if i.id == int(item_id))
+    return next(n for n in item.notes if n.id == nid)
+
+
+def _check_intervention_link(conn: sa.Connection, intervention_id: int | None) -> int | None:
+    if intervention_id is None or intervention_id == "":
+        return None
+    try:
+        iid = int(intervention_id)
+    except (TypeError, ValueError):
+        raise fail(f"Insatsen {intervention_id!r} finns inte (ange insatsens nummer).") from None
+    head = conn.execute(sa.select(t.interventions.c.deleted_at).where(t.interventions.c.id == iid)).first()
+    if head is None:
+        raise fail(f"Beslutet hänvisar till insatsen {iid}, som inte finns i insatsregistret.")
+    if head.deleted_at is not None:
+        raise fail(f"Beslutet hänvisar till insatsen {iid}, som är borttagen.")
+    return iid
+
+
+def add_decision(store: Store, dialogue_id: int, *, what: str, responsible_role: str, due_date: dt.date | str,
+                 resource: str | None = None, intervention_id: int | None = None, indicator: str | None = None,
+                 actor: str, role: str) -> Decision:
+    """A decision of the dialogue (status ``ej påbörjad``)."""
+    check_actor(actor)
+    check_role(role, authority=True, what="fatta beslut i dialogen")
+    dlg = _open_dialogue(store, dialogue_id)
+    what = str(what or "").strip()
+    if not what:
+        raise fail("Beslutet saknar text (vad som ska göras).")
+    if responsible_role not in v.RESPONSIBLE_ROLES:
+        raise fail(f"Ansvarig roll {responsible_role!r} finns inte; välj bland {', '.join(v.RESPONSIBLE_ROLES)}.")
+    due = parse_date(due_date, "Beslutets slutdatum")
+    if due < dlg.date:
+        raise fail(f"Beslutets slutdatum {due.isoformat()} ligger före dialogen {dlg.date.isoformat()}.")
+    if indicator is not None and indicator not in v.INDICATORS:
+        raise fail(f"Indikatorn {indicator!r} finns inte; välj bland {', '.join(v.INDICATORS)}.")
+    now = _now()
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        iid = _check_intervention_link(conn, intervention_id)
+        did = conn.execute(t.decisions.insert().values(
+            dialogue_id=dlg.id, what=what, responsible_role=responsible_role, due_date=due,
+            resource=(str(resource).strip() or None) if resource is not None else None, intervention_id=iid,
+            indicator=indicator, created_by=actor, created_at=now)).inserted_primary_key[0]
+        conn.execute(t.decision_status.insert().values(decision_id=did, status="ej påbörjad", comment="",
+                                                       dialogue_id=dlg.id, changed_by=actor, changed_at=now))
+        row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == did)).one()
+        return _decision(conn, row)
+
+
+def list_decisions(store: Store, *, school_ids: Iterable[str] | None = None, school_year: int | None = None,
+                   include_deleted: bool = False) -> list[Decision]:
+    """Decisions of the dialogues (optionally of some schools and a school year)."""
+    out: list[Decision] = []
+    for dlg in list_dialogues(store, school_ids=school_ids, school_year=school_year):
+        out.extend(d for d in dlg.decisions if include_deleted or not d.deleted)
+    return out
+
+
+def set_decision_status(store: Store, decision_id: int, *, status: str, comment: str, dialogue_id: int | None,
+                        actor: str, role: str) -> Decision:
+    """A new status of a decision, recorded at ``dialogue_id`` (a dialogue of the same school)."""
+    check_actor(actor)
+    check_role(role)
+    if status not in v.DECISION_STATUSES:
+        raise fail(f"Statusen {status!r} finns inte; välj bland {', '.join(v.DECISION_STATUSES)}.")
+    comment = str(comment or "").strip()
+    if status in ("delvis", "ändrad", "struken") and not comment:
+        raise fail(f"Statusen {status} kräver en kommentar om varför.")
+    with _errors(store), store.engine.connect() as conn:
+        row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).first()
+        if row is None:
+            raise fail(f"Beslutet {decision_id} finns inte.")
+        if row.deleted_at is not None:
+            raise fail(f"Beslutet {decision_id} är borttaget.")
+        school = conn.execute(sa.select(t.dialogues.c.school_id).where(t.dialogues.c.id == row.dialogue_id)).scalar()
+        if dialogue_id is not None:
+            at = conn.execute(sa.select(t.dialogues.c.school_id).where(t.dialogues.c.id == int(dialogue_id))).first()
+            if at is None:
+                raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
+            if at.school_id != school:
+                raise fail(f"Kvalitetsdialogen {dialogue_id} gäller skolenheten {at.school_id}, men beslutet "
+                           f"{decision_id} skolenheten {school}.")
+    with _errors(store), _write(store, actor, role) as conn:
+        conn.execute(t.decision_status.insert().values(
+            decision_id=int(decision_id), status=status, comment=comment,
+            dialogue_id=None if dialogue_id is None else int(dialogue_id), changed_by=actor, changed_at=_now()))
+        return _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).one())
+
+
+def delete_decision(store: Store, decision_id: int, *, actor: str, role: str) -> Decision:
+    """Mark a decision deleted (kept, shown as borttaget in its history)."""
+    check_actor(actor)
+    check_role(role, authority=True, what="ta bort beslut")
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).first()
+        if row is None:
+            raise fail(f"Beslutet {decision_id} finns inte.")
+        conn.execute(t.decisions.update().where(t.decisions.c.id == row.id).values(deleted_at=_now(), deleted_by=actor))
+        return _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == row.id)).one())
+
+
+def sign_off(store: Store, dialogue_id: int, *, as_role: str, actor: str, role: str) -> Dialogue:
+    """Sign the dialogue's record as ``rektor`` (role rektor only) or ``huvudman`` (skolchef,
+    analytiker or admin). Refused while a flagged item has no cause analysis (4 kap. 3 §)."""
+    check_actor(actor)
+    check_role(role, what="signera dialoger")
+    if as_role not in v.SIGN_AS:
+        raise fail(f"Man signerar som rektor eller huvudman, inte som {as_role!r}.")
+    if as_role == "rektor" and role != "rektor":
+        raise fail(f"Bara rektor kan signera som rektor; rollen {role} signerar som huvudman.")
+    if as_role == "huvudman" and role not in v.AUTHORITY_ROLES:
+        raise fail(f"Rollen {role} kan inte signera för huvudmannen; rektor signerar som rektor.")
+    dlg = _open_dialogue(store, dialogue_id)
+    if any(s.as_role == as_role for s in dlg.signoffs):
+        raise fail(f"Kvalitetsdialogen {dlg.id} är redan signerad som {as_role}.")
+    missing = [i.title for i in dlg.items if i.flagged and not any(n.kind == "analys" for n in i.notes)]
+    if missing:
+        raise fail("Flaggade punkter saknar orsaksanalys (skollagen 4 kap. 3 §): " + "; ".join(missing)
+                   + ". Skriv en anteckning av typen analys på varje punkt innan dialogen signeras.")
+    with _errors(store), _write(store, actor, role) as conn:
+        conn.execute(t.dialogue_signoffs.insert().values(dialogue_id=dlg.id, as_role=as_role, signed_by=actor,
+                                                         role=role, signed_at=_now()))
+    return get_dialogue(store, dlg.id)
+
+
+# --- nulägesanalys and åtgärdsplan -----------------------------------------------------------
+
+def _prefill(data: AuthorityData, school_id: str, school_year: int) -> dict[str, Any]:
+    content, version = build_data_pack(data, school_id, school_year)
+    return {**content, "data_version": version}
+
+
+def _problem(p: Any) -> Problem:
+    if isinstance(p, Problem):
+        return p
+    if isinstance(p, Mapping):
+        return Problem(**{k: p[k] for k in Problem.__dataclass_fields__ if k in p})
+    return Problem(title=str(p))
+
+
+def nulagesanalys(store: Store, school_id: str, school_year: int, *, data: AuthorityData | None = None) -> Nulagesanalys:
+    """The newest saved nulägesanalys of the school and year, or a new one pre-filled from data
+    (the data pack's figures and flags; each flag becomes a problem that needs a cause)."""
+    school_id, school_year = str(school_id).strip(), int(school_year)
+    with _errors(store), store.engine.connect() as conn:
+        if school_id not in _schools(conn).get(school_year, {}):
+            raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
+        a = t.status_analyses
+        row = conn.execute(sa.select(a).where(a.c.school_id == school_id, a.c.school_year == school_year)
+                           .order_by(a.c.version.desc()).limit(1)).first()
+    if row is not None:
+        return Nulagesanalys(id=row.id, school_id=school_id, school_year=school_year, version=row.version,
+                             prefill=row.prefill, sections=dict(row.sections),
+                             problems=tuple(_problem(p) for p in row.problems), created_by=row.created_by,
+                             created_at=_aware(row.created_at))
+    data = data if data is not None else store.load()
+    pre = _prefill(data, school_id, school_year)
+    problems = tuple(Problem(title=f["text"], indicator=f["indicator"], flagged=True) for f in pre["flags"])
+    return Nulagesanalys(id=None, school_id=school_id, school_year=school_year, version=0, prefill=pre,
+                         sections={k: "" for k in v.NULAGE_SECTIONS}, problems=problems, created_by="", created_at=None)
+
+
+def save_nulagesanalys(store: Store, school_id: str, school_year: int, *, sections: Mapping[str, str],
+                       problems: Sequence[Any], actor: str, role: str,
+                       data: AuthorityData | None = None) -> Nulagesanalys:
+    """Save a new version with the analyst's and principal's text. Refused: an unknown section,
+    a closed flagged problem without a cause, an unknown cause area or evidence mark."""
+    check_actor(actor)
+    check_role(role)
+    current = nulagesanalys(store, school_id, school_year, data=data)
+    unknown = sorted(set(sections) - set(v.NULAGE_SECTIONS))
+    if unknown:
+        raise fail(f"Okända avsnitt i nulägesanalysen: {', '.join(unknown)}; avsnitten är {', '.join(v.NULAGE_SECTIONS)}.")
+    probs = [_problem(p) for p in problems]
+    flagged_titles = {p.title for p in current.problems if p.flagged}
+    for p in probs:
+        if p.title in flagged_titles and not p.flagged:
+            raise fail(f"Problemet {p.title!r} kommer från data och kan inte tas bort som flaggat.")
+        if p.closed and p.flagged and not p.cause.strip():
+            raise fail(f"Det flaggade problemet {p.title!r} kan inte avslutas utan en orsak (skollagen 4 kap. 3 §).")
+        if p.cause_area and p.cause_area not in v.CAUSE_AREAS:
+            raise fail(f"Orsaksområdet {p.cause_area!r} finns inte; välj bland {', '.join(v.CAUSE_AREAS)}.")
+        if p.evidence not in ("belagd", "hypotes"):
+            raise fail(f"Orsaken till {p.title!r} ska vara belagd eller hypotes, inte {p.evidence!r}.")
+    kept = {p.title for p in probs}
+    dropped = sorted(flagged_titles - kept)
+    if dropped:
+        raise fail("Flaggade problem kan inte strykas ur nulägesanalysen: " + "; ".join(dropped) + ".")
+    text = {k: str(sections.get(k, current.sections.get(k, "")) or "") for k in v.NULAGE_SECTIONS}
+    with _errors(store), _write(store, actor, role) as conn:
+        conn.execute(t.status_analyses.insert().values(
+            school_id=current.school_id, school_year=current.school_year, version=current.version + 1,
+            prefill=current.prefill, sections=text, problems=[asdict(p) for p in probs], created_by=actor,
+            created_at=_now()))
+    return nulagesanalys(store, school_id, school_year)
+
+
+def _plan_row(r: Any) -> ActionPlanRow:
+    return ActionPlanRow(id=r.id, school_id=r.school_id, school_year=r.school_year, goal=r.goal, action=r.action,
+                         cause=r.cause, owner_role=r.owner_role, timeline=r.timeline, resources=r.resources,
+                         indicator=r.indicator, expected_effect=r.expected_effect, horizon=r.horizon,
+                         follow_up=r.follow_up, intervention_id=r.intervention_id, created_by=r.created_by,
+                         created_at=_aware(r.created_at))
+
+
+def action_plan(store: Store, *, school_id: str | None = None, school_year: int | None = None) -> list[ActionPlanRow]:
+    """Rows of the åtgärdsplaner (not deleted)."""
+    a = t.action_plan_rows
+    q = sa.select(a).where(a.c.deleted_at.is_(None)).order_by(a.c.id)
+    if school_id is not None:
+        q = q.where(a.c.school_id == str(school_id))
+    if school_year is not None:
+        q = q.where(a.c.school_year == int(school_year))
+    with _errors(store), store.engine.connect() as conn:
+        return [_plan_row(r) for r in conn.execute(q)]
+
+
+atgardsplan = action_plan
+
+
+def add_action_plan_row(store: Store, school_id: str, school_year: int, *, goal: str, action: str, cause: str,
+                        owner_role: str, timeline: str, resources: str = "", indicator: str | None = None,
+                        expected_effect: float | None = None, horizon: int | None = None, follow_up: str = "",
+                        actor: str, role: str) -> ActionPlanRow:
+    """A row of the school's åtgärdsplan (goal, action, the cause it addresses, owner, timeline …)."""
+    check_actor(actor)
+    check_role(role)
+    school_id, school_year = str(school_id).strip(), int(school_year)
+    for name, value in (("mål", goal), ("åtgärd", action), ("orsak som åtgärden riktar sig mot", cause),
+                        ("tidplan", timeline)):
+        if not str(value or "").strip():
+            raise fail(f"Raden i åtgärdsplanen saknar {name}.")
+    if owner_role not in v.RESPONSIBLE_ROLES:
+        raise fail(f"Ansvarig roll {owner_role!r} finns inte; välj bland {', '.join(v.RESPONSIBLE_ROLES)}.")
+    if indicator is not None and indicator not in v.INDICATORS:
+        raise fail(f"Indikatorn {indicator!r} finns inte; välj bland {', '.join(v.INDICATORS)}.")
+    if expected_effect is not None and (indicator is None or horizon is None):
+        raise fail("En förväntad effekt i åtgärdsplanen kräver både indikator och horisont.")
+    with _errors(store), store.engine.connect() as conn:
+        if school_id not in _schools(conn).get(school_year, {}):
+            raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
+    with _errors(store), _write(store, actor, role) as conn:
+        rid = conn.execute(t.action_plan_rows.insert().values(
+            school_id=school_id, school_year=school_year, goal=str(goal).strip(), action=str(action).strip(),
+            cause=str(cause).strip(), owner_role=owner_role, timeline=str(timeline).strip(),
+            resources=str(resources or "").strip(), indicator=indicator, expected_effect=expected_effect,
+            horizon=horizon, follow_up=str(follow_up or "").strip(), created_by=actor, created_at=_now())
+        ).inserted_primary_key[0]
+        return _plan_row(conn.execute(sa.select(t.action_plan_rows).where(t.action_plan_rows.c.id == rid)).one())
+
+
+def plan_row_to_intervention(store: Store, row_id: int, *, category: str, actor: str, role: str,
+                             extra: Mapping[str, Any] | None = None, data: AuthorityData | None = None,
+                             compute_baseline: bool = True) -> Intervention:
+    """Register the åtgärdsplan row as an intervention (starting the school year after the plan)
+    and link the row to it."""
+    rows = [r for r in action_plan(store) if r.id == int(row_id)]
+    if not rows:
+        raise fail(f"Raden {row_id} finns inte i någon åtgärdsplan.")
+    r = rows[0]
+    if r.intervention_id is not None:
+        raise fail(f"Raden {row_id} i åtgärdsplanen är redan insatsen {r.intervention_id}.")
+    fields: dict[str, Any] = {"name": r.action, "category": category, "school_ids": [r.school_id],
+                              "problem": r.goal, "cause": r.cause, "indicator": r.indicator,
+                              "expected_effect": r.expected_effect, "horizon": r.horizon,
+                              "start_year": r.school_year + 1, "responsible_role": r.owner_role,
+                              "status": "planerad", "chain_level": "skolenhet", **dict(extra or {})}
+    check_actor(actor)
+    check_role(role, authority=True, what="registrera insatser")
+    clean, base = _prepare(store, {k: fields[k] for k in fields if k in INTERVENTION_FIELDS}, data,
+                           compute_baseline, None)
+    with _errors(store), _write(store, actor, role, authority=True) as conn:  # one transaction: both or neither
+        new_id = _create(conn, clean, base, actor, role)
+        conn.execute(t.action_plan_rows.update().where(t.action_plan_rows.c.id == r.id).values(intervention_id=new_id))
+    return get_intervention(store, new_id)
