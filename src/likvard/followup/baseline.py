@@ -106,7 +106,8 @@ def compute_baseline(data: AuthorityData, fields: Mapping[str, Any], *, exclude:
     horizon = fields.get("horizon") or 1
     if start is not None:
         try:
-            m = minimum_detectable_effect(panel, {s: int(start) for s in schools}, horizon=int(horizon),
+            own = fields.get("school_starts") or {}
+            m = minimum_detectable_effect(panel, {s: int(own.get(s, start)) for s in schools}, horizon=int(horizon),
                                           design=fields.get("design") or "auto", exclude=list(exclude),
                                           max_placebos=max_placebos, level=LEVEL)
             mde, design, horizon_used = m.mde, m.design, m.horizon_used

@@ -35,11 +35,12 @@ def run_evaluation(data: AuthorityData, iv: Intervention, *, exclude: Sequence[s
         raise fail(f"Insatsen {iv.id} ({iv.name}) saknar indikator eller startläsår och kan inte utvärderas.")
     panel = indicator_panel(data, iv.indicator, iv.respondent)
     years = sorted(int(y) for y in panel["school_year"].unique())
-    if not years or years[-1] < iv.start_year:
+    starts = iv.starts()
+    if not years or years[-1] < max(starts.values()):
         raise fail(f"Det finns inga data för insatsen {iv.id} ({iv.name}) från startläsåret "
                    f"{school_year_label(iv.start_year)}; den kan utvärderas när läsårets data är importerade.")
     low = iv.selected_for_low_results or is_low_result(panel, iv.school_ids, iv.start_year - 1, iv.direction)
-    result = evaluate(panel, {s: iv.start_year for s in iv.school_ids}, level=LEVEL, design=iv.design,
+    result = evaluate(panel, starts, level=LEVEL, design=iv.design,
                       seed=seed, expected_effect=iv.expected_effect, selected_for_low_results=low,
                       horizon=iv.horizon, exclude=list(exclude), max_placebos=max_placebos)
     post = result.post_years

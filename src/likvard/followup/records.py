@@ -30,6 +30,7 @@ INTERVENTION_FIELDS: dict[str, str] = {
     "design": "design",
     "comparison": "jämförelsegrupp",
     "start_year": "startläsår",
+    "school_starts": "startläsår per skola",
     "end_year": "slutläsår",
     "status": "status",
     "dose": "dos",
@@ -141,6 +142,8 @@ class Intervention:
     end_year: int | None
     status: str
     dose: str
+    school_starts: dict[str, int]
+    """First school year per school when the schools start in different years (else empty)."""
     fidelity: dict[str, float]
     cost_once: float | None
     cost_per_year: float | None
@@ -158,6 +161,12 @@ class Intervention:
     versions: tuple[InterventionVersion, ...] = ()
     evaluations: tuple[EvaluationRun, ...] = ()
 
+    def starts(self) -> dict[str, int]:
+        """First school year with the intervention per school."""
+        if self.start_year is None:
+            return {}
+        return {s: int(self.school_starts.get(s, self.start_year)) for s in self.school_ids}
+
     @property
     def latest_evaluation(self) -> EvaluationRun | None:
         """The newest evaluation run, if any."""
@@ -167,7 +176,7 @@ class Intervention:
         """True when the horizon has passed by ``school_year`` (start + horizon - 1 is over)."""
         if self.start_year is None or self.horizon is None:
             return False
-        return school_year >= self.start_year + self.horizon
+        return school_year >= max(self.starts().values()) + self.horizon
 
 
 @dataclass(frozen=True)

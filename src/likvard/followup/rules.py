@@ -191,6 +191,24 @@ def normalise_intervention(fields: Mapping[str, Any], known_schools: set[str]) -
     if out["start_year"] is not None and out["end_year"] is not None and out["end_year"] < out["start_year"]:
         raise fail(f"Insatsen {out['name']!r} slutar ({school_year_label(out['end_year'])}) före den börjar "
                    f"({school_year_label(out['start_year'])}).")
+    starts: dict[str, int] = {}
+    raw_starts = f.get("school_starts") or {}
+    if isinstance(raw_starts, str):
+        raw_starts = dict(part.split("=", 1) for part in _list(raw_starts) if "=" in part)
+    for sid, year in dict(raw_starts).items():
+        sid = str(sid).strip()
+        if sid not in out["school_ids"]:
+            raise fail(f"Startläsår per skola: skolenheten {sid} hör inte till insatsen {out['name']!r}.")
+        y = _number(year, f"Startläsår för {sid}", integer=True, low=1990, high=2100)
+        if y is not None:
+            starts[sid] = int(y)
+    if starts:
+        first = min([*starts.values(), *([out["start_year"]] if out["start_year"] is not None else [])])
+        out["start_year"] = first
+        starts = {s: starts.get(s, first) for s in out["school_ids"]}
+        if len(set(starts.values())) == 1:
+            starts = {}
+    out["school_starts"] = starts
     out["status"] = _choice(f.get("status"), v.INTERVENTION_STATUSES, "Status", default="planerad")
     fidelity: dict[str, float] = {}
     raw = f.get("fidelity") or {}

@@ -63,6 +63,7 @@ from likvard.text import school_year_label
 __all__ = [
     "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note",
     "atgardsplan", "create_dialogue", "create_intervention", "delete_decision", "delete_intervention",
+    "import_decisions", "import_interventions",
     "evaluate_intervention", "get_dialogue", "get_intervention", "list_decisions", "list_dialogues",
     "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
     "set_authority_area", "set_decision_status", "set_focus_area", "sign_off", "update_intervention",
@@ -155,7 +156,7 @@ def _intervention(conn: sa.Connection, intervention_id: int) -> Intervention:
         indicator=f["indicator"], respondent=f["respondent"], direction=f["direction"],
         expected_effect=f["expected_effect"], horizon=f["horizon"], basis_for_expectation=f["basis_for_expectation"],
         design=f["design"], comparison=f["comparison"], start_year=f["start_year"], end_year=f["end_year"],
-        status=f["status"], dose=f["dose"], fidelity=dict(f["fidelity"]), cost_once=f["cost_once"],
+        status=f["status"], dose=f["dose"], school_starts=dict(f.get("school_starts") or {}), fidelity=dict(f["fidelity"]), cost_once=f["cost_once"],
         cost_per_year=f["cost_per_year"], funding=f["funding"], decision_body=f["decision_body"],
         decision_date=None if not f["decision_date"] else dt.date.fromisoformat(f["decision_date"]),
         diary_number=f["diary_number"], responsible_role=f["responsible_role"],
@@ -803,3 +804,115 @@ def plan_row_to_intervention(store: Store, row_id: int, *, category: str, actor:
         new_id = _create(conn, clean, base, actor, role)
         conn.execute(t.action_plan_rows.update().where(t.action_plan_rows.c.id == r.id).values(intervention_id=new_id))
     return get_intervention(store, new_id)
+
+
+# --- import from sheets ----------------------------------------------------------------------
+
+def import_interventions(store: Store, rows: Sequence[tuple[int, Mapping[str, Any]]], *, source: str, actor: str,
+                         role: str, data: AuthorityData | None = None,
+                         compute_baseline: bool = True) -> list[Intervention]:
+    """Register every row as an intervention in ONE transaction. Every row is checked first; any
+    problem (each named with file and row) means nothing is written."""
+    check_actor(actor)
+    check_role(role, authority=True, what="registrera insatser")
+    known = _known_schools(store)
+    problems, cleaned = [], []
+    for row_no, fields in rows:
+        try:
+            cleaned.append(normalise_intervention(fields, known))
+        except FollowupError as exc:
+            problems.append(f"{source}, rad {row_no}: {str(exc).removesuffix(' Ingenting har sparats.')}")
+    if problems:
+        raise fail("Insatserna kunde inte importeras:\n" + "\n".join(problems) + "\n")
+    if compute_baseline:
+        data = data if data is not None else store.load()
+    bases: list[Baseline | None] = []
+    for clean in cleaned:
+        if compute_baseline and data is not None:
+            others = sorted({s for c in cleaned if c is not clean and c["indicator"] == clean["indicator"]
+                             for s in c["school_ids"]} | set(_other_schools(store, clean["indicator"], None)))
+            bases.append(compute_baseline_for(data, clean, others))
+        else:
+            bases.append(None)
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        ids = [_create(conn, clean, base, actor, role) for clean, base in zip(cleaned, bases)]
+    return [get_intervention(store, i) for i in ids]
+
+
+def compute_baseline_for(data: AuthorityData, clean: Mapping[str, Any], exclude: Sequence[str]) -> Baseline:
+    """``baseline.compute_baseline`` (kept separate so that the keyword ``compute_baseline`` of the
+    service functions does not shadow it)."""
+    return compute_baseline(data, clean, exclude=exclude)
+
+
+def import_decisions(store: Store, rows: Sequence[tuple[int, Mapping[str, Any]]], *, source: str, actor: str,
+                     role: str) -> list[Decision]:
+    """Add every row as a decision (and its status, when given) in ONE transaction; every row is
+    checked first against the dialogues, the intervention register and the vocabulary."""
+    check_actor(actor)
+    check_role(role, authority=True, what="fatta beslut i dialogen")
+    problems = []
+    checked = []
+    with _errors(store), store.engine.connect() as conn:
+        for row_no, f in rows:
+            where = f"{source}, rad {row_no}"
+            try:
+                did = int(float(str(f.get("dialogue_id"))))
+            except ValueError:
+                problems.append(f"{where}: dialog {f.get('dialogue_id')!r} är inget dialognummer.")
+                continue
+            d = conn.execute(sa.select(t.dialogues).where(t.dialogues.c.id == did)).first()
+            if d is None or d.deleted_at is not None:
+                problems.append(f"{where}: kvalitetsdialogen {did} finns inte.")
+                continue
+            signed = {s for s in conn.execute(sa.select(t.dialogue_signoffs.c.as_role)
+                                              .where(t.dialogue_signoffs.c.dialogue_id == did)).scalars()}
+            if {"rektor", "huvudman"} <= signed:
+                problems.append(f"{where}: kvalitetsdialogen {did} är signerad och får inga nya beslut.")
+                continue
+            role_of = str(f.get("responsible_role", "")).strip()
+            if role_of not in v.RESPONSIBLE_ROLES:
+                problems.append(f"{where}: ansvarig roll {role_of!r} finns inte; välj bland "
+                                f"{', '.join(v.RESPONSIBLE_ROLES)}.")
+                continue
+            status = str(f.get("status") or "ej påbörjad").strip()
+            if status not in v.DECISION_STATUSES:
+                problems.append(f"{where}: statusen {status!r} finns inte; välj bland {', '.join(v.DECISION_STATUSES)}.")
+                continue
+            if status in ("delvis", "ändrad", "struken") and not str(f.get("status_comment") or "").strip():
+                problems.append(f"{where}: statusen {status} kräver en kommentar om varför.")
+                continue
+            indicator = f.get("indicator")
+            if indicator is not None and str(indicator) not in v.INDICATORS:
+                problems.append(f"{where}: indikatorn {indicator!r} finns inte.")
+                continue
+            try:
+                due = parse_date(f.get("due_date"), "Senast")
+                iid = _check_intervention_link(conn, None if f.get("intervention_id") is None
+                                               else int(float(str(f["intervention_id"]))))
+            except (FollowupError, ValueError) as exc:
+                problems.append(f"{where}: {str(exc).removesuffix(' Ingenting har sparats.')}")
+                continue
+            if due < d.date:
+                problems.append(f"{where}: slutdatumet {due.isoformat()} ligger före dialogen {d.date.isoformat()}.")
+                continue
+            checked.append((did, str(f.get("what")).strip(), role_of, due, f.get("resource"), iid,
+                            None if indicator is None else str(indicator), status,
+                            str(f.get("status_comment") or "").strip()))
+    if problems:
+        raise fail("Besluten kunde inte importeras:\n" + "\n".join(problems) + "\n")
+    now = _now()
+    ids = []
+    with _errors(store), _write(store, actor, role, authority=True) as conn:
+        for did, what, role_of, due, resource, iid, indicator, status, comment in checked:
+            new = conn.execute(t.decisions.insert().values(
+                dialogue_id=did, what=what, responsible_role=role_of, due_date=due,
+                resource=None if resource is None else str(resource), intervention_id=iid, indicator=indicator,
+                created_by=actor, created_at=now)).inserted_primary_key[0]
+            conn.execute(t.decision_status.insert().values(decision_id=new, status="ej påbörjad", comment="",
+                                                           dialogue_id=did, changed_by=actor, changed_at=now))
+            if status != "ej påbörjad":
+                conn.execute(t.decision_status.insert().values(decision_id=new, status=status, comment=comment,
+                                                               dialogue_id=did, changed_by=actor, changed_at=now))
+            ids.append(new)
+        return [_decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == i)).one()) for i in ids]
