@@ -23,7 +23,7 @@ AUTO = "auto"
 IMPORT_KINDS = (*KINDS, "areas")
 KIND_HELP = (
     "Registertyp: schools (skolor), students (elever), choices (skolval), staff (personal), "
-    "survey (enkät), areas (områden med områdestyp), eller auto (typen avgörs av filens kolumner; flera typer i samma import)."
+    "survey (enkät), areas (områden med områdestyp), insatser eller beslut (uppföljningens blad), eller auto (typen avgörs av filens kolumner; flera typer i samma import)."
 )
 SWEDISH_KINDS = {"skolor": "schools", "elever": "students", "skolval": "choices", "personal": "staff",
                  "enkat": "survey", "enkät": "survey",
@@ -137,6 +137,11 @@ def import_files(
     from likvard.sources.registers import ID_COLUMNS, read_register_file
     from likvard.store import key_mismatch_message, mask_url, open_store
 
+    if kind.lower() in ("insatser", "beslut"):  # the follow-up register's sheets
+        from likvard.cli.uppfoljning import import_followup
+
+        import_followup(kind.lower(), files, str(db))
+        return
     kind = SWEDISH_KINDS.get(kind.lower(), kind.lower())
     if kind != AUTO and kind not in IMPORT_KINDS:
         fail(f"Okänd registertyp {escape(printable(kind))!r}. Välj en av: {', '.join(IMPORT_KINDS)} eller {AUTO}.")
