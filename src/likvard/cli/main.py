@@ -33,6 +33,7 @@ COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("fordelning", "likvard.cli.fordelning", "Förstärka: resursfördelning efter behov och lärarfördelning.", False),
     ("rapport", "likvard.cli.rapport", "Skriv nulägesrapporten (HTML som fungerar utan nät och skrivs ut på A4, och Excel).", False),
     ("effekt", "likvard.cli.effekt", "Effektutvärdering: fungerade insatsen? (och minsta upptäckbara effekt före beslut)", False),
+    ("katalog", "likvard.cli.katalog", "Dela: insatskatalogen med insatstyper, forskningsstöd och huvudmännens egna utvärderingar.", False),
     ("mall", "likvard.cli.mall", "Skriv en Excelmall för ett register: ett blad att fylla i och ett datalexikon.", False),
     ("nyckel", "likvard.cli.nyckel", "Nyckeln som ersätter personnummer med pseudonymer: visa var den finns och säkerhetskopiera den.", False),
     ("forbered", "likvard.cli.forbered", "Kompilera beräkningskärnorna en gång (installationen gör det; annars görs det vid första körningen).", False),
