@@ -171,6 +171,34 @@ _FRICTIONLESS_TEXT = {
 }
 
 
+_TYPE_WORDS = {"integer": "ett heltal", "number": "ett tal (decimalpunkt)", "date": "ett datum ÅÅÅÅ-MM-DD",
+               "string": "text", "boolean": "true eller false"}
+
+
+def _explain(kind: str, note: str, resource: str | None, field_name: str | None) -> str:
+    """Frictionless's note on a cell in Swedish: what the column expects."""
+    import re
+
+    fields = {f["name"]: f for f in schema.table_schemas().get(resource or "", {}).get("fields", [])}
+    f = fields.get(field_name or "")
+    if f is None:
+        return note
+    if kind == "type-error":
+        return f"kolumnen ska innehålla {_TYPE_WORDS.get(f['type'], f['type'])} eller '..'"
+    m = re.search(r'constraint "(\w+)"', note)
+    c = m.group(1) if m else ""
+    limits = f.get("constraints", {})
+    if c == "enum":
+        return "tillåtna värden är " + ", ".join(repr(v) for v in limits["enum"])
+    if c == "pattern":
+        return f"värdet ska ha formen {limits['pattern']}"
+    if c in ("minimum", "maximum"):
+        return f"{'minsta' if c == 'minimum' else 'största'} tillåtna värde är {limits[c]}"
+    if c == "minLength":
+        return f"texten ska ha minst {limits[c]} tecken"
+    return note
+
+
 def _frictionless_problems(descriptor_path: Path) -> list[str]:
     from frictionless import Package, system
 
@@ -184,7 +212,14 @@ def _frictionless_problems(descriptor_path: Path) -> list[str]:
     keys = {name: s.get("primaryKey", []) for name, s in schema.table_schemas().items()}
     for task in report.tasks:
         table = f"{task.name}.csv" if task.name else "paketet"
+        # a key cell that is already wrong is reported once, not again as a key error
+        bad_cells = {(getattr(e, "row_number", None), getattr(e, "field_name", None)) for e in task.errors
+                     if e.type in ("type-error", "constraint-error", "missing-cell")}
         for err in task.errors:
+            if err.type in ("primary-key", "foreign-key"):
+                key = keys.get(task.name or "", []) if err.type == "primary-key" else ["insats_typ_id", "version"]
+                if any((getattr(err, "row_number", None), k) in bad_cells for k in key):
+                    continue
             what = _FRICTIONLESS_TEXT.get(err.type, err.type)
             row = getattr(err, "row_number", None)
             field_name = getattr(err, "field_name", None)
@@ -193,9 +228,12 @@ def _frictionless_problems(descriptor_path: Path) -> list[str]:
                     else "insats_typ_id, version"
             cell = getattr(err, "cell", None)
             where = table + ("" if row is None else f", rad {row}") + (f", kolumn {field_name}" if field_name else "")
-            if err.type in ("type-error", "constraint-error", "missing-cell"):
-                value = f" (värde {cell!r})" if cell not in (None, "") else ""
-                problems.append(f"{where}: värdet {what}{value}: {err.note}.")
+            note = str(getattr(err, "note", ""))
+            if err.type == "constraint-error" and "required" in note:
+                problems.append(f"{where}: värdet saknas men måste anges.")
+            elif err.type in ("type-error", "constraint-error", "missing-cell"):
+                value = f" {cell!r}" if cell not in (None, "") else ""
+                problems.append(f"{where}: värdet{value} {what}: {_explain(err.type, note, task.name, field_name)}.")
             elif err.type in _FRICTIONLESS_TEXT:
                 problems.append(f"{where}: raden {what}." if row is not None else f"{where}: tabellen {what}.")
             else:
