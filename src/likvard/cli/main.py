@@ -38,6 +38,7 @@ COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("nulagesanalys", "likvard.cli.uppfoljning", "Nulägesanalys för en skolenhet (Samverkan för bästa skola), förifylld från data.", False),
     ("atgardsplan", "likvard.cli.uppfoljning", "Åtgärdsplan per skolenhet: rader som blir insatser.", False),
     ("kvalitetsrapport", "likvard.cli.uppfoljning", "Skriv huvudmannens kvalitetsrapport för ett läsår (Word och HTML).", False),
+    ("katalog", "likvard.cli.katalog", "Dela: insatskatalogen med insatstyper, forskningsstöd och huvudmännens egna utvärderingar.", False),
     ("mall", "likvard.cli.mall", "Skriv en Excelmall för ett register: ett blad att fylla i och ett datalexikon.", False),
     ("nyckel", "likvard.cli.nyckel", "Nyckeln som ersätter personnummer med pseudonymer: visa var den finns och säkerhetskopiera den.", False),
     ("forbered", "likvard.cli.forbered", "Kompilera beräkningskärnorna en gång (installationen gör det; annars görs det vid första körningen).", False),

@@ -78,5 +78,44 @@ meta = sa.Table(
     sa.Column("value", sa.Text),
 )
 
+# --- the shared intervention catalogue (likvard.catalogue; migration 0003_catalogue) ---------------
+# One row per catalogue row: its key columns, the whole row as JSON (the columns of
+# likvard.catalogue.schema), where it came from (package file name, publisher) and whether it is
+# the authority's own (own rows are what ``likvard katalog exportera`` publishes).
+
+
+def _catalogue_table(name: str, *key: sa.Column) -> sa.Table:
+    return sa.Table(
+        name, metadata, *key,
+        sa.Column("payload", sa.JSON, nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("publisher", sa.Text, nullable=False),
+        sa.Column("own", sa.Boolean(create_constraint=False), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+catalogue_types = _catalogue_table(
+    "catalogue_types",
+    sa.Column("insats_typ_id", sa.String(200), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+)
+catalogue_evidence = _catalogue_table("catalogue_evidence", sa.Column("evidens_id", sa.String(200), primary_key=True))
+catalogue_local = _catalogue_table("catalogue_local", sa.Column("utvardering_id", sa.String(300), primary_key=True))
+catalogue_imports = sa.Table(
+    "catalogue_imports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("publisher", sa.Text, nullable=False),
+    sa.Column("package_hash", sa.String(64)),
+    sa.Column("own", sa.Boolean(create_constraint=False), nullable=False),
+    sa.Column("n_types", sa.Integer, nullable=False),
+    sa.Column("n_evidence", sa.Integer, nullable=False),
+    sa.Column("n_local", sa.Integer, nullable=False),
+    sa.Column("conflicts", sa.Text, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 TABLES: dict[str, sa.Table] = {**REGISTER_TABLES, "areas": areas}
 """Data tables by kind (the five registers and areas)."""
