@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 import pandas as pd
 
@@ -107,7 +109,7 @@ def yearly_table(result: SchoolEffects, ds: Dataset, pooled: pd.DataFrame, setti
     yearly.insert(1, "name", yearly["school_id"].map(ds.names()).fillna(yearly["school_id"]))
     n = pd.to_numeric(yearly["n_students"], errors="coerce").fillna(0.0)
     keys = list(zip(yearly["school_id"], yearly["school_year"].astype(int)))
-    values = dict(zip(keys, n))
+    values: dict[Hashable, float] = dict(zip(keys, n))
     pooled_hidden = set(pooled.loc[pooled["n_students"].astype(str) == SUPPRESSED, "school_id"].astype(str))
     primary = {k for k in keys if values[k] < settings.min_students or k[0] in pooled_hidden
                or k[0] in ds.hidden(k[1], settings.min_students, settings.complementary_suppression)}
