@@ -92,6 +92,14 @@ class AnalysisCache:
     def _dataset(self) -> Dataset:
         return dataset_from_authority(self.store.load())
 
+    def prime(self, overview: Overview) -> None:
+        """Use ``overview`` (computed by the caller with the same settings) for the current data."""
+        version = self.data_version()
+        with self._lock:
+            self._version, self._overview, self._error, self._memo = version, overview, None, {}
+            self._checked = time.monotonic()
+            self._done.set()
+
     def wait(self, timeout: float = 600.0) -> Overview | None:
         """Block until the overview of the current data is ready (tests, ``serve`` warm-up)."""
         if self.get() is not None:
