@@ -33,6 +33,9 @@ def command(
     overwrite: bool = typer.Option(False, "--skriv-over",
                                    help="Ersätt en befintlig databas (annars vägrar demo att röra en databas "
                                         "som inte är en tidigare Exempelstad)."),
+    serve: bool = typer.Option(False, "--serve", help="Starta sedan webbappen med en användare per roll "
+                                                      "(namn och lösenord skrivs ut)."),
+    port: int = typer.Option(8000, "--port", help="Port för webbappen (med --serve)."),
 ) -> None:
     """Skapa demokommunen Exempelstad i en ny databas och skriv nulägesrapporten."""
     from rich.markup import escape
@@ -77,3 +80,38 @@ def command(
     console.print(f"Rapport: [bold]{result.html_path.resolve()}[/]")
     console.print(f"Tabeller (Excel): {result.xlsx_path.resolve()}")
     typer.echo(str(result.html_path.resolve()))
+    if serve:
+        serve_demo(store, data, db, port, ov)
+
+
+DEMO_USERS = (("admin", "admin"), ("analytiker", "analytiker"), ("skolchef", "skolchef"), ("rektor", "rektor"),
+              ("namnd", "nämnd"))
+
+
+def serve_demo(store, data, db: Path, port: int, overview) -> None:
+    """One user per role with a fresh random password (printed), then the web app on 127.0.0.1."""
+    import secrets
+
+    from likvard.cli.serve import serve_store
+    from likvard.web.accounts import create_user, delete_user, list_users
+
+    last = data.schools[data.schools["school_year"] == data.schools["school_year"].max()]
+    ids = sorted(last["school_id"].astype(str))
+    area = ids[: max(1, len(ids) // 2)]
+    principal = ids[:1]
+    existing = {a.name for a in list_users(store)}
+    console.print("[bold]Användare i webbappen[/] (lösenorden gäller denna databas):")
+    for name, role in DEMO_USERS:
+        if name in existing:
+            delete_user(store, name, actor="likvard demo")
+        password = secrets.token_urlsafe(12)
+        schools = area if role == "skolchef" else principal if role == "rektor" else []
+        create_user(store, name, role, password, schools, actor="likvard demo")
+        where = f" (skolenheter {', '.join(schools)})" if len(schools) <= 3 and schools else (
+            f" ({len(schools)} skolenheter)" if schools else "")
+        typer.echo(f"  {role:<11} användarnamn {name:<11} lösenord {password}{where}")
+    from likvard.web.app import create_app
+
+    app = create_app(str(db), store=store)
+    app.state.cache.prime(overview)
+    serve_store(str(db), "127.0.0.1", port, app=app)

@@ -41,6 +41,8 @@ COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("katalog", "likvard.cli.katalog", "Dela: insatskatalogen med insatstyper, forskningsstöd och huvudmännens egna utvärderingar.", False),
     ("mall", "likvard.cli.mall", "Skriv en Excelmall för ett register: ett blad att fylla i och ett datalexikon.", False),
     ("nyckel", "likvard.cli.nyckel", "Nyckeln som ersätter personnummer med pseudonymer: visa var den finns och säkerhetskopiera den.", False),
+    ("serve", "likvard.cli.serve", "Starta webbappen: analytiker, rektorer, skolchefer och nämnd i webbläsaren, med roller.", False),
+    ("anvandare", "likvard.cli.anvandare", "Webbappens användare: skapa, lista och ta bort (lösenordet läses från standard in).", False),
     ("forbered", "likvard.cli.forbered", "Kompilera beräkningskärnorna en gång (installationen gör det; annars görs det vid första körningen).", False),
     # the English names of the first version, for one more version
     ("expected", "likvard.cli.forvantat", "Gammalt namn på 'forvantat'.", True),
