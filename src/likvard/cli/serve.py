@@ -26,7 +26,8 @@ def serve_store(db: str, host: str, port: int, warm: bool = True, app: object | 
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print("[bold yellow]Obs:[/] servern nås från andra datorer. Använd HTTPS framför den "
                       "(t.ex. en omvänd proxy) så att lösenord och sessioner inte går okrypterat.")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True,  # type: ignore[arg-type]
+                server_header=False)
 
 
 def command(

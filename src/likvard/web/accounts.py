@@ -83,7 +83,7 @@ def create_user(store: Store, name: str, role: str, password: str, schools: Iter
             raise ParameterError("namn", f"användaren {name} finns redan.")
         created = now()
         uid = conn.execute(t.insert().values(name=name, password_hash=hash_password(password), role=role,
-                                             schools=",".join(codes), created_at=created)).inserted_primary_key[0]
+                                             schools=",".join(codes), created_at=created)).inserted_primary_key[0]  # type: ignore[index]
         audit(conn, actor, actor_role, "skapa användare", name, None, {"roll": role, "skolor": list(codes)})
     return Account(int(uid), name, role, codes, created)
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
-import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,9 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.errors import LikvardError
-from likvard.privacy import SUPPRESSED
-from likvard.store import Store, open_store, schema
-from likvard.text import printable
+from likvard.store import Store, open_store
 from likvard.views.common import format_table
 from likvard.views.table import Table
 from likvard.web import accounts, pages

@@ -3,7 +3,6 @@ and allocation models (run in the background with progress, compared side by sid
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import tempfile
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from likvard.errors import LikvardError, ParameterError
+from likvard.errors import ParameterError
 from likvard.store import Store, schema
 from likvard.views.table import Table
 from likvard.web import accounts
@@ -49,7 +48,7 @@ def _save_scenario(store: Store, user: User, kind: str, name: str, spec: dict, r
     t = schema.web_scenarios
     with store.engine.begin() as conn:
         sid = conn.execute(t.insert().values(kind=kind, name=name, created_by=user.name, created_at=accounts.now(),
-                                             spec=spec, result=result)).inserted_primary_key[0]
+                                             spec=spec, result=result)).inserted_primary_key[0]  # type: ignore[index]
         accounts.audit(conn, user.name, user.role, f"spara {kind}sscenario", f"{kind}/{sid}", None,
                        {"namn": name, "definition": spec})
     return int(sid)
@@ -169,7 +168,8 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
             raise ParameterError("replikat", "årskurs och antal körningar ska vara heltal.") from None
         if grade not in range(0, 10) or not 2 <= reps <= 200:
             raise ParameterError("replikat", "årskurs 0–9 och 2–200 körningar.")
-        names = cache.get().dataset.names() if cache.get() is not None else {}
+        current = cache.get()
+        names = current.dataset.names() if current is not None else {}
         close = [str(v) for v in form.getlist("stang") if str(v) in names]
         capacity: dict[str, int] = {}
         cap_school = str(form.get("platser_skola") or "")
@@ -250,7 +250,7 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
             data = store.load()
             comp = compare_models(data, [folder / f"{m}.yaml" for m in chosen], settings=cache.settings)
             names = dict(zip(data.schools["school_id"].astype(str), data.schools["name"].astype(str)))
-            tables = []
+            tables: list[Table] = []
             for model, res in comp.results.items():
                 shown = allocation_table(res, names)
                 tables.append(Table(f"modell_{len(tables)}", f"{model}: belopp per skola", shown.reset_index(drop=True)))

@@ -1,6 +1,6 @@
 """The web app: users, sessions, audit log, background jobs, saved scenarios.
 
-Revision ID: 0002_web
+Revision ID: 0004_web
 Revises: 0001
 Create Date: 2026-12-02
 """
