@@ -27,7 +27,9 @@ LIKVARD_TABLES = frozenset({"alembic_version", "meta", "imports", "results", "ar
                             "choices", "staff", "survey", "interventions", "intervention_versions",
                             "intervention_evaluations", "dialogues", "dialogue_items", "dialogue_notes",
                             "decisions", "decision_status", "dialogue_signoffs", "status_analyses",
-                            "action_plan_rows"})
+                            "action_plan_rows", "catalogue_types", "catalogue_evidence", "catalogue_local",
+                            "catalogue_imports", "web_users", "web_sessions", "audit_log", "web_jobs",
+                            "web_scenarios"})
 
 _USERINFO = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
 
