@@ -574,48 +574,92 @@ def draw_rankings(
     return draw_rankings_unchecked(V, n_ranks, rng, available)
 
 
+def race_weights(V: np.ndarray) -> np.ndarray:
+    """``exp(-(V - max_j V))`` per student (float64, ≥ 1): the weights of the exponential race
+    that gives the same ranked lists as the Gumbel trick (see :func:`draw_rankings_unchecked`);
+    computed once when the same utilities are drawn from many times."""
+    V64 = np.asarray(V, dtype=np.float64)
+    top = V64.max(axis=1, keepdims=True) if V64.shape[1] else np.zeros((V64.shape[0], 1))
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(np.exp(top - V64))
+
+
 def draw_rankings_unchecked(V: np.ndarray, n_ranks: int, rng: np.random.Generator,
-                            available: np.ndarray | None = None) -> np.ndarray:
-    """``draw_rankings`` without the argument checks, for utilities the engine made itself."""
+                            available: np.ndarray | None = None,
+                            weights: np.ndarray | None = None) -> np.ndarray:
+    """``draw_rankings`` without the argument checks, for utilities the engine made itself.
+
+    The Gumbel trick ranks schools by ``V_ij - ln(-ln u_ij)`` (best first); since ``exp`` is
+    increasing, that is the order of ``-ln(u_ij) · exp(-V_ij)`` from the smallest (the
+    exponential race, Plackett–Luce). Computed that way in one compiled pass over ``u`` (one
+    logarithm per pair, the top ``n_ranks`` kept per student), with the same uniform numbers and
+    so the same lists. ``weights``: :func:`race_weights` of ``V`` when already computed."""
     n, m = V.shape
-    g = rng.random((n, m), dtype=np.float32)
-    np.clip(g, np.float32(1e-30), None, out=g)
-    np.log(g, out=g)
-    np.negative(g, out=g)
-    np.log(g, out=g)  # g = ln(-ln u); the Gumbel noise is -g
-    V32 = V if V.dtype == np.float32 else V.astype(np.float32)
+    u = rng.random((n, m), dtype=np.float32)
+    W = race_weights(V) if weights is None else weights
     if available is None:
         avail = np.ones((1, m), dtype=np.bool_)
     else:
         avail = available
         if avail.strides[0] == 0:  # the same availability for every student
             avail = avail[:1]
-    return _gumbel_top_k(np.ascontiguousarray(V32), g, min(n_ranks, m), np.ascontiguousarray(avail))
+    return _race_top_k(W, u, min(n_ranks, m), np.ascontiguousarray(avail))
 
 
 @numba.njit(cache=True)
-def _gumbel_top_k(V, g, k, available):  # pragma: no cover - compiled
-    """The k largest V - g of each row, best first, among available schools (``available`` has
-    one row per student, or one row for all)."""
-    n, m = V.shape
+def _race_top_k(W, u, k, available):  # pragma: no cover - compiled
+    """Per student, the k smallest keys ``-ln(u) · W`` among available schools, smallest first
+    (``available`` has one row per student, or one row for all). One thread: replications run
+    side by side in workers, and two threads on a busy 2-core machine were slower than one.
+
+    The logarithm is bounded without computing it, ``v + v²/2 ≤ -ln u ≤ v / u`` with v = 1 − u:
+    the k-th smallest upper bound T is at least the k-th smallest key, so a school whose lower
+    bound exceeds T cannot be among the k, and only the others get the exact key (in the same
+    order as a scan of all schools, so ties are broken the same way)."""
+    n, m = W.shape
     out = np.full((n, k), -1, np.int32)
-    vals = np.empty(k, np.float32)
+    if k == 0:
+        return out
     shared = available.shape[0] == 1
+    vals = np.empty(max(k, 1), np.float64)
+    ubs = np.empty(max(k, 1), np.float64)
+    lows = np.empty(m, np.float64)
     for i in range(n):
-        filled = 0
         row = 0 if shared else i
+        nub = 0
         for j in range(m):
             if not available[row, j]:
+                lows[j] = np.inf
                 continue
-            x = V[i, j] - g[i, j]
-            if filled < k:
-                p = filled
-                filled += 1
-            elif x > vals[k - 1]:
+            uj = max(np.float64(u[i, j]), 1e-30)
+            v = 1.0 - uj
+            lows[j] = (v + 0.5 * v * v) * W[i, j] * (1.0 - 1e-9)
+            hi = v / uj * W[i, j] * (1.0 + 1e-9)
+            if nub < k:
+                p = nub
+                nub += 1
+            elif hi < ubs[k - 1]:
                 p = k - 1
             else:
                 continue
-            while p > 0 and vals[p - 1] < x:
+            while p > 0 and ubs[p - 1] > hi:
+                ubs[p] = ubs[p - 1]
+                p -= 1
+            ubs[p] = hi
+        T = ubs[k - 1] if nub == k else np.inf
+        filled = 0
+        for j in range(m):
+            if not available[row, j] or lows[j] > T:
+                continue
+            x = -np.log(max(np.float64(u[i, j]), 1e-30)) * W[i, j]
+            if filled < k:
+                p = filled
+                filled += 1
+            elif x < vals[k - 1]:
+                p = k - 1
+            else:
+                continue
+            while p > 0 and vals[p - 1] > x:
                 vals[p] = vals[p - 1]
                 out[i, p] = out[i, p - 1]
                 p -= 1

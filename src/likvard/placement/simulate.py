@@ -303,6 +303,7 @@ class Prepared:
     fixed_pref: np.ndarray | None = None
     cutoff_key: np.ndarray | None = None  # m x n: first distance-type rule's key (m), NaN if none
     capacities32: np.ndarray | None = None
+    race_weights: np.ndarray | None = None  # cm.race_weights(V), computed once
 
 
 def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
@@ -336,6 +337,7 @@ def prepare(market: Market, beta: dict[str, float] | None = None) -> Prepared:
     return Prepared(
         market, scores, LotteryRanks(scores, market.lottery), V, available, reserved, eligible, order,
         market.allowed_admin(), groups, fixed, ckey, np.ascontiguousarray(market.capacities, dtype=np.int32),
+        None if V is None else cm.race_weights(V),
     )
 
 
@@ -343,7 +345,7 @@ def place_once(prep: Prepared, rng: np.random.Generator) -> Placement:
     """One replication of the placement."""
     mk = prep.market
     if prep.V is not None:
-        pref = cm.draw_rankings_unchecked(prep.V, mk.n_choices, rng, prep.available)
+        pref = cm.draw_rankings_unchecked(prep.V, mk.n_choices, rng, prep.available, prep.race_weights)
     else:
         assert prep.fixed_pref is not None  # prepare() makes one or the other
         pref = prep.fixed_pref
