@@ -25,7 +25,7 @@ from likvard.catalogue.starter import STARTER_DIR, starter_catalogue
 from likvard.store import open_store
 from likvard.store import schema as store_schema
 
-SEED_PM = Path("/work/shared/seeds/004_723f3e0c8f703abd.txt")
+SEED_PM = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "004_723f3e0c8f703abd.txt"  # ../shared beside the repo
 
 
 def test_starter_catalogue_validates_and_every_evidence_row_has_a_reference():

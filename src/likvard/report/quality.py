@@ -1,6 +1,6 @@
 """Kvalitetsrapporten: the authority's yearly quality report as Word (.docx) and offline HTML.
 
-Headings (``/work/shared/notes/follow_up.md`` §1.7: Göteborg's and Malmö's reports,
+Headings (the follow-up research note, §1.7: Göteborg's and Malmö's reports,
 Skolinspektionen's areas for huvudmän, and the two subheadings Skolinspektionen's follow-up of 28
 low-performing schools added to the template): Inledning och underlag; Förutsättningar;
 Resultat; Analys av studieresultat och trygghet; Kompensatoriskt arbete; **Bedömning av

@@ -1,6 +1,6 @@
 """Who may do what: the ONE scope function every page, fragment, download and API call goes through.
 
-Roles (issue 13; ``/work/shared/notes/web_app.md`` §4.2):
+Roles (the role table of the web-app research note, §4.2):
 
 | roll | läser | skriver |
 |---|---|---|
