@@ -144,7 +144,10 @@ def _with_suggestion(message: str, ctx: Any) -> str:
         return message
     names = [n for n in ctx.command.list_commands(ctx)
              if not any(n == name and hidden for name, _, _, hidden in COMMANDS)]
-    close = difflib.get_close_matches(m.group(1), names, n=1, cutoff=0.5)
+    typed = m.group(1)
+    # a command the typed word begins (an abbreviation) before the closest spelling
+    close = [n for n in names if typed and n.startswith(typed)][:1] or difflib.get_close_matches(
+        typed, names, n=1, cutoff=0.5)
     return f"{message} Did you mean {close[0]}?" if close else message
 
 
