@@ -72,6 +72,8 @@ def _comparison(ov: Overview) -> list[Finding]:
     if res is None or res.segregation.empty:
         return []
     h = res.segregation[res.segregation["key"] == "theil_h"].sort_values("school_year").iloc[-1]
+    if h["rank"] != h["rank"]:  # NaN: fewer than three school units, not ranked
+        return []
     rel = lambda a, b: "högre än" if a > b else "lägre än"  # noqa: E731
     text = (f"Med Skolverkets andelar (eftergymnasialt utbildade föräldrar) är H {_fmt(h['value'])}: {rel(h['value'], h['national'])} "
             f"i riket som helhet ({_fmt(h['national'])}) och {rel(h['value'], h['similar_median'])} medianen för "

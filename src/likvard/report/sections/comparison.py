@@ -3,6 +3,8 @@ Kolada's key figures with rank."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from likvard.analyses.overview import Overview
 from likvard.report.glossary import explain
 from likvard.report.model import Figure, Section
@@ -30,8 +32,9 @@ def build(ov: Overview) -> Section | None:
         f"Läsåret {school_year_label(int(last['school_year']))} var Theils H för andelen elever med eftergymnasialt "
         f"utbildade föräldrar {format_number(last['value'], 3)} i kommunen, {format_number(last['national'], 3)} i "
         f"riket som helhet och {format_number(last['similar_median'], 3)} i mediankommunen bland de liknande. "
-        f"Kommunen hade rang {int(last['rank'])} av {int(last['n_municipalities'])} kommuner med minst tre skolenheter "
-        "(1 = mest segregerad).",
+        + (f"Kommunen hade rang {int(last['rank'])} av {int(last['n_municipalities'])} kommuner med minst tre "
+           "skolenheter (1 = mest segregerad)." if pd.notna(last["rank"]) else
+           "Kommunen rangordnas inte: den har färre än tre skolenheter med uppgifter."),
         explain("similar") + (f" Här: {names}." if names else ""),
         "Kommuner med få skolor får lätt låga värden och storstäder höga; jämför därför främst med liknande kommuner. "
         "Nyckeltalen kommer från Kolada (Källa: Kolada/RKA).",
