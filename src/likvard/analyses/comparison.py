@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from likvard.analyses._reuse import reuse
 from likvard.analyses.dataset import Dataset
 from likvard.segregation.published import published_indices
 
@@ -84,6 +85,16 @@ def similar_municipalities(ds: Dataset, k: int = 7) -> pd.DataFrame | None:
                          "distance": near.to_numpy()})
 
 
+def _all_municipalities(composition: pd.DataFrame, years: tuple[int, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """D and H of every municipality (three schools or more) and of the whole country per year."""
+    comp = composition[composition["school_year"].isin(years)]
+    per_muni = published_indices(comp, share="share_post_secondary", by="municipality_code")
+    per_muni["municipality_code"] = per_muni["municipality_code"].astype(str)
+    per_muni = per_muni[per_muni["n_units"] >= MIN_SCHOOLS]
+    national = published_indices(comp, share="share_post_secondary", by=None).set_index("school_year")
+    return per_muni, national
+
+
 def municipal_comparison(ds: Dataset, k: int = 7) -> MunicipalComparison | None:
     """The comparison of ``ds``'s municipality (published data with Kolada's file), or None."""
     files = ds.published
@@ -92,11 +103,9 @@ def municipal_comparison(ds: Dataset, k: int = 7) -> MunicipalComparison | None:
         return None
     similar = similar_municipalities(ds, k)
     similar_codes = set(similar["municipality_code"]) if similar is not None else set()
-    comp = files.composition[files.composition["school_year"].isin(ds.years)]
-    per_muni = published_indices(comp, share="share_post_secondary", by="municipality_code")
-    per_muni["municipality_code"] = per_muni["municipality_code"].astype(str)
-    per_muni = per_muni[per_muni["n_units"] >= MIN_SCHOOLS]
-    national = published_indices(comp, share="share_post_secondary", by=None).set_index("school_year")
+    years = tuple(ds.years)
+    per_muni, national = reuse("comparison", [files.composition], years,
+                               lambda: _all_municipalities(files.composition, years))
     rows = []
     for year, g in per_muni.groupby("school_year"):
         g = g.set_index("municipality_code")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from likvard.analyses._reuse import reuse
 from likvard.analyses.dataset import Dataset
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.errors import DataError
@@ -122,9 +123,14 @@ class PublishedExpected:
 
 def grade9_results(files: PublishedFiles | None) -> tuple[pd.DataFrame, int] | None:
     """Per school unit of the whole country: ``merit_value, share_eligible, n_students`` (grade 9)
-    of the latest year with results (Slutbetyg, else the school map's series), and that year."""
+    of the latest year with results (Slutbetyg, else the school map's series), and that year
+    (the same table again while the files are the same; not to be changed by the caller)."""
     if files is None:
         return None
+    return reuse("grade9_results", [files.grade9, files.skolkarta], None, lambda: _grade9_results(files))
+
+
+def _grade9_results(files: PublishedFiles) -> tuple[pd.DataFrame, int] | None:
     if files.grade9 is not None and len(files.grade9):
         g = files.grade9.sort_values("school_year").drop_duplicates("school_id", keep="last")
         year = int(g["school_year"].max())
@@ -170,8 +176,9 @@ def published_expected(ds: Dataset, settings: Settings = DEFAULTS) -> PublishedE
         results, year = got
         comp = files.composition
         if (comp["school_year"] == year).any() and results["merit_value"].notna().sum() >= 50:
-            feats = composition_features(comp, year)
-            cf = cross_fitted(feats, results["merit_value"], None, folds=10, seed=settings.seed)
+            cf = reuse("published_expected", [comp, results], (year, settings.seed),
+                       lambda: cross_fitted(composition_features(comp, year), results["merit_value"], None, folds=10,
+                                            seed=settings.seed)).copy()
             n_country = len(cf)
             r2 = r_squared(cf["actual"].to_numpy(), cf["expected"].to_numpy())
             cf["school_id"] = cf["school_id"].astype(str)

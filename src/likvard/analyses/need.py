@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from likvard.analyses._reuse import reuse
 from likvard.analyses.dataset import Dataset
 from likvard.analyses.expected import grade9_results
 from likvard.analyses.settings import DEFAULTS, Settings
@@ -79,8 +80,11 @@ def need(ds: Dataset, settings: Settings = DEFAULTS) -> NeedResult | None:
     if results["share_eligible"].notna().sum() < 50:
         return None
     year = ds.last_year
-    res = composition_need_index(ds.published.composition, results, fit_year, year,
-                                 n_replications=settings.n_replications, seed=settings.seed, level=settings.level)
+    comp = ds.published.composition
+    res = reuse("published_need", [comp, results], (fit_year, year, settings.n_replications, settings.seed,
+                                                    settings.level),
+                lambda: composition_need_index(comp, results, fit_year, year, n_replications=settings.n_replications,
+                                               seed=settings.seed, level=settings.level)).copy()
     res["school_id"] = res["school_id"].astype(str)
     res = res[res["school_id"].isin(set(ds.composition["school_id"].astype(str)))].copy()
     res.insert(1, "school_year", year)

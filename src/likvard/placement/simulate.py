@@ -381,29 +381,44 @@ def _interval(x: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, n
                 np.nanpercentile(x, 100.0 - tail, axis=axis))
 
 
-@validate_params(
-    market=InstanceOf(Market, "en marknad från build_market"),
-    n_replications=Replications(1),
-    seed=Seed(),
-    level=Level(),
-    beta=Nullable(Mapping()),
-    on_replication=Nullable(Function()),
-)
-def simulate(
-    market: Market,
-    *,
-    n_replications: int = N_REPLICATIONS,
-    seed: int = SEED,
-    level: float = LEVEL,
-    beta: dict[str, float] | None = None,
-    on_replication: Callable[[], object] | None = None,
-) -> SimulationResult:
-    """Run ``market`` ``n_replications`` times; intervals (``low``, ``high``) are percentile
-    intervals at ``level``; ``on_replication()`` is called after each (for progress bars)."""
-    prep = prepare(market, beta)
-    mk = market
+@dataclass
+class Draws:
+    """Per-replication outcomes of replications ``start`` … ``start + len - 1`` of one market
+    (arrays with one row per replication), as ``simulate`` summarises them."""
+
+    start: int
+    counts: np.ndarray
+    fb: np.ndarray
+    na: np.ndarray
+    admin_school: np.ndarray
+    cut: np.ndarray
+    cut_m: np.ndarray
+    dist: np.ndarray
+    first: np.ndarray
+    anyc: np.ndarray
+    n_admin: np.ndarray
+    unplaced: np.ndarray
+
+    @staticmethod
+    def join(parts: list[Draws]) -> Draws:
+        """Chunks in replication order (they must cover consecutive replications)."""
+        parts = sorted(parts, key=lambda d: d.start)
+        at = parts[0].start
+        for d in parts:
+            if d.start != at:
+                raise ParameterError("parts", "delarna täcker inte replikeringarna i en följd.")
+            at += len(d.first)
+        names = [f for f in Draws.__dataclass_fields__ if f != "start"]
+        return Draws(parts[0].start, *(np.concatenate([getattr(d, f) for d in parts]) for f in names))
+
+
+def replicate(prep: Prepared, seed: int, start: int, stop: int,
+              on_replication: Callable[[], object] | None = None) -> Draws:
+    """Replications ``start`` … ``stop - 1`` of ``prep``; replication r uses the stream
+    ``[seed, r]`` whichever chunk it is run in, so chunks run anywhere give the same draws."""
+    mk = prep.market
     n, m, G = mk.n_students, mk.n_schools, len(PARENT_EDUCATION)
-    R = int(n_replications)
+    R = int(stop) - int(start)
     counts = np.zeros((R, m, G), np.int32)
     fb = np.zeros((R, m), np.int32)
     na = np.zeros((R, m), np.int32)
@@ -420,7 +435,7 @@ def simulate(
     ps = mk.post_secondary
     assert prep.cutoff_key is not None  # prepare() always computes it
     for r in range(R):
-        rng = np.random.default_rng([seed, r])
+        rng = np.random.default_rng([seed, int(start) + r])
         pl = place_once(prep, rng)
         a = pl.assignment
         ok = a >= 0
@@ -439,6 +454,57 @@ def simulate(
         unplaced[r] = (a < 0).sum()
         if on_replication is not None:
             on_replication()
+    return Draws(int(start), counts, fb, na, admin_school, cut, cut_m, dist, first, anyc, n_admin, unplaced)
+
+
+ChunkMapper = Callable[[list[tuple[int, int]]], list[Draws]]
+"""Runs ``replicate`` for each ``(start, stop)`` chunk (e.g. in worker processes) and returns the
+draws; see ``likvard.analyses.placement.parallel_simulate``."""
+
+
+@validate_params(
+    market=InstanceOf(Market, "en marknad från build_market"),
+    n_replications=Replications(1),
+    seed=Seed(),
+    level=Level(),
+    beta=Nullable(Mapping()),
+    on_replication=Nullable(Function()),
+    map_chunks=Nullable(Function()),
+)
+def simulate(
+    market: Market,
+    *,
+    n_replications: int = N_REPLICATIONS,
+    seed: int = SEED,
+    level: float = LEVEL,
+    beta: dict[str, float] | None = None,
+    on_replication: Callable[[], object] | None = None,
+    map_chunks: ChunkMapper | None = None,
+    chunks: int = 1,
+) -> SimulationResult:
+    """Run ``market`` ``n_replications`` times; intervals (``low``, ``high``) are percentile
+    intervals at ``level``; ``on_replication()`` is called after each (for progress bars).
+    ``map_chunks``: runs the replications in ``chunks`` consecutive chunks elsewhere (worker
+    processes); the result is the same as in one process."""
+    prep = prepare(market, beta)
+    R = int(n_replications)
+    if map_chunks is None:
+        draws = replicate(prep, seed, 0, R, on_replication)
+    else:
+        k = max(1, min(int(chunks), R))
+        edges = np.linspace(0, R, k + 1).round().astype(int)
+        draws = Draws.join(map_chunks([(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]))
+    return summarise(prep, draws, level)
+
+
+def summarise(prep: Prepared, draws: Draws, level: float = LEVEL) -> SimulationResult:
+    """The outcomes of ``draws`` (see :func:`simulate`)."""
+    mk = prep.market
+    m, G = mk.n_schools, len(PARENT_EDUCATION)
+    counts, fb, na, admin_school = draws.counts, draws.fb, draws.na, draws.admin_school
+    cut, cut_m, dist, first, anyc = draws.cut, draws.cut_m, draws.dist, draws.first, draws.anyc
+    n_admin, unplaced = draws.n_admin, draws.unplaced
+    ps = mk.post_secondary
     fb_counts = np.stack([counts.sum(-1) - fb, fb], axis=-1)
     seg_m = mutual_information(counts)
     seg_d = dissimilarity(counts)
