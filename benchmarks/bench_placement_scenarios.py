@@ -2,7 +2,9 @@
 
 Each replication draws ranked lists from the choice model, ranks the listed pairs by priority and
 lottery, places by deferred acceptance, places the rest administratively and records every outcome.
-Target: under 10 s on this machine. The reference is a straightforward replication (ties broken
+Target: under 10 s on this machine. The replications run in one process (``simulate``) and in
+chunks on two worker processes (``likvard.parallel.replications.simulate_parallel``, identical
+results asserted; the workers are started once before timing, as in a session). The reference is a straightforward replication (ties broken
 by ``np.lexsort`` per school over all students, the list-based ``likvard.placement.assign``,
 ``likvard.segregation.indices`` on the count table) timed on a few replications; its median per
 replication is compared with ours. Peak memory of the simulation is printed beside its time.
@@ -13,6 +15,7 @@ Run: ``python benchmarks/bench_placement_scenarios.py [--replications 1000]``
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -20,6 +23,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from likvard.parallel.replications import simulate_parallel
 from likvard.placement import assign
 from likvard.placement import choice_model as cm
 from likvard.placement.scenarios import Scenario, apply_scenario, build_market
@@ -106,6 +110,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=12_000)
     parser.add_argument("--schools", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     schools, students = city(args.students, args.schools)
     market = apply_scenario(build_market(schools, students, None, 2024, 0), Scenario(name="Nuläge"))
@@ -125,6 +130,17 @@ def main() -> None:
         if before >= 0:
             extra = (_status_kb("VmHWM:") - before) / 1024
     ours = statistics.median(times)
+    one = simulate(market, n_replications=args.replications, seed=0, beta=BETA)
+    simulate_parallel(market, n_replications=2 * args.workers, seed=0, beta=BETA, n_jobs=args.workers)  # start workers
+    par_times = []
+    for k in range(args.repeats):
+        t0 = time.perf_counter()
+        par = simulate_parallel(market, n_replications=args.replications, seed=k, beta=BETA, n_jobs=args.workers)
+        par_times.append(time.perf_counter() - t0)
+        if k == 0:
+            pd.testing.assert_frame_equal(par.summary, one.summary)
+            pd.testing.assert_frame_equal(par.schools, one.schools)
+    parallel = statistics.median(par_times)
     prep = prepare(market, BETA)
     ref_times = []
     for r in range(3):
@@ -137,8 +153,12 @@ def main() -> None:
           f"mål < 10 s för 1 000)")
     print(f"  extra toppminne under simuleringen {extra:,.0f} MB; processens topp "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+    print(f"Likvärd simulate_parallel, {args.workers} processer: median {parallel:.2f} s "
+          f"({parallel / args.replications * 1000:.1f} ms per replikering; samma resultat som en process; "
+          f"uppsnabbning {ours / parallel:.2f}×)")
     print(f"referens (rak implementering, uppräknad): median {ref:.1f} s")
-    print(f"kvot referens/Likvärd: {ref / ours:.1f}")
+    print(f"kvot referens/Likvärd: {ref / ours:.1f} (en process), {ref / parallel:.1f} ({args.workers} processer)")
+    print(f"belastning (1, 5, 15 min): {os.getloadavg()}")
 
 
 if __name__ == "__main__":
