@@ -274,3 +274,21 @@ def test_real_subset_matches_single_runs(real_data, tmp_path):
         assert (t.loc[code, "theil_h"], t.loc[code, "theil_h_low"], t.loc[code, "theil_h_high"]) == (
             seg["value"], seg["low"], seg["high"])
     np.testing.assert_array_equal(t["rank"], rankdata(-t["theil_h"].to_numpy(), method="min"))
+
+
+def test_rank_replicates_are_independent_across_municipalities(fixture_folder):
+    from likvard.analyses.national import municipality_segregation
+
+    folder, _ = fixture_folder
+    MANY = Settings(n_replications=200)
+    ds = dataset_from_published_folder(folder, "9905")
+    seg = analyse_segregation(ds, MANY)
+    counts = ds.group_counts(seg.year)
+    a = municipality_segregation("9905", "A", seg, counts, MANY)
+    b = municipality_segregation("9906", "B", seg, counts, MANY)  # the same table under another code
+    again = municipality_segregation("9905", "A", seg, counts, MANY)
+    np.testing.assert_array_equal(a.replicates, again.replicates)  # reproducible
+    assert not np.array_equal(a.replicates, b.replicates)  # a stream of its own per municipality
+    assert abs(np.corrcoef(a.replicates, b.replicates)[0, 1]) < 0.25  # 200 draws: |r| > 0.25 has p < 0.001 if independent
+    est = seg.value("theil_h")["value"]
+    assert abs(np.median(a.replicates) - est) < 3 * np.std(a.replicates)

@@ -2,14 +2,16 @@
 interval), its trend and the municipality's rank with a rank interval.
 
 - ``municipality_segregation`` takes one municipality's :class:`SegregationResult` (the one its
-  report shows) and keeps H per year with the report's interval, plus the last year's bootstrap
-  replicates drawn again with the report's seed (``replicate_seed``), so the interval here is
-  the report's interval, replicate for replicate.
+  report shows) and keeps H per year with the report's interval, plus bootstrap replicates of the
+  last year's H for the ranks. The report draws every municipality's replicates from the same
+  seed (``replicate_seed``), which would tie the municipalities' replicates together; the rank
+  replicates are therefore drawn with a seed of each municipality's own
+  (``SeedSequence(seed, spawn_key=(code, year))``), independent across municipalities.
 - ``national_overview`` ranks the municipalities of the latest year (rank 1 = highest H, the most
   segregated; ties share the better rank). The rank interval is the percentile interval of the
-  municipality's rank over the bootstrap replicates: replicate r of every municipality is drawn
-  independently, so ranking replicate r across municipalities is a draw of the joint rank
-  (the bootstrap for ranks of Goldstein and Spiegelhalter 1996, Hall and Miller 2009).
+  municipality's rank over the bootstrap replicates: ranking replicate r across municipalities is
+  a draw of the joint rank (the bootstrap for ranks; Goldstein and Spiegelhalter 1996, Hall and
+  Miller 2009).
 - The trend is the least-squares slope of H per school year over the years with a value, and the
   change from the first to the last year.
 """
@@ -22,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from likvard.analyses.segregation import SegregationResult, replicate_seed
+from likvard.analyses.segregation import SegregationResult
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.errors import ParameterError
+from likvard.parallel.seeds import seed_int, task_seeds
 from likvard.segregation.inference import bootstrap_replicates
 
 INDEX = "theil_h"
@@ -75,8 +78,8 @@ def municipality_segregation(code: str, name: str, seg: SegregationResult | None
         return MunicipalitySegregation(str(code), str(name), None, empty, None, note)
     s = seg.series[seg.series["key"] == INDEX]
     series = s[["school_year", "value", "low", "high", "n_students", "n_schools"]].reset_index(drop=True)
-    reps = bootstrap_replicates(counts, n_replications=settings.n_replications,
-                                       seed=replicate_seed(settings, seg.year))
+    seed = seed_int(task_seeds(int(settings.seed), [(int(code), int(seg.year))])[0])
+    reps = bootstrap_replicates(counts, n_replications=settings.n_replications, seed=seed)
     return MunicipalitySegregation(str(code), str(name), int(seg.year), series,
                                    reps[INDEX].to_numpy(float), note)
 
