@@ -17,6 +17,8 @@ from likvard.cli.common import console, progress
 
 # commands that never run a kernel, or prepare themselves
 _SKIP = {"forbered"}
+# commands whose first step loads every analysis: a person sees a message instead of a silent start
+_LOADS_ANALYSES = {"demo", "rapport"}
 
 
 def _short(kernel: str) -> str:
@@ -77,6 +79,9 @@ def prepare_on_first_run(ctx: typer.Context) -> None:
 
     if not is_prepared():
         run_prepare(first_run=True)
+    if ctx.invoked_subcommand in _LOADS_ANALYSES:
+        with console.status("Startar Likvärd och läser in analyserna …"):
+            import likvard.analyses.overview  # noqa: F401  (pandas, SciPy, statsmodels: about 2 s)
 
 
 def register(app: typer.Typer) -> None:
