@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,8 +62,18 @@ class TreePeak:
         return self.peak
 
 
+CPU = [0.0]
+"""CPU seconds (user + system) of the last command and all its workers."""
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run(cmd: list[str]) -> tuple[float, float, str]:
-    """(seconds, peak MB of the process tree, output) of one command."""
+    """(seconds, peak MB of the process tree, output) of one command; its CPU time in ``CPU[0]``."""
+    cpu = _children_cpu()
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "COLUMNS": "120"})
@@ -70,6 +81,7 @@ def run(cmd: list[str]) -> tuple[float, float, str]:
     out, _ = proc.communicate()
     seconds = time.perf_counter() - t
     peak = mem.stop() / 2**20
+    CPU[0] = _children_cpu() - cpu
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} misslyckades ({proc.returncode}):\n{out[-3000:]}")
     return seconds, peak, out
@@ -97,27 +109,36 @@ def main() -> None:
         subprocess.run([likvard, "forbered"], check=True, capture_output=True)
         one = [likvard, "rapport", "--data", str(data), "--kommun", "0180", "--ut", f"{tmp}/en"]
         run(one)  # warm the parsed cache
-        warm = [run(one) for _ in range(args.repeat)]
+        warm, cpus = [], []
+        for _ in range(args.repeat):
+            warm.append(run(one))
+            cpus.append(CPU[0])
         t_one = statistics.median(w[0] for w in warm)
-        print(f"rapport --kommun 0180, varm cache: median {t_one:.2f} s av {args.repeat} (mål < 4 s); "
-              f"toppminne {max(w[1] for w in warm):,.0f} MB")
+        print(f"rapport --kommun 0180, varm cache: median {t_one:.2f} s av {args.repeat} (mål < 4 s; "
+              f"processortid {statistics.median(cpus):.2f} s); toppminne {max(w[1] for w in warm):,.0f} MB")
         sample = random.Random(2026).sample(codes, min(args.reference_sample, len(codes)))
-        ref = []
+        ref, ref_cpu = [], []
         for code in sample:
             s, _, _ = run([likvard, "rapport", "--data", str(data), "--kommun", code, "--ut", f"{tmp}/ref"])
             ref.append(s)
-            print(f"  referens: rapport --kommun {code} separat: {s:.2f} s")
+            ref_cpu.append(CPU[0])
+            print(f"  referens: rapport --kommun {code} separat: {s:.2f} s (processortid {CPU[0]:.2f} s)")
         per_call = statistics.mean(ref)
         extrapolated = per_call * len(codes)
+        cpu_extrapolated = statistics.mean(ref_cpu) * len(codes)
         print(f"Referens, {len(codes)} separata anrop (uppräknat från {len(sample)} slumpvalda kommuner, "
-              f"{per_call:.2f} s per anrop): ≈ {extrapolated:,.0f} s = {extrapolated / 60:.1f} min")
+              f"{per_call:.2f} s per anrop): ≈ {extrapolated:,.0f} s = {extrapolated / 60:.1f} min; "
+              f"processortid ≈ {cpu_extrapolated:,.0f} s")
         if args.skip_national:
             return
         s, peak, out = run([likvard, "rapport", "--data", str(data), "--kommun", "alla", "--ut", f"{tmp}/alla"])
         done = next((line for line in out.splitlines() if line.startswith("Rapporter för")), "")
         print(f"rapport --kommun alla: {s:.1f} s = {s / 60:.2f} min (mål < 5 min); toppminne (alla processer) "
               f"{peak:,.0f} MB; {done.strip()}")
-        print(f"kvot referens (uppräknad) / en körning: {extrapolated / s:.1f}")
+        print(f"  processortid (alla processer) {CPU[0]:,.0f} s, dvs. {CPU[0] / (os.cpu_count() or 1):,.0f} s "
+              f"väggtid på {os.cpu_count()} lediga kärnor")
+        print(f"kvot referens (uppräknad) / en körning: {extrapolated / s:.1f} i väggtid, "
+              f"{cpu_extrapolated / CPU[0]:.1f} i processortid")
         print(f"Belastning vid slut: {os.getloadavg()}")
 
 
