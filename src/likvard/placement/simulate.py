@@ -431,30 +431,79 @@ def replicate(prep: Prepared, seed: int, start: int, stop: int,
     anyc = np.zeros(R)
     n_admin = np.zeros(R)
     unplaced = np.zeros(R)
-    rows = np.arange(n)
-    ps = mk.post_secondary
+    ps = np.ascontiguousarray(mk.post_secondary, dtype=np.bool_)
+    foreign = np.ascontiguousarray(mk.foreign_born, dtype=np.bool_)
+    newly = np.ascontiguousarray(mk.newly_arrived, dtype=np.bool_)
+    groups = np.ascontiguousarray(prep.groups, dtype=np.int64)
+    distance = np.ascontiguousarray(mk.distance_m, dtype=np.float64)
+    no_choice = np.full(n, -1, np.int32)
     assert prep.cutoff_key is not None  # prepare() always computes it
     for r in range(R):
         rng = np.random.default_rng([seed, int(start) + r])
         pl = place_once(prep, rng)
-        a = pl.assignment
-        ok = a >= 0
-        counts[r] = np.bincount(a[ok] * G + prep.groups[ok], minlength=m * G).reshape(m, G)
-        fb[r] = np.bincount(a[ok & mk.foreign_born], minlength=m)
-        na[r] = np.bincount(a[ok & mk.newly_arrived], minlength=m)
-        admin_school[r] = np.bincount(a[pl.admin], minlength=m)
+        first_choice = np.ascontiguousarray(pl.pref[:, 0], dtype=np.int32) if pl.pref.shape[1] > 0 else no_choice
+        tally = _tally(np.ascontiguousarray(pl.assignment, dtype=np.int32), pl.admin, groups, foreign, newly, ps,
+                       distance, np.ascontiguousarray(pl.by_mechanism, dtype=np.int32), first_choice,
+                       counts[r], fb[r], na[r], admin_school[r])
+        dist[r] = tally[:3]
+        first[r], anyc[r], n_admin[r], unplaced[r] = tally[3:]
         cut[r], last = cutoff_students(pl.by_mechanism, pl.pref, pl.pair_rank, m)
         cut_m[r] = np.where(cut[r] >= 0, prep.cutoff_key[school_rows, np.clip(last, 0, None)], np.nan)
-        d = np.where(ok, mk.distance_m[rows, np.clip(a, 0, None)], np.nan) / 1000.0
-        dist[r] = [np.nanmean(d), np.nanmean(d[ps]) if ps.any() else np.nan, np.nanmean(d[~ps]) if (~ps).any() else np.nan]
-        chose = (pl.pref[:, 0] >= 0) if pl.pref.shape[1] > 0 else np.zeros(n, bool)
-        first[r] = np.mean(pl.by_mechanism[chose] == pl.pref[chose, 0]) if chose.any() else np.nan
-        anyc[r] = np.mean(pl.by_mechanism[chose] >= 0) if chose.any() else np.nan
-        n_admin[r] = pl.admin.sum()
-        unplaced[r] = (a < 0).sum()
         if on_replication is not None:
             on_replication()
     return Draws(int(start), counts, fb, na, admin_school, cut, cut_m, dist, first, anyc, n_admin, unplaced)
+
+
+@numba.njit(cache=True)
+def _tally(a, admin, groups, foreign, newly, ps, distance, by_mech, first_choice,
+           counts, fb, na, adm):  # pragma: no cover - compiled
+    """One replication's outcomes in one pass over the students: the count rows (filled in
+    place) and (mean km, mean km post-secondary, mean km other, share first choice, share any
+    choice, administrative placements, unplaced); NaN for a mean over no one."""
+    s_all = s_ps = s_other = 0.0
+    n_all = n_ps = n_other = n_chose = n_first = n_any = n_admin = n_unplaced = 0
+    for i in range(a.shape[0]):
+        j = a[i]
+        if j >= 0:
+            counts[j, groups[i]] += 1
+            if foreign[i]:
+                fb[j] += 1
+            if newly[i]:
+                na[j] += 1
+            d = distance[i, j] / 1000.0
+            s_all += d
+            n_all += 1
+            if ps[i]:
+                s_ps += d
+                n_ps += 1
+            else:
+                s_other += d
+                n_other += 1
+            if admin[i]:
+                adm[j] += 1
+                n_admin += 1
+        else:
+            n_unplaced += 1
+        f = first_choice[i]
+        if f >= 0:
+            n_chose += 1
+            if by_mech[i] == f:
+                n_first += 1
+            if by_mech[i] >= 0:
+                n_any += 1
+    out = np.full(7, np.nan)
+    if n_all > 0:
+        out[0] = s_all / n_all
+    if n_ps > 0:
+        out[1] = s_ps / n_ps
+    if n_other > 0:
+        out[2] = s_other / n_other
+    if n_chose > 0:
+        out[3] = n_first / n_chose
+        out[4] = n_any / n_chose
+    out[5] = n_admin
+    out[6] = n_unplaced
+    return out
 
 
 ChunkMapper = Callable[[list[tuple[int, int]]], list[Draws]]
