@@ -183,7 +183,8 @@ def _overview_tables(ov: NationalOverview, parts: Sequence[MunicipalitySegregati
     main = Table("riksoversikt", f"Segregation i alla kommuner {year_text}".strip(), t, DECIMALS, LABELS,
                  f"Theils H mäter hur olika skolorna i kommunen är i andelen elever med eftergymnasialt utbildade "
                  f"föräldrar (0 = alla skolor lika, 1 = helt åtskilda). Intervallen är {level_text}-intervall ur "
-                 f"{ov.n_replications} bootstrap-replikat; rangintervallet är rangen i samma replikat.")
+                 f"{ov.n_replications} bootstrap-replikat; rangintervallet är kommunens rang när alla kommuners replikat "
+                 "rangordnas tillsammans (replikaten dras för varje kommun för sig).")
     rows = []
     for p in parts:
         if p.series.empty:
@@ -253,7 +254,7 @@ def write_overview(ov: NationalOverview, parts: Sequence[MunicipalitySegregation
     css = resources.files("likvard.report").joinpath("assets/report.css").read_text(encoding="utf-8")
     xlsx_path = out_dir / f"{OVERVIEW_STEM}.xlsx"
     page = env.get_template("report.html").render(
-        title=title, source=source or "Skolverkets officiella statistik per skolenhet (Källa: Skolverket)",
+        title=title, source=source or "Skolverkets officiella statistik per skolenhet",
         created=date.today().isoformat(), period=period, sections=view, css=css,
         plotly_js=jinja2.utils.markupsafe.Markup(_plotly_js()), xlsx_name=xlsx_path.name,
     )
