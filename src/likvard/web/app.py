@@ -176,7 +176,10 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
         if user is None:
             return []
         items = [("/", "Översikt"), ("/skolor", "Skolor"), ("/segregation", "Segregation")]
-        for action, href, text in (("read_scenarios", "/placering", "Placering"),
+        for action, href, text in (("read_followup", "/insatser", "Insatser"), ("read_followup", "/dialoger", "Dialoger"),
+                                   ("read_catalogue", "/katalog", "Katalog"),
+                                   ("download_quality", "/kvalitetsrapport", "Kvalitetsrapport"),
+                                   ("read_scenarios", "/placering", "Placering"),
                                    ("read_scenarios", "/fordelning", "Resursfördelning"),
                                    ("import", "/import", "Import"), ("read_log", "/logg", "Logg")):
             try:
@@ -424,6 +427,11 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
 
     routes_work.register(app, store=store, cache=cache_, jobs=jobs, render=render, user_of=user_of, allow=allow,
                          overview_or_wait=overview_or_wait, visible=_visible, school_options=_school_options)
+
+    from likvard.web import routes_followup
+
+    routes_followup.register(app, store=store, cache=cache_, jobs=jobs, render=render, user_of=user_of, allow=allow,
+                             policy=policy)
 
     @app.get("/logg")
     def log(request: Request, user: User = Depends(user_of)) -> Response:
