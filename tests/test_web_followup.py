@@ -241,3 +241,48 @@ def test_small_evaluation_is_suppressed():
     assert (small.estimate, small.interval, small.rtm) == ("..", "..", "..")
     assert (large.estimate, large.interval, large.rtm, large.adjusted) == ("4,25", "-1,00 till 9,50", "1,50", "2,75")
     assert np.isclose(float(large.mde.replace(",", ".")), 6.0)
+
+
+def test_catalogue_list_card_and_pooled_local_evidence(site):
+    """Three authorities' evaluations of one starter type: the card shows the DerSimonian–Laird
+    pooled effect and interval that statsmodels' combine_effects gives (an independent reference)."""
+    import datetime as dt
+
+    from scipy.stats import norm
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    from likvard.analyses.catalogue import save_own
+    from likvard.catalogue.records import Catalogue, LocalEvaluation
+    from likvard.catalogue.starter import starter_catalogue
+
+    app, store, _, _, _ = site
+    start = starter_catalogue()
+    kind = next(t for t in start.types if t.kategori == KOMP)
+    rows = [("A-stad", 2.0, -1.0, 5.0, 0.0), ("B-by", 15.0, 12.0, 18.0, 0.5), ("C-ort", 28.0, 24.0, 32.0, 1.0)]
+    local = tuple(LocalEvaluation(
+        utvardering_id=f"u{i}", insats_typ_id=kind.insats_typ_id, version=kind.version, huvudman=who,
+        huvudman_typ="kommun", antal_skolor=3, period_start=2019, period_slut=2022, design="sc",
+        indikator="merit_value", utlatande="effekt", n_elever_band="100-499", likvard_version="1",
+        data_hash="0" * 64, skattad_effekt=est, ki_lag=lo, ki_hog=hi, ki_niva=0.9, rtm_justering=rtm,
+        forregistrerad=dt.date(2019, 6, 1)) for i, (who, est, lo, hi, rtm) in enumerate(rows))
+    save_own(store, Catalogue(publisher="test", types=(kind,), local=local))
+    ana, _ = login(app, "ana")
+    listing = ana.get("/katalog?kategori=" + KOMP).text
+    assert kind.namn in listing
+    other = next(t for t in start.types if t.kategori != KOMP)
+    assert other.namn not in listing and other.namn in ana.get("/katalog").text
+    page = ana.get("/katalog/typ", params={"id": kind.insats_typ_id, "metod": "dl"}).text
+    z = norm.ppf(0.95)
+    y = np.array([est - rtm for _, est, _, _, rtm in rows])
+    var = np.array([((hi - lo) / (2 * z)) ** 2 for _, _, lo, hi, _ in rows])
+    ref = combine_effects(y, var, method_re="chi2")
+    mu = float(ref.mean_effect_re)
+    se = float(ref.sd_eff_w_re)
+    expected = f"{mu:.2f} (95 % intervall {mu - 1.959964 * se:.2f} till {mu + 1.959964 * se:.2f})".replace(".", ",")
+    assert float(ref.tau2) > 0  # heterogeneous on purpose: the random-effects weights matter
+    assert expected in page
+    assert f"tau² {float(ref.tau2):.3f}".replace(".", ",") in page
+    assert re.search(r'class="authorities">3 \(3 utvärderingar\)', page)
+    nina, _ = login(app, "nina")
+    assert nina.get("/katalog/typ", params={"id": kind.insats_typ_id}).status_code == 200
+    assert ana.get("/katalog/typ", params={"id": "finns/inte"}).status_code == 404

@@ -433,6 +433,10 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
     routes_followup.register(app, store=store, cache=cache_, jobs=jobs, render=render, user_of=user_of, allow=allow,
                              policy=policy)
 
+    from likvard.web import routes_catalogue
+
+    routes_catalogue.register(app, store=store, render=render, user_of=user_of, allow=allow)
+
     @app.get("/logg")
     def log(request: Request, user: User = Depends(user_of)) -> Response:
         allow(user, "read_log")
