@@ -1,5 +1,5 @@
 """The follow-up pages of the web app with FastAPI's TestClient on a small Exempelstad (5 school
-years), on SQLite and on PostgreSQL (``$LIKVARD_TEST_POSTGRES_URL``, started by .ci/run): the
+years), on SQLite and on PostgreSQL (``$LIKVARD_TEST_POSTGRES_URL``, started by .ci/run; see _web_db): the
 analyst registers an intervention and runs its evaluation in the background, the authority calls a
 dialogue, the principal fills the focus area, notes and signs for their own school only, the school
 chief adds the authority's area and a decision and signs, the board sees counts without any form.
@@ -10,53 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import uuid
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from _web_db import web_db_url  # noqa: F401 (the fixture)
 from likvard.demo import generate_exempelstad
 from likvard.store import open_store
 from likvard.web.accounts import audit_entries, create_user
 from likvard.web.app import create_app
 
 PASSWORD = "ett långt lösenord 42"
-POSTGRES_ENV = "LIKVARD_TEST_POSTGRES_URL"
 KOMP = "Insatser med kompensatorisk prägel"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db_url(request, tmp_path_factory):
-    """An empty database: an SQLite file, or a new database on the PostgreSQL test server."""
-    if request.param == "sqlite":
-        yield str(tmp_path_factory.mktemp("webfu") / "web.db")
-        return
-    import sqlalchemy as sa
-
-    from likvard.store import database_url
-
-    admin_url = os.environ.get(POSTGRES_ENV)
-    if not admin_url:
-        pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL tests run in .ci/run, which starts a server.")
-    name = f"likvard_web_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(database_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(database_url(admin_url)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module")
-def site(db_url):
+def site(web_db_url):  # noqa: F811 (the imported fixture)
     data = generate_exempelstad(seed=5, n_years=5)
     st = data.students
     counts = st[(st["grade"] == 9) & st["merit_value"].notna()].groupby(["school_id", "school_year"]).size().unstack()
@@ -64,13 +35,13 @@ def site(db_url):
     treated = full[:2]
     ids = sorted(data.schools["school_id"].astype(str).unique())
     other = next(s for s in ids if s not in treated)
-    store = open_store(db_url)
+    store = open_store(web_db_url)
     store.save_authority_data(data, "test")
     create_user(store, "ana", "analytiker", PASSWORD, actor="test")
     create_user(store, "sven", "skolchef", PASSWORD, treated, actor="test")
     create_user(store, "rut", "rektor", PASSWORD, treated[:1], actor="test")
     create_user(store, "nina", "nämnd", PASSWORD, actor="test")
-    app = create_app(db_url, store=store)
+    app = create_app(web_db_url, store=store)
     yield app, store, data, treated, other
     app.state.jobs.shutdown()
     store.close()
