@@ -42,6 +42,7 @@ def site(web_db_url):  # noqa: F811 (the imported fixture)
     create_user(store, "rut", "rektor", PASSWORD, treated[:1], actor="test")
     create_user(store, "nina", "nämnd", PASSWORD, actor="test")
     app = create_app(web_db_url, store=store)
+    assert app.state.cache.wait(600) is not None
     yield app, store, data, treated, other
     app.state.jobs.shutdown()
     store.close()
@@ -85,6 +86,7 @@ def test_analyst_registers_and_evaluates_an_intervention(site):
     assert f"{mean:.2f}".replace(".", ",") in page
     assert "Läxhjälp åk 9" in ana.get("/insatser?kategori=" + KOMP).text
     assert "Läxhjälp åk 9" not in ana.get("/insatser?status=avslutad").text
+    assert f'href="{url}"' in ana.get(f"/skolor/{treated[1]}").text  # the school page lists it
     entry = _last_log(store, "registrera insats")
     assert entry.actor == "ana" and entry.after["school_ids"] == treated and entry.before is None
 
@@ -160,8 +162,10 @@ def test_dialogue_cycle_by_role(site):
                                          "senast": f"{year + 1}-05-01"})
     assert r.status_code == 400 and len(sv.get_dialogue(store, dlg.id).decisions) == 1
 
+    assert f'href="{url}"' in rut.get(f"/skolor/{treated[0]}").text  # the school page links the dialogue
     # the board: counts, no record, no form
     nina, c_nina = login(app, "nina")
+    assert f'href="{url}"' not in nina.get(f"/skolor/{treated[0]}").text
     board = nina.get("/dialoger").text
     assert nina.get(url).status_code == 403
     assert re.findall(r'<form method="post"', board) == ['<form method="post"']  # only the log-out form
@@ -257,3 +261,35 @@ def test_catalogue_list_card_and_pooled_local_evidence(site):
     nina, _ = login(app, "nina")
     assert nina.get("/katalog/typ", params={"id": kind.insats_typ_id}).status_code == 200
     assert ana.get("/katalog/typ", params={"id": "finns/inte"}).status_code == 404
+
+
+def _figures(page: str) -> dict[str, dict]:
+    blocks = re.findall(r'<script type="application/json" class="figure-data" data-target="([^"]+)">(.*?)</script>',
+                        page, re.S)
+    return {k: json.loads(v) for k, v in blocks}
+
+
+def test_per_school_charts_are_sorted_dots_with_search_and_highlight(site):
+    """Per-school charts stay readable with many schools: dots or lollipops (never bars), one row
+    per school sorted by value, a fixed height per row, the search filter and one school marked."""
+    app, _, data, treated, _ = site
+    ana, _ = login(app, "ana")
+    names = data.schools.drop_duplicates("school_id", keep="last").set_index("school_id")["name"].astype(str)
+    mark = treated[0]
+    figs = _figures(ana.get("/", params={"markera": mark}).text)
+    fig = figs["fig-sammansattning"]
+    assert all(tr.get("type", "scatter") == "scatter" for f in figs.values() for tr in f["data"])
+    dots = next(tr for tr in fig["data"] if tr.get("mode") == "markers" and tr.get("x"))
+    xs = dots["x"]
+    assert xs == sorted(xs, reverse=True)  # sorted, largest first
+    assert len(dots["y"]) >= 0.8 * names.size and fig["layout"]["height"] >= 13 * len(dots["y"])
+    colours = dots["marker"]["color"]
+    marked = [y for y, c in zip(dots["y"], colours) if c != colours[[i for i, y in enumerate(dots["y"])
+                                                                    if y != names[mark]][0]]]
+    assert marked == [names[mark]]
+    # the search keeps the schools whose name matches (and the marked one)
+    word = names[treated[1]].split()[0]
+    searched = _figures(ana.get("/", params={"sok": word}).text)["fig-sammansattning"]
+    rows = [y for tr in searched["data"] if tr.get("mode") == "markers" for y in tr["y"]]
+    assert rows and all(word.lower() in r.lower() for r in rows)
+    assert len(rows) < len(dots["y"])
