@@ -138,6 +138,11 @@ def test_dialogue_cycle_by_role(site):
     assert "huvudmannens-omrade" not in rut.get(url).text
     assert rut.post(url + "/huvudmannens-omrade", data={"csrf_token": c_rut, "omrade": "x",
                                                         "motivering": "y"}).status_code == 403
+    assert rut.post(url + "/fokusomrade", data={"omrade": "x", "motivering": "y"}).status_code == 403  # no CSRF
+    assert rut.post(url + "/fokusomrade", data={"csrf_token": "fel", "omrade": "x", "motivering": "y"}).status_code == 403
+    assert sv.get_dialogue(store, dlg.id).focus_area is None
+    assert rut.post("/insatser/ny", data={"csrf_token": c_rut, "name": "x"}).status_code == 403
+    assert rut.post("/insatser/1/utvardera", data={"csrf_token": c_rut}).status_code == 403
     _post(rut, url + "/fokusomrade", c_rut, omrade="Studiero", motivering="Eleverna i åk 8 beskriver stök.")
     assert "Studiero" in rut.get(url).text
     log = _last_log(store, "välj fokusområde")

@@ -228,12 +228,14 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
 
     @app.get("/insatser/{intervention_id}/andra")
     def intervention_edit(request: Request, intervention_id: int, user: User = Depends(user_of)) -> Response:
+        allow(user, "write_intervention")
         iv = _intervention(user, intervention_id)
         allow_all(user, "write_intervention", iv.school_ids)
         return _form_page(request, user, iv, dict(iv.versions[-1].values))
 
     @app.post("/insatser/{intervention_id}/andra")
     async def intervention_update(request: Request, intervention_id: int, user: User = Depends(user_of)) -> Response:
+        allow(user, "write_intervention")
         iv = _intervention(user, intervention_id)
         allow_all(user, "write_intervention", iv.school_ids)
         fields = intervention_fields(await request.form())
@@ -247,6 +249,7 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
 
     @app.post("/insatser/{intervention_id}/utvardera")
     def intervention_evaluate(intervention_id: int, user: User = Depends(user_of)) -> Response:
+        allow(user, "write_intervention")
         iv = _intervention(user, intervention_id)
         allow_all(user, "write_intervention", iv.school_ids)
 
