@@ -166,6 +166,15 @@ def test_dialogue_cycle_by_role(site):
     r = sven.post(url + "/beslut", data={"csrf_token": c_sven, "vad": "Sent", "ansvarig": "rektor",
                                          "senast": f"{year + 1}-05-01"})
     assert r.status_code == 400 and len(sv.get_dialogue(store, dlg.id).decisions) == 1
+    # the principal follows the decision up: a status with a comment, kept in its history
+    decision_id = sv.get_dialogue(store, dlg.id).decisions[0].id
+    r = rut.post(f"{url}/beslut/{decision_id}/status", data={"csrf_token": c_rut, "status": "delvis", "kommentar": ""},
+                 headers={"referer": f"http://127.0.0.1{url}"})
+    assert r.status_code == 400 and "kräver en kommentar" in r.text and f'href="{url}"' in r.text
+    _post(rut, f"{url}/beslut/{decision_id}/status", c_rut, status="pågår", kommentar="Schemat är lagt.")
+    followed = sv.get_dialogue(store, dlg.id).decisions[0]
+    assert [h.status for h in followed.history] == ["ej påbörjad", "pågår"] and followed.status_comment == "Schemat är lagt."
+    assert _last_log(store, "ändra beslutsstatus").before["status"] == "ej påbörjad"
 
     assert f'href="{url}"' in rut.get(f"/skolor/{treated[0]}").text  # the school page links the dialogue
     # the board: counts, no record, no form

@@ -252,7 +252,16 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
     @app.exception_handler(LikvardError)
     async def _likvard(request: Request, exc: LikvardError) -> Response:
         return render(request, "error.html", status=400, title="Det gick inte", heading="Det gick inte",
-                      message=str(exc))
+                      message=str(exc), back=_back(request))
+
+    def _back(request: Request) -> str:
+        """The page the refused form was sent from (same server only), to go back to and correct it."""
+        from urllib.parse import urlsplit
+
+        ref = urlsplit(request.headers.get("referer", ""))
+        if ref.netloc != request.url.netloc or not ref.path.startswith("/") or ref.path.startswith("//"):
+            return ""
+        return ref.path + (f"?{ref.query}" if ref.query else "")
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:
