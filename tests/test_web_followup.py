@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -307,3 +308,28 @@ def test_per_school_charts_are_sorted_dots_with_search_and_highlight(site):
     rows = [y for tr in searched["data"] if tr.get("mode") == "markers" for y in tr["y"]]
     assert rows and all(word.lower() in r.lower() for r in rows)
     assert len(rows) < len(dots["y"])
+
+
+def test_intervention_form_picks_a_catalogue_type(site):
+    """When the register links interventions to catalogue types, the form offers the catalogue's
+    types and the card links to the type picked."""
+    from likvard.web.routes_followup import CATALOGUE_LINK
+
+    if not CATALOGUE_LINK:
+        pytest.skip("Registret har inget fält för insatstyp i katalogen i denna version: väljaren visas inte.")
+    from likvard.catalogue.starter import starter_catalogue
+    from likvard.followup import service as sv
+
+    app, store, data, treated, _ = site
+    ana, csrf = login(app, "ana")
+    kind = next(t for t in starter_catalogue().types if t.kategori == KOMP)
+    form = ana.get("/insatser/ny").text
+    assert f'value="{kind.insats_typ_id}"' in form
+    url = _post(ana, "/insatser/ny", csrf, name="Mentorer", category=KOMP, school_ids=treated[:1],
+                catalogue_type=kind.insats_typ_id, status="planerad", design="auto", direction="+")
+    iv = sv.get_intervention(store, int(url.rsplit("/", 1)[1]))
+    assert iv.catalogue_type == kind.insats_typ_id
+    assert f'href="/katalog/typ?id={quote(kind.insats_typ_id)}"' in ana.get(url).text
+    r = ana.post("/insatser/ny", data={"csrf_token": csrf, "name": "Fel", "category": KOMP,
+                                       "school_ids": treated[:1], "catalogue_type": "finns/inte"})
+    assert r.status_code == 400

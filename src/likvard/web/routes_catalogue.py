@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import cache
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
@@ -27,15 +28,30 @@ from likvard.web.scope import User
 METHOD_LABELS = {"reml": "REML (förval)", "dl": "DerSimonian–Laird", "pm": "Paule–Mandel"}
 
 
+@cache
+def _starter() -> Catalogue:
+    """The starter catalogue, read and validated once per process."""
+    return starter_catalogue()
+
+
 def merged_catalogue(store: Store) -> Catalogue:
     """The starter catalogue with the store's rows on top (the store wins on the same key)."""
-    start = starter_catalogue()
+    start = _starter()
     cat = store_catalogue(store)
     keys = {t.key for t in cat.types}
     found = {e.evidens_id for e in cat.evidence}
     types = sorted((*cat.types, *(t for t in start.types if t.key not in keys)), key=lambda t: (t.kategori, t.namn))
     evidence = (*cat.evidence, *(e for e in start.evidence if e.evidens_id not in found))
     return dataclasses.replace(cat, types=tuple(types), evidence=evidence, local=(*cat.local, *start.local))
+
+
+def latest_types(cat: Catalogue) -> list[InterventionType]:
+    """The newest version of every intervention type, by category and name."""
+    latest: dict[str, InterventionType] = {}
+    for t in cat.types:
+        if t.insats_typ_id not in latest or t.version > latest[t.insats_typ_id].version:
+            latest[t.insats_typ_id] = t
+    return sorted(latest.values(), key=lambda t: (t.kategori, t.namn))
 
 
 def register(app: FastAPI, *, store: Store, render: Callable, user_of: Callable, allow: Callable) -> None:
@@ -45,13 +61,10 @@ def register(app: FastAPI, *, store: Store, render: Callable, user_of: Callable,
     def catalogue(request: Request, user: User = Depends(user_of), kategori: str = "") -> Response:
         allow(user, "read_catalogue")
         cat = merged_catalogue(store)
-        latest: dict[str, InterventionType] = {}
-        for t in cat.types:
-            if t.insats_typ_id not in latest or t.version > latest[t.insats_typ_id].version:
-                latest[t.insats_typ_id] = t
-        types = [t for t in latest.values() if not kategori or t.kategori == kategori]
-        research = {tid: [e for e in cat.evidence if e.insats_typ_id == tid] for tid in latest}
-        local = {tid: [e for e in cat.local if e.insats_typ_id == tid] for tid in latest}
+        latest = latest_types(cat)
+        types = [t for t in latest if not kategori or t.kategori == kategori]
+        research = {t.insats_typ_id: [e for e in cat.evidence if e.insats_typ_id == t.insats_typ_id] for t in latest}
+        local = {t.insats_typ_id: [e for e in cat.local if e.insats_typ_id == t.insats_typ_id] for t in latest}
         return render(request, "catalogue.html", title="Katalog över insatser", types=types, research=research,
                       local=local, categories=v.CATEGORIES, kategori=kategori)
 

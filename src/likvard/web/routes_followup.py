@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from likvard.errors import ParameterError
 from likvard.followup import service as sv
 from likvard.followup import vocabulary as v
-from likvard.followup.records import Dialogue, EvaluationRun, Intervention
+from likvard.followup.records import INTERVENTION_FIELDS, Dialogue, EvaluationRun, Intervention
 from likvard.privacy import SUPPRESSED
 from likvard.store import Store
 from likvard.store import schema as store_schema
@@ -108,9 +108,19 @@ def _form_value(form: Any, key: str) -> str:
     return str(form.get(key) or "").strip()
 
 
-def intervention_fields(form: Any) -> dict[str, Any]:
-    """The register's fields from the intervention form (text as typed; the service checks them)."""
+CATALOGUE_LINK = "catalogue_type" in INTERVENTION_FIELDS
+"""True when the register links an intervention to a type of the catalogue (the form then offers
+the catalogue's types; without it the picker is left out)."""
+
+
+def intervention_fields(form: Any, catalogue_versions: dict[str, int] | None = None) -> dict[str, Any]:
+    """The register's fields from the intervention form (text as typed; the service checks them).
+    ``catalogue_versions``: the newest version of each catalogue type, for the type picked."""
     out: dict[str, Any] = {k: _form_value(form, k) for k in FORM_FIELDS}
+    if CATALOGUE_LINK:
+        kind = _form_value(form, "catalogue_type")
+        out["catalogue_type"] = kind or None
+        out["catalogue_version"] = (catalogue_versions or {}).get(kind) if kind else None
     out["school_ids"] = [str(s) for s in form.getlist("school_ids") if str(s).strip()]
     out["selected_for_low_results"] = bool(form.get("selected_for_low_results"))
     for key in ("expected_effect", "horizon", "start_year", "end_year", "cost_per_year", "indicator",
@@ -186,10 +196,18 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
                       statuses=v.INTERVENTION_STATUSES, categories=v.CATEGORIES, indicators=v.INDICATORS,
                       can_write=may(user, "write_intervention"), label=school_year_label)
 
+    def catalogue_types() -> list[Any]:
+        from likvard.web.routes_catalogue import latest_types, merged_catalogue
+
+        return latest_types(merged_catalogue(store)) if CATALOGUE_LINK else []
+
+    def catalogue_versions() -> dict[str, int]:
+        return {t.insats_typ_id: t.version for t in catalogue_types()}
+
     def _form_page(request: Request, user: User, iv: Intervention | None, values: dict[str, Any]) -> Response:
         return render(request, "intervention_form.html", title="Ändra insats" if iv else "Ny insats", iv=iv,
                       values=values, fields=FORM_FIELDS, text_areas=TEXT_AREAS, schools=options(user), v=v,
-                      years=years(), label=school_year_label)
+                      years=years(), label=school_year_label, types=catalogue_types())
 
     @app.get("/insatser/ny")
     def intervention_new(request: Request, user: User = Depends(user_of)) -> Response:
@@ -201,7 +219,7 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
     @app.post("/insatser/ny")
     async def intervention_create(request: Request, user: User = Depends(user_of)) -> Response:
         allow(user, "write_intervention")
-        fields = intervention_fields(await request.form())
+        fields = intervention_fields(await request.form(), catalogue_versions())
         allow_all(user, "write_intervention", fields["school_ids"])
         iv = sv.create_intervention(store, fields, actor=user.name, role=user.role, data=authority_data())
         accounts.log_write(store, user, "registrera insats", f"insats/{iv.id}", None, iv.versions[-1].values)
@@ -238,7 +256,7 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
         allow(user, "write_intervention")
         iv = _intervention(user, intervention_id)
         allow_all(user, "write_intervention", iv.school_ids)
-        fields = intervention_fields(await request.form())
+        fields = intervention_fields(await request.form(), catalogue_versions())
         allow_all(user, "write_intervention", fields["school_ids"])
         new = sv.update_intervention(store, iv.id, fields, actor=user.name, role=user.role, data=authority_data())
         changed = new.versions[-1].changed
