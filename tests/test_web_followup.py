@@ -241,8 +241,11 @@ def test_catalogue_list_card_and_pooled_local_evidence(site):
     from scipy.stats import norm
     from statsmodels.stats.meta_analysis import combine_effects
 
+    import dataclasses
+
     from likvard.analyses.catalogue import save_own
     from likvard.catalogue.records import Catalogue, LocalEvaluation
+    from likvard.catalogue.schema import STUDENT_BANDS
     from likvard.catalogue.starter import starter_catalogue
 
     app, store, _, _, _ = site
@@ -255,7 +258,9 @@ def test_catalogue_list_card_and_pooled_local_evidence(site):
         indikator="merit_value", utlatande="effekt", n_elever_band="100-499", likvard_version="1",
         data_hash="0" * 64, skattad_effekt=est, ki_lag=lo, ki_hog=hi, ki_niva=0.9, rtm_justering=rtm,
         forregistrerad=dt.date(2019, 6, 1)) for i, (who, est, lo, hi, rtm) in enumerate(rows))
-    save_own(store, Catalogue(publisher="test", types=(kind,), local=local))
+    tiny = dataclasses.replace(local[0], utvardering_id="u-liten", huvudman="D-by", n_elever_band=STUDENT_BANDS[0],
+                               skattad_effekt=99.0, ki_lag=98.0, ki_hog=100.0)
+    save_own(store, Catalogue(publisher="test", types=(kind,), local=(*local, tiny)))
     ana, _ = login(app, "ana")
     listing = ana.get("/katalog?kategori=" + KOMP).text
     assert kind.namn in listing
@@ -272,7 +277,9 @@ def test_catalogue_list_card_and_pooled_local_evidence(site):
     assert float(ref.tau2) > 0  # heterogeneous on purpose: the random-effects weights matter
     assert expected in page
     assert f"tau² {float(ref.tau2):.3f}".replace(".", ",") in page
-    assert re.search(r'class="authorities">3 \(3 utvärderingar\)', page)
+    assert re.search(r'class="authorities">3 \(3 utvärderingar\)', page)  # the small one is left out
+    tiny_row = re.search(r"<tr><td class=\"text\">D-by</td>.*?</tr>", page, re.S).group(0)
+    assert "99,00" not in page and tiny_row.count(">..<") >= 2
     nina, _ = login(app, "nina")
     assert nina.get("/katalog/typ", params={"id": kind.insats_typ_id}).status_code == 200
     assert ana.get("/katalog/typ", params={"id": "finns/inte"}).status_code == 404

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from likvard.analyses.catalogue import store_catalogue
 from likvard.catalogue import pool_evaluations
+from likvard.catalogue.package import suppressed
 from likvard.catalogue.pooling import METHODS
 from likvard.catalogue.records import Catalogue, InterventionType
 from likvard.catalogue.starter import starter_catalogue
@@ -35,14 +36,17 @@ def _starter() -> Catalogue:
 
 
 def merged_catalogue(store: Store) -> Catalogue:
-    """The starter catalogue with the store's rows on top (the store wins on the same key)."""
+    """The starter catalogue with the store's rows on top (the store wins on the same key); local
+    evaluations as they may be published (``catalogue.package.suppressed``: every figure ``..``
+    when it rests on fewer than 10 students, no school ids)."""
     start = _starter()
     cat = store_catalogue(store)
     keys = {t.key for t in cat.types}
     found = {e.evidens_id for e in cat.evidence}
     types = sorted((*cat.types, *(t for t in start.types if t.key not in keys)), key=lambda t: (t.kategori, t.namn))
     evidence = (*cat.evidence, *(e for e in start.evidence if e.evidens_id not in found))
-    return dataclasses.replace(cat, types=tuple(types), evidence=evidence, local=(*cat.local, *start.local))
+    local = tuple(suppressed(e) for e in (*cat.local, *start.local))  # as they may be published: .. under 10 students
+    return dataclasses.replace(cat, types=tuple(types), evidence=evidence, local=local)
 
 
 def latest_types(cat: Catalogue) -> list[InterventionType]:
