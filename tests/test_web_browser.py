@@ -8,7 +8,9 @@ accessibility (axe-core, vendored: no serious or critical violation).
 - skolchef: adds the authority's area and a decision, signs for the authority;
 - analytiker: registers an intervention in the form and runs its evaluation (background job with
   progress, then the result on the intervention's page);
-- nämnd: sees the overview with '..' for a school of six students and no write form anywhere.
+- nämnd: sees the overview with '..' for a school of six students and no write form anywhere;
+- analytiker (last, it changes the data): imports a staff file with an unknown school unit and
+  sees the row, nothing imported; then the corrected file is imported.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def server(tmp_path_factory):
     assert srv.started, "uvicorn startade inte"
     yield {"base": f"http://127.0.0.1:{port}", "store": store, "own": own, "other": area_other, "small": small,
            "names": data.schools.drop_duplicates("school_id", keep="last").set_index("school_id")["name"].astype(str)
-           .to_dict(), "year": year, "dialogue": dialogue.id, "treated": full[:2]}
+           .to_dict(), "year": year, "dialogue": dialogue.id, "treated": full[:2], "app": app,
+           "staff": data.staff[data.staff["school_year"] == year].head(40)}
     srv.should_exit = True
     thread.join(10)
     app.state.jobs.shutdown()
@@ -136,6 +139,10 @@ class Visit:
             expected = f"status of {status}"
             self.errors[before:] = [e for e in self.errors[before:] if expected not in e]
         return response
+
+    def refused(self, status: int) -> None:
+        """The page just shown was answered ``status`` on purpose: drop the browser's note of it."""
+        self.errors = [e for e in self.errors if f"status of {status}" not in e]
 
     def check(self, path: str) -> None:
         """Open ``path``, wait for its charts, and run axe-core on it."""
@@ -260,3 +267,41 @@ def test_board_reads_overview_without_forms(server, browser):
     v.goto(f"/dialoger/{server['dialogue']}", status=403)
     v.goto("/insatser/ny", status=403)
     v.close()
+
+
+def test_analyst_imports_a_file_with_an_error_then_a_good_one(server, browser, tmp_path):
+    from likvard.sources.errors import RegisterValidationError
+    from likvard.sources.registers import read_register_file
+
+    store = server["store"]
+    staff = server["staff"].copy()
+    good = tmp_path / "personal.csv"
+    staff.to_csv(good, index=False)
+    bad = tmp_path / "personal-fel.csv"
+    broken = staff.copy()
+    broken.loc[broken.index[3], "school_id"] = "99999999"
+    broken.to_csv(bad, index=False)
+    with pytest.raises(RegisterValidationError) as found:  # what the validator says, to find on the page
+        read_register_file("staff", bad, known_school_ids=store.school_ids_by_year())
+    issue = next(i for i in found.value.issues if str(i.value) == "99999999")
+    before = len(store.imports())
+
+    v = Visit(browser, server["base"], "ana")
+    v.check("/import")
+    v.page.select_option("#typ", "staff")
+    v.page.set_input_files("#fil", str(bad))
+    with v.page.expect_navigation():
+        v.page.click("text=Kontrollera och importera")
+    v.refused(422)  # the refused import is answered 422 (Unprocessable Content) with the rows to correct
+    rows = v.page.locator("table.issues tbody tr")
+    texts = [rows.nth(k).inner_text() for k in range(rows.count())]
+    assert any("99999999" in t and str(issue.row) in t.split("\t")[1] for t in texts), texts
+    assert "Ingenting har importerats" in v.page.inner_text("main") and len(store.imports()) == before
+    v.page.select_option("#typ", "staff")
+    v.page.set_input_files("#fil", str(good))
+    with v.page.expect_navigation():
+        v.page.click("text=Kontrollera och importera")
+    assert f"Klart: {len(staff)} rader ur personal.csv" in v.page.inner_text("main")
+    assert len(store.imports()) == before + 1
+    v.close()
+    assert server["app"].state.cache.wait(600) is not None
