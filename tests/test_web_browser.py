@@ -147,7 +147,6 @@ class Visit:
     def check(self, path: str) -> None:
         """Open ``path``, wait for its charts, and run axe-core on it."""
         self.goto(path)
-        self.page.wait_for_load_state("networkidle")
         if self.page.locator(".plot").count():
             self.page.wait_for_function("document.querySelectorAll('.plot .main-svg').length > 0", timeout=20000)
         self.page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
@@ -194,6 +193,7 @@ def test_principal_fills_focus_area_and_signs(server, browser):
     v.goto(f"/skolor/{server['other']}", status=403)
     v.goto(f"/nulagesanalys/{server['other']}/{server['year']}", status=403)
     v.check(f"/nulagesanalys/{server['own']}/{server['year']}")
+    v.check(f"/atgardsplan/{server['own']}/{server['year']}")
     v.close()
 
 
@@ -246,7 +246,11 @@ def test_analyst_creates_and_evaluates_an_intervention(server, browser):
     assert "Senaste utvärderingen" in text and "Skattad effekt" in text
     v.check(intervention.removeprefix(server["base"]))
     v.check("/katalog")
+    v.page.locator("main table a").first.click()
+    v.page.wait_for_url(re.compile(r".*/katalog/typ\?id=.+"))
+    v.check(v.page.url.removeprefix(server["base"]))
     v.check("/kvalitetsrapport")
+    v.check("/dialoger/ny")
     v.close()
 
 

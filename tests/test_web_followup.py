@@ -185,6 +185,8 @@ def test_dialogue_cycle_by_role(site):
     assert nina.get(url).status_code == 403
     assert re.findall(r'<form method="post"', board) == ['<form method="post"']  # only the log-out form
     assert nina.post(url + "/signera", data={"csrf_token": c_nina}).status_code == 403
+    assert nina.get(f"/nulagesanalys/{treated[0]}/{year}").status_code == 403
+    assert nina.get(f"/atgardsplan/{treated[0]}/{year}").status_code == 403
 
 
 def test_principal_nulagesanalys_plan_and_no_quality_download(site):
