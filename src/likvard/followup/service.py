@@ -61,8 +61,8 @@ from likvard.tables import AuthorityData
 from likvard.text import school_year_label
 
 __all__ = [
-    "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note",
-    "atgardsplan", "create_dialogue", "create_intervention", "delete_decision", "delete_intervention",
+    "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note", "add_notes",
+    "atgardsplan", "catalogue_types", "create_dialogue", "create_intervention", "delete_decision", "delete_intervention",
     "import_decisions", "import_interventions",
     "evaluate_intervention", "get_dialogue", "get_intervention", "list_decisions", "list_dialogues",
     "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
@@ -162,7 +162,8 @@ def _intervention(conn: sa.Connection, intervention_id: int) -> Intervention:
         diary_number=f["diary_number"], responsible_role=f["responsible_role"],
         selected_for_low_results=f["selected_for_low_results"], baseline=base, cost_per_student=per_student,
         deleted=head.deleted_at is not None, created_by=head.created_by, created_at=_aware(head.created_at),
-        versions=versions, evaluations=evals)
+        versions=versions, evaluations=evals, catalogue_type=f.get("catalogue_type"),
+        catalogue_version=f.get("catalogue_version"))
 
 
 def list_interventions(store: Store, *, school_ids: Iterable[str] | None = None,
@@ -198,9 +199,40 @@ def _known_schools(store: Store) -> set[str]:
         return {sid for names in _schools(conn).values() for sid in names}
 
 
+def catalogue_types(store: Store) -> dict[str, set[int]]:
+    """The intervention types an intervention may pick: every type id with its versions, from the
+    catalogue in the store (imported packages) and the starter catalogue shipped with Likvärd."""
+    from likvard.catalogue.starter import shipped_catalogue
+
+    out: dict[str, set[int]] = {}
+    for tp in shipped_catalogue().types:
+        out.setdefault(tp.insats_typ_id, set()).add(int(tp.version))
+    ct = store_schema.catalogue_types
+    with _errors(store), store.engine.connect() as conn:
+        for type_id, version in conn.execute(sa.select(ct.c.insats_typ_id, ct.c.version)):
+            out.setdefault(str(type_id), set()).add(int(version))
+    return out
+
+
+def _check_catalogue(clean: Mapping[str, Any], known: Mapping[str, set[int]]) -> None:
+    type_id, version = clean.get("catalogue_type"), clean.get("catalogue_version")
+    if type_id is None:
+        return
+    if type_id not in known:
+        raise fail(f"Insatstypen {type_id!r} finns inte i insatskatalogen (insatsen {clean['name']!r}); välj en "
+                   "typ som 'likvard katalog lista' visar, eller importera katalogpaketet som har den "
+                   "('likvard katalog importera').")
+    if version not in known[type_id]:
+        have = ", ".join(str(x) for x in sorted(known[type_id]))
+        raise fail(f"Insatstypen {type_id!r} finns inte i version {version} i insatskatalogen (insatsen "
+                   f"{clean['name']!r}); katalogen har version {have}.")
+
+
 def _prepare(store: Store, fields: Mapping[str, Any], data: AuthorityData | None, compute: bool,
              exclude_id: int | None) -> tuple[dict[str, Any], Baseline | None]:
     clean = normalise_intervention(fields, _known_schools(store))
+    if clean.get("catalogue_type") is not None:
+        _check_catalogue(clean, catalogue_types(store))
     if not compute:
         return clean, None
     data = data if data is not None else store.load()
@@ -254,6 +286,9 @@ def update_intervention(store: Store, intervention_id: int, changes: Mapping[str
     old = dict(iv.versions[-1].values)
     merged = {**old, **dict(changes)}
     clean_new = normalise_intervention(merged, _known_schools(store))
+    link = (clean_new.get("catalogue_type"), clean_new.get("catalogue_version"))
+    if link[0] is not None and link != (old.get("catalogue_type"), old.get("catalogue_version")):
+        _check_catalogue(clean_new, catalogue_types(store))
     changed = sorted(k for k in clean_new if clean_new[k] != old.get(k))
     if not changed:
         raise fail(f"Ändringen av insatsen {iv.id} ändrar inget fält.")
@@ -328,7 +363,25 @@ def _decision(conn: sa.Connection, row: Any) -> Decision:
 def _decisions_of(conn: sa.Connection, dialogue_id: int) -> tuple[Decision, ...]:
     rows = conn.execute(sa.select(t.decisions).where(t.decisions.c.dialogue_id == dialogue_id)
                         .order_by(t.decisions.c.id)).all()
-    return tuple(_decision(conn, r) for r in rows)
+    if not rows:
+        return ()
+    ds = t.decision_status
+    history: dict[int, list[StatusChange]] = {}
+    for h in conn.execute(sa.select(ds).where(ds.c.decision_id.in_([r.id for r in rows])).order_by(ds.c.id)):
+        history.setdefault(h.decision_id, []).append(StatusChange(
+            status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
+            changed_at=_aware(h.changed_at)))
+    return tuple(_decision_from(r, tuple(history.get(r.id, ()))) for r in rows)
+
+
+def _decision_from(row: Any, hist: tuple[StatusChange, ...]) -> Decision:
+    last = hist[-1] if hist else None
+    return Decision(id=row.id, dialogue_id=row.dialogue_id, what=row.what, responsible_role=row.responsible_role,
+                    due_date=row.due_date, resource=row.resource, intervention_id=row.intervention_id,
+                    indicator=row.indicator, follow_up_dialogue_id=row.follow_up_dialogue_id,
+                    status=last.status if last else "ej påbörjad", status_comment=last.comment if last else "",
+                    deleted=row.deleted_at is not None, created_by=row.created_by, created_at=_aware(row.created_at),
+                    history=hist)
 
 
 def _previous_dialogue_id(conn: sa.Connection, school_id: str, date: dt.date, exclude: int | None = None) -> int | None:
@@ -531,6 +584,30 @@ def add_note(store: Store, dialogue_id: int, item_id: int, *, kind: str, text: s
             created_at=_now())).inserted_primary_key[0]
     item = next(i for i in get_dialogue(store, dlg.id).items if i.id == int(item_id))
     return next(n for n in item.notes if n.id == nid)
+
+
+def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, str]], *, actor: str,
+              role: str) -> Dialogue:
+    """Several notes ``(item_id, kind, text)`` on the agenda in one transaction (each checked as
+    in ``add_note``; any problem means none is written); returns the dialogue."""
+    check_actor(actor)
+    check_role(role)
+    dlg = _open_dialogue(store, dialogue_id)
+    items = {i.id for i in dlg.items}
+    rows = []
+    for item_id, kind, text in notes:
+        if kind not in v.NOTE_KINDS:
+            raise fail(f"Anteckningstypen {kind!r} finns inte; välj bland {', '.join(v.NOTE_KINDS)}.")
+        if int(item_id) not in items:
+            raise fail(f"Punkten {item_id} finns inte på dagordningen för kvalitetsdialog {dlg.id}.")
+        if not str(text or "").strip():
+            raise fail("Anteckningen är tom.")
+        rows.append({"dialogue_id": dlg.id, "item_id": int(item_id), "kind": kind, "text": str(text).strip(),
+                     "created_by": actor, "created_at": _now()})
+    if rows:
+        with _errors(store), _write(store, actor, role) as conn:
+            conn.execute(t.dialogue_notes.insert(), rows)
+    return get_dialogue(store, dlg.id)
 
 
 def _check_intervention_link(conn: sa.Connection, intervention_id: int | None) -> int | None:
@@ -816,10 +893,13 @@ def import_interventions(store: Store, rows: Sequence[tuple[int, Mapping[str, An
     check_actor(actor)
     check_role(role, authority=True, what="registrera insatser")
     known = _known_schools(store)
+    types = catalogue_types(store)
     problems, cleaned = [], []
     for row_no, fields in rows:
         try:
-            cleaned.append(normalise_intervention(fields, known))
+            clean = normalise_intervention(fields, known)
+            _check_catalogue(clean, types)
+            cleaned.append(clean)
         except FollowupError as exc:
             problems.append(f"{source}, rad {row_no}: {str(exc).removesuffix(' Ingenting har sparats.')}")
     if problems:

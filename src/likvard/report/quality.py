@@ -167,7 +167,7 @@ def _results(data: AuthorityData, year: int, names: dict[str, str]) -> QualitySe
         [QualityTable(f"Resultat läsåret {school_year_label(year)}", ["Skolenhet", *columns], rows)])
 
 
-def _analysis(store: Store, dialogues: list[Dialogue], year: int) -> QualitySection:
+def _analysis(store: Store, dialogues: list[Dialogue], year: int, data: AuthorityData) -> QualitySection:
     rows = []
     for d in dialogues:
         for item in d.items:
@@ -177,7 +177,7 @@ def _analysis(store: Store, dialogues: list[Dialogue], year: int) -> QualitySect
     problems = []
     for sid in sorted({d.school_id for d in dialogues}):
         try:
-            na = sv.nulagesanalys(store, sid, year)
+            na = sv.nulagesanalys(store, sid, year, data=data)
         except sv.FollowupError:
             continue
         if na.id is None:
@@ -319,7 +319,7 @@ def build_quality_report(store: Store, school_year: int, *, data: AuthorityData 
         _intro(store, year, dialogues, authority),
         _conditions(data, year, names),
         _results(data, year, names),
-        _analysis(store, dialogues, year),
+        _analysis(store, dialogues, year, data),
         _compensatory(ivs, names),
         _effects(ivs, year, names),
         _measures(ivs, dialogues, year, names),
