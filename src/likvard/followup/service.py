@@ -62,7 +62,7 @@ from likvard.text import school_year_label
 
 __all__ = [
     "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note", "add_notes",
-    "atgardsplan", "catalogue_types", "create_dialogue", "create_intervention", "delete_decision", "delete_intervention",
+    "atgardsplan", "catalogue_types", "create_dialogue", "evaluation_payload", "create_intervention", "delete_decision", "delete_intervention",
     "import_decisions", "import_interventions",
     "evaluate_intervention", "get_dialogue", "get_intervention", "list_decisions", "list_dialogues",
     "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
@@ -343,6 +343,17 @@ def evaluate_intervention(store: Store, intervention_id: int, *, actor: str, rol
             run_at=_now())).inserted_primary_key[0]
         row = conn.execute(sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.id == eid)).one()
     return _evaluation(row)
+
+
+def evaluation_payload(store: Store, evaluation_id: int) -> dict[str, Any]:
+    """The stored result of an evaluation run as the engine gave it
+    (``likvard.evaluation.EvaluationResult.to_dict`` and the register's additions)."""
+    ev = t.intervention_evaluations
+    with _errors(store), store.engine.connect() as conn:
+        row = conn.execute(sa.select(ev.c.result).where(ev.c.id == int(evaluation_id))).first()
+    if row is None:
+        raise fail(f"Utvärderingen {evaluation_id} finns inte.")
+    return dict(row[0] or {})
 
 
 # --- dialogues --------------------------------------------------------------------------------
