@@ -122,7 +122,7 @@ def _terms(first: int, last: int) -> list[str]:
 
 def _register(store: Store, data: AuthorityData, planted: Sequence[Mapping[str, Any]],
               last: int) -> dict[str, int]:
-    ids = {}
+    ids: dict[str, int] = {}
     for p in planted:
         iid = str(p["intervention_id"])
         text = TEXT.get(iid)

@@ -24,6 +24,7 @@ import json
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -185,14 +186,14 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     rows: dict[str, dict[str, Any]] = {}
     labels: dict[str, str] = {}
     for indicator, respondent, label in PACK_INDICATORS:
-        panel = derived(data, f"panel:{indicator}:{respondent}",
-                        lambda i=indicator, r=respondent: indicator_panel(data, i, r))
-        versions.append(derived(data, f"version:{indicator}:{respondent}", lambda p=panel: data_version(p)))
+        panel: pd.DataFrame = derived(data, f"panel:{indicator}:{respondent}",
+                                      partial(indicator_panel, data, indicator, respondent))
+        versions.append(derived(data, f"version:{indicator}:{respondent}", partial(data_version, panel)))
         if panel.empty:
             continue
         key = _key(indicator, respondent)
         labels[key] = label
-        lookup = derived(data, f"lookup:{indicator}:{respondent}", lambda p=panel: _lookup(p))
+        lookup = derived(data, f"lookup:{indicator}:{respondent}", partial(_lookup, panel))
         row = _indicator_row(data, lookup, indicator, school_id, school_year)
         row["label"] = label
         row["indicator"] = indicator

@@ -20,6 +20,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -277,7 +278,7 @@ def _measures(ivs: list[Intervention], dialogues: list[Dialogue], year: int, nam
                                                        "Status", "Kopplad insats", "Förväntad effekt"], drows)])
 
 
-POOLING_METHOD = "dl"
+POOLING_METHOD: Literal["dl"] = "dl"
 POOLING_LEVEL = 0.95
 
 
