@@ -81,22 +81,30 @@ def _need_table(data: AuthorityData) -> pd.DataFrame | None:
         return None
 
 
-def _need_row(data: AuthorityData, school_id: str, year: int) -> dict[str, Any]:
-    table = derived(data, "need", lambda: _need_table(data))
+def _need_rows(data: AuthorityData) -> dict[tuple[str, int], dict[str, Any]]:
+    """The data pack's need entry per (school, year) (module docstring)."""
+    table = _need_table(data)
     if table is None:
         return {}
-    here = table[table["school_year"] == year]
-    mine = here[here["school_id"].astype(str) == school_id]
-    if mine.empty:
-        return {}
-    r = mine.iloc[0]
-    n = int(r["n_students"])
-    if n < MIN_SHOWN_STUDENTS:
-        return {"value": SUPPRESSED, "n": SUPPRESSED, "low": None, "high": None, "rank": None,
-                "n_schools": int(len(here))}
-    rank = int((here["need_index"] > r["need_index"]).sum()) + 1  # 1 = the highest need
-    return {"value": round(float(r["need_index"]), 1), "low": round(float(r["need_index_low"]), 1),
-            "high": round(float(r["need_index_high"]), 1), "n": n, "rank": rank, "n_schools": int(len(here))}
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for year, here in table.groupby("school_year", sort=True):
+        values = here["need_index"].to_numpy(float)
+        for r in here.itertuples(index=False):
+            n = int(r.n_students)
+            key = (str(r.school_id), int(year))
+            if n < MIN_SHOWN_STUDENTS:
+                out[key] = {"value": SUPPRESSED, "n": SUPPRESSED, "low": None, "high": None, "rank": None,
+                            "n_schools": len(here)}
+                continue
+            rank = int((values > r.need_index).sum()) + 1  # 1 = the highest need
+            out[key] = {"value": round(float(r.need_index), 1), "low": round(float(r.need_index_low), 1),
+                        "high": round(float(r.need_index_high), 1), "n": n, "rank": rank, "n_schools": len(here)}
+    return out
+
+
+def _need_row(data: AuthorityData, school_id: str, year: int) -> dict[str, Any]:
+    rows = derived(data, "need", partial(_need_rows, data))
+    return dict(rows.get((school_id, int(year)), {}))
 
 
 def _key(indicator: str, respondent: str | None) -> str:

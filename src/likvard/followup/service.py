@@ -104,13 +104,6 @@ def _schools(conn: sa.Connection) -> dict[int, dict[str, str]]:
     return out
 
 
-def _school_name(conn: sa.Connection, school_id: str) -> str:
-    s = store_schema.TABLES["schools"]
-    name = conn.execute(sa.select(s.c.name).where(s.c.school_id == school_id)
-                        .order_by(s.c.school_year.desc()).limit(1)).scalar()
-    return str(name) if name is not None else school_id
-
-
 # --- interventions ----------------------------------------------------------------------------
 
 def _baseline(raw: Mapping[str, Any] | None) -> Baseline | None:
@@ -404,8 +397,17 @@ def _previous_dialogue_id(conn: sa.Connection, school_id: str, date: dt.date, ex
     return conn.execute(q).scalar()
 
 
-def _dialogue(conn: sa.Connection, dialogue_id: int) -> Dialogue:
-    d = conn.execute(sa.select(t.dialogues).where(t.dialogues.c.id == dialogue_id)).first()
+_LIGHT_COLUMNS = [c for c in t.dialogues.c if c.name not in ("data_pack",)]
+
+
+def _dialogue(conn: sa.Connection, dialogue_id: int, full: bool = True) -> Dialogue:
+    """The dialogue; ``full=False`` leaves out the data pack and the decisions (its own and the
+    previous dialogue's), for the checks before a write."""
+    cols = list(t.dialogues.c) if full else _LIGHT_COLUMNS
+    sc = store_schema.TABLES["schools"]
+    name = (sa.select(sc.c.name).where(sc.c.school_id == t.dialogues.c.school_id)
+            .order_by(sc.c.school_year.desc()).limit(1).scalar_subquery().label("school_name"))
+    d = conn.execute(sa.select(*cols, name).where(t.dialogues.c.id == dialogue_id)).first()
     if d is None:
         raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
     notes: dict[int, list[Note]] = {}
@@ -421,16 +423,18 @@ def _dialogue(conn: sa.Connection, dialogue_id: int) -> Dialogue:
     signoffs = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at))
                      for s in conn.execute(sa.select(t.dialogue_signoffs).where(t.dialogue_signoffs.c.dialogue_id == d.id)
                                            .order_by(t.dialogue_signoffs.c.id)))
-    pack = None if d.data_pack is None else DataPack(generated_at=_aware(d.data_pack_at), data_version=d.data_version,
-                                                     sha256=d.data_pack_sha256, content=d.data_pack)
-    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id)
+    pack = None if not full or d.data_pack is None else DataPack(
+        generated_at=_aware(d.data_pack_at), data_version=d.data_version, sha256=d.data_pack_sha256,
+        content=d.data_pack)
+    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id) if full else None
     return Dialogue(
-        id=d.id, school_id=d.school_id, school_name=_school_name(conn, d.school_id), school_year=d.school_year,
+        id=d.id, school_id=d.school_id, school_name=str(d.school_name) if d.school_name is not None else d.school_id,
+        school_year=d.school_year,
         kind=d.kind, date=d.date, participants=tuple(Participant(**p) for p in d.participants),
         focus_area=d.focus_area, focus_motivation=d.focus_motivation, authority_area=d.authority_area,
         authority_motivation=d.authority_motivation, created_by=d.created_by, created_at=_aware(d.created_at),
-        deleted=d.deleted_at is not None, items=items, decisions=_decisions_of(conn, d.id), signoffs=signoffs,
-        data_pack=pack, previous_decisions=() if prev is None else _decisions_of(conn, prev))
+        deleted=d.deleted_at is not None, items=items, decisions=_decisions_of(conn, d.id) if full else (),
+        signoffs=signoffs, data_pack=pack, previous_decisions=() if prev is None else _decisions_of(conn, prev))
 
 
 def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
@@ -522,7 +526,9 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
 
 
 def _open_dialogue(store: Store, dialogue_id: int) -> Dialogue:
-    dlg = get_dialogue(store, dialogue_id)
+    """The dialogue (without data pack and decisions) when it may still be written to."""
+    with _errors(store), store.engine.connect() as conn:
+        dlg = _dialogue(conn, int(dialogue_id), full=False)
     if dlg.deleted:
         raise fail(f"Kvalitetsdialogen {dlg.id} är borttagen.")
     if dlg.signed:
