@@ -19,6 +19,7 @@ from likvard.demo import generate_exempelstad
 from likvard.demo.followup import CATALOGUE_TYPES, DIALOGUE_YEARS, fill_followup
 from likvard.expected.need import need_index
 from likvard.followup import service as sv
+from likvard.followup import vocabulary as v
 from likvard.report.quality import EFFECT_HEADING, MEASURES_HEADING, write_quality_report
 from likvard.store import open_store
 from likvard.text import format_number
@@ -89,6 +90,10 @@ def test_interventions_carry_what_was_decided(demo):
         assert iv.decision_date is not None and iv.decision_date < dt.date(iv.start_year, 7, 1)
         assert iv.fidelity and iv.cost_per_student is not None and iv.cost_per_student > 0
         assert iv.baseline is not None and iv.baseline.school_year == iv.start_year - 1
+    # every category of Skolverket's PM is in the register, each intervention with a catalogue type
+    register = sv.list_interventions(store)
+    assert {iv.category for iv in register} == set(v.CATEGORIES) and len(register) == history.n_interventions
+    assert all(iv.catalogue_type for iv in register)
     effective = [sv.get_intervention(store, history.interventions[i]) for i in ("I1", "I2")]
     assert all(iv.baseline.mde is not None and iv.expected_effect >= iv.baseline.mde for iv in effective)
 

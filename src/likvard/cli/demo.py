@@ -80,7 +80,7 @@ def command(
     with console.status("Fyller i uppföljningen: insatser, kvalitetsdialoger och utvärderingar …"):
         history = fill_followup(store, data, data.truth["planted_interventions"], seed=seed)
         quality_docx, quality_html = write_quality_report(store, history.school_year, ut, data=data)
-    console.print(f"Uppföljning: {len(history.interventions) + (history.plan_intervention is not None)} insatser, "
+    console.print(f"Uppföljning: {history.n_interventions} insatser, "
                   f"{history.n_dialogues} kvalitetsdialoger med {history.n_decisions} beslut, "
                   f"{len(history.evaluations)} utvärderingar.")
     for reason in history.skipped:

@@ -273,7 +273,16 @@ def dialog_underlag(
     pack = d.data_pack
     console.print(f"Underlag {pack.generated_at:%Y-%m-%d %H:%M}, kontrollsumma {pack.sha256[:16]}, data {pack.data_version[:16]}")
     for key, row in pack.content["indicators"].items():
-        console.print(f"  {row['label']}: {row['value']} (n = {row['n']}); kommunen {row['authority_mean']}")
+        console.print(f"  {row['label']}: {row['value']} (n = {row['n']}); kommunen {row.get('authority_mean', '–')}")
+    need = pack.content.get("need") or {}
+    if need.get("value") is not None:
+        where = f", plats {need['rank']} av {need['n_schools']} (1 = högst behov)" if need.get("rank") else ""
+        span = f" ({need['low']}–{need['high']})" if need.get("low") is not None else ""
+        console.print(f"  Behovsindex: {need['value']}{span}{where}")
+    staff = pack.content.get("staffing") or {}
+    if staff:
+        console.print(f"  Legitimerade lärare: {staff.get('share_certified')}; personalomsättning: "
+                      f"{staff.get('turnover', '–')}")
     for f in pack.content["flags"]:
         console.print(f"  [red]Flagga[/] {escape(f['text'])}")
     for o in pack.content["open_decisions"]:

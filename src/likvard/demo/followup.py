@@ -1,6 +1,7 @@
-"""Exempelstad's follow-up history: the planted interventions in the register, two quality
-dialogues per school year at its municipal schools, a förstärkt nulägesanalys and an åtgärdsplan
-for the schools singled out for low results, and the evaluations run.
+"""Exempelstad's follow-up history: the planted interventions in the register (and decided ones of
+the other PM categories), two quality dialogues per school year at its municipal schools, a
+förstärkt nulägesanalys and an åtgärdsplan for the schools singled out for low results, and the
+evaluations run.
 
 ``fill_followup`` writes it through ``likvard.followup.service`` (every rule of the register
 applies) from the generator's truths (``truth["planted_interventions"]``): I1, I2 and I3 with
@@ -100,11 +101,36 @@ AUTHORITY_AREAS = (
 )
 
 
+PLANNED: tuple[dict[str, Any], ...] = (
+    {"name": "Ny skola i Norra staden med ett upptagningsområde över stadsdelsgränsen",
+     "category": v.CATEGORIES[0], "catalogue_type": "se.likvard/insats/nybyggnation", "chain_level": "huvudman",
+     "problem": "Skolorna i Norra staden har en ensidig elevsammansättning.",
+     "cause": "Upptagningsområdena följer bostadsområden med olika socioekonomi.",
+     "logic": "ny skola med blandat upptagningsområde → blandad elevsammansättning → likvärdigare förutsättningar",
+     "cost_once": 180_000_000, "responsible_role": "nämnd", "offset": 3},
+    {"name": "Busskort för elever i årskurs 7 som väljer skola i en annan stadsdel",
+     "category": v.CATEGORIES[1], "catalogue_type": "se.likvard/insats/busskort", "chain_level": "förvaltning",
+     "problem": "Få elever från områden med socioekonomiska utmaningar väljer skolor i andra stadsdelar.",
+     "cause": "Långa och dyra resor.", "logic": "busskort → fler aktiva skolval över stadsdelsgränsen → blandade skolor",
+     "cost_per_year": 650_000, "responsible_role": "förvaltning", "offset": 1},
+    {"name": "Naturvetenskaplig profil på en av skolorna med lägst söktryck",
+     "category": v.CATEGORIES[2], "catalogue_type": "se.likvard/insats/profiler", "chain_level": "skolenhet",
+     "problem": "Skolan väljs bort av familjer från andra stadsdelar.",
+     "cause": "Skolans rykte och låga söktryck.", "logic": "attraktiv profil → fler sökande från andra områden → "
+                                                         "blandad elevsammansättning",
+     "cost_per_year": 400_000, "responsible_role": "rektor", "offset": 1},
+)
+"""Decided interventions of the three categories the planted ones do not cover, starting after the
+last school year (``offset``): they appear among the decided measures of the quality report. They
+aim at the student mix, which is not one of the register's indicators: no expected effect."""
+
+
 @dataclass(frozen=True)
 class FollowupHistory:
     """What ``fill_followup`` wrote: the register id of each planted intervention, the
     intervention that came from the åtgärdsplan, the evaluations, the dialogues and decisions
-    written, the schools singled out, the report's school year and anything left out (Swedish)."""
+    written, the schools singled out, the report's school year, the interventions in the register
+    and anything left out (Swedish)."""
 
     interventions: dict[str, int]
     evaluations: dict[str, EvaluationRun]
@@ -113,6 +139,7 @@ class FollowupHistory:
     n_decisions: int
     singled_out: tuple[str, ...]
     school_year: int
+    n_interventions: int = 0
     skipped: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -336,6 +363,12 @@ def _fill(store: Store, data: AuthorityData, planted: Sequence[Mapping[str, Any]
     low = [p for p in planted if p["selected_for_low_results"] and str(p["intervention_id"]) in ids]
     singled = tuple(str(s) for p in low for s in dict(p["schools"]))
     plan_iv = _singled_out(store, data, singled, last) if singled else None
+    for p in PLANNED if singled else ():
+        fields = {k: val for k, val in p.items() if k != "offset"}
+        sv.create_intervention(store, {**fields, "school_ids": list(singled[:1]), "status": "planerad",
+                                       "start_year": last + int(p["offset"]), "decision_body": BOARD,
+                                       "decision_date": dt.date(last + 1, 3, 12).isoformat(), "catalogue_version": 1},
+                               actor=ANALYST[0], role=ANALYST[1], data=data)
     runs, skipped = {}, []
     for iid, register_id in ids.items():
         try:
@@ -344,4 +377,5 @@ def _fill(store: Store, data: AuthorityData, planted: Sequence[Mapping[str, Any]
         except LikvardError as exc:
             skipped.append(str(exc))
     return FollowupHistory(interventions=ids, evaluations=runs, plan_intervention=plan_iv, n_dialogues=n_dialogues,
-                           n_decisions=n_decisions, singled_out=singled, school_year=last, skipped=tuple(skipped))
+                           n_decisions=n_decisions, singled_out=singled, school_year=last,
+                           n_interventions=len(sv.list_interventions(store)), skipped=tuple(skipped))
