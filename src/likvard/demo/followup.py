@@ -102,12 +102,13 @@ AUTHORITY_AREAS = (
 
 
 PLANNED: tuple[dict[str, Any], ...] = (
-    {"name": "Ny skola i Norra staden med ett upptagningsområde över stadsdelsgränsen",
-     "category": v.CATEGORIES[0], "catalogue_type": "se.likvard/insats/nybyggnation", "chain_level": "huvudman",
-     "problem": "Skolorna i Norra staden har en ensidig elevsammansättning.",
-     "cause": "Upptagningsområdena följer bostadsområden med olika socioekonomi.",
-     "logic": "ny skola med blandat upptagningsområde → blandad elevsammansättning → likvärdigare förutsättningar",
-     "cost_once": 180_000_000, "responsible_role": "nämnd", "offset": 3},
+    {"name": "Utbyggnad av skolan med ett upptagningsområde över stadsdelsgränsen",
+     "category": v.CATEGORIES[0], "catalogue_type": "se.likvard/insats/andrade-upptagningsomraden",
+     "chain_level": "huvudman", "problem": "Skolan har en ensidig elevsammansättning.",
+     "cause": "Upptagningsområdet följer ett bostadsområde med socioekonomiska utmaningar.",
+     "logic": "fler platser och ett upptagningsområde som når två stadsdelar → blandad elevsammansättning → "
+              "likvärdigare förutsättningar",
+     "cost_once": 45_000_000, "responsible_role": "nämnd", "offset": 3},
     {"name": "Busskort för elever i årskurs 7 som väljer skola i en annan stadsdel",
      "category": v.CATEGORIES[1], "catalogue_type": "se.likvard/insats/busskort", "chain_level": "förvaltning",
      "problem": "Få elever från områden med socioekonomiska utmaningar väljer skolor i andra stadsdelar.",
