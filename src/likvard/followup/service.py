@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -123,19 +124,26 @@ def _evaluation(row: Any) -> EvaluationRun:
         warnings=tuple(r.get("warnings") or ()))
 
 
+@cache
+def _intervention_statements() -> tuple[Any, Any, Any]:
+    p: sa.BindParameter[int] = sa.bindparam("iid")
+    return (sa.select(t.interventions).where(t.interventions.c.id == p),
+            sa.select(t.intervention_versions).where(t.intervention_versions.c.intervention_id == p)
+            .order_by(t.intervention_versions.c.version),
+            sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.intervention_id == p)
+            .order_by(t.intervention_evaluations.c.id))
+
+
 def _intervention(conn: sa.Connection, intervention_id: int) -> Intervention:
-    head = conn.execute(sa.select(t.interventions).where(t.interventions.c.id == intervention_id)).first()
+    q_head, q_versions, q_evaluations = _intervention_statements()
+    head = conn.execute(q_head, {"iid": intervention_id}).first()
     if head is None:
         raise fail(f"Insatsen {intervention_id} finns inte.")
-    vrows = conn.execute(sa.select(t.intervention_versions)
-                         .where(t.intervention_versions.c.intervention_id == intervention_id)
-                         .order_by(t.intervention_versions.c.version)).all()
+    vrows = conn.execute(q_versions, {"iid": intervention_id}).all()
     versions = tuple(InterventionVersion(version=r.version, created_by=r.created_by, role=r.role,
                                          created_at=_aware(r.created_at), changed=tuple(r.changed),
                                          values=dict(r.fields), baseline=_baseline(r.baseline)) for r in vrows)
-    evals = tuple(_evaluation(r) for r in conn.execute(
-        sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.intervention_id == intervention_id)
-        .order_by(t.intervention_evaluations.c.id)))
+    evals = tuple(_evaluation(r) for r in conn.execute(q_evaluations, {"iid": intervention_id}))
     cur = versions[-1]
     f = cur.values
     base = cur.baseline
@@ -364,14 +372,38 @@ def _decision(conn: sa.Connection, row: Any) -> Decision:
                     history=hist)
 
 
+@cache
+def _statements() -> dict[str, Any]:
+    """The dialogue's queries, built once with bound parameters (they run many times a page)."""
+    d, ds, sc, p = t.dialogues, t.decision_status, store_schema.TABLES["schools"], sa.bindparam
+    name = (sa.select(sc.c.name).where(sc.c.school_id == d.c.school_id)
+            .order_by(sc.c.school_year.desc()).limit(1).scalar_subquery().label("school_name"))
+    light = [c for c in d.c if c.name != "data_pack"]
+    return {
+        "full": sa.select(*d.c, name).where(d.c.id == p("did")),
+        "light": sa.select(*light, name).where(d.c.id == p("did")),
+        "notes": sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id == p("did"))
+        .order_by(t.dialogue_notes.c.id),
+        "items": sa.select(t.dialogue_items).where(t.dialogue_items.c.dialogue_id == p("did"),
+                                                   t.dialogue_items.c.deleted_at.is_(None))
+        .order_by(t.dialogue_items.c.id),
+        "signoffs": sa.select(t.dialogue_signoffs).where(t.dialogue_signoffs.c.dialogue_id == p("did"))
+        .order_by(t.dialogue_signoffs.c.id),
+        "decisions": sa.select(t.decisions).where(t.decisions.c.dialogue_id == p("did")).order_by(t.decisions.c.id),
+        "status": sa.select(ds).where(ds.c.decision_id.in_(p("ids", expanding=True))).order_by(ds.c.id),
+        "previous": sa.select(d.c.id).where(d.c.school_id == p("sid"), d.c.date < p("day"), d.c.deleted_at.is_(None),
+                                            d.c.id != p("exclude"))
+        .order_by(d.c.date.desc(), d.c.id.desc()).limit(1),
+    }
+
+
 def _decisions_of(conn: sa.Connection, dialogue_id: int) -> tuple[Decision, ...]:
-    rows = conn.execute(sa.select(t.decisions).where(t.decisions.c.dialogue_id == dialogue_id)
-                        .order_by(t.decisions.c.id)).all()
+    q = _statements()
+    rows = conn.execute(q["decisions"], {"did": dialogue_id}).all()
     if not rows:
         return ()
-    ds = t.decision_status
     history: dict[int, list[StatusChange]] = {}
-    for h in conn.execute(sa.select(ds).where(ds.c.decision_id.in_([r.id for r in rows])).order_by(ds.c.id)):
+    for h in conn.execute(q["status"], {"ids": [r.id for r in rows]}):
         history.setdefault(h.decision_id, []).append(StatusChange(
             status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
             changed_at=_aware(h.changed_at)))
@@ -389,40 +421,26 @@ def _decision_from(row: Any, hist: tuple[StatusChange, ...]) -> Decision:
 
 
 def _previous_dialogue_id(conn: sa.Connection, school_id: str, date: dt.date, exclude: int | None = None) -> int | None:
-    d = t.dialogues
-    q = (sa.select(d.c.id).where(d.c.school_id == school_id, d.c.date < date, d.c.deleted_at.is_(None))
-         .order_by(d.c.date.desc(), d.c.id.desc()).limit(1))
-    if exclude is not None:
-        q = q.where(d.c.id != exclude)
-    return conn.execute(q).scalar()
-
-
-_LIGHT_COLUMNS = [c for c in t.dialogues.c if c.name not in ("data_pack",)]
+    return conn.execute(_statements()["previous"], {"sid": school_id, "day": date,
+                                                    "exclude": -1 if exclude is None else int(exclude)}).scalar()
 
 
 def _dialogue(conn: sa.Connection, dialogue_id: int, full: bool = True) -> Dialogue:
     """The dialogue; ``full=False`` leaves out the data pack and the decisions (its own and the
     previous dialogue's), for the checks before a write."""
-    cols = list(t.dialogues.c) if full else _LIGHT_COLUMNS
-    sc = store_schema.TABLES["schools"]
-    name = (sa.select(sc.c.name).where(sc.c.school_id == t.dialogues.c.school_id)
-            .order_by(sc.c.school_year.desc()).limit(1).scalar_subquery().label("school_name"))
-    d = conn.execute(sa.select(*cols, name).where(t.dialogues.c.id == dialogue_id)).first()
+    q = _statements()
+    d = conn.execute(q["full" if full else "light"], {"did": dialogue_id}).first()
     if d is None:
         raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
     notes: dict[int, list[Note]] = {}
-    for n in conn.execute(sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id == d.id)
-                          .order_by(t.dialogue_notes.c.id)):
+    for n in conn.execute(q["notes"], {"did": d.id}):
         notes.setdefault(n.item_id, []).append(Note(id=n.id, item_id=n.item_id, kind=n.kind, text=n.text,
                                                     created_by=n.created_by, created_at=_aware(n.created_at)))
     items = tuple(AgendaItem(id=i.id, kind=i.kind, title=i.title, motivation=i.motivation, flagged=bool(i.flagged),
                              indicator=i.indicator, notes=tuple(notes.get(i.id, ())))
-                  for i in conn.execute(sa.select(t.dialogue_items).where(
-                      t.dialogue_items.c.dialogue_id == d.id, t.dialogue_items.c.deleted_at.is_(None))
-                      .order_by(t.dialogue_items.c.id)))
+                  for i in conn.execute(q["items"], {"did": d.id}))
     signoffs = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at))
-                     for s in conn.execute(sa.select(t.dialogue_signoffs).where(t.dialogue_signoffs.c.dialogue_id == d.id)
-                                           .order_by(t.dialogue_signoffs.c.id)))
+                     for s in conn.execute(q["signoffs"], {"did": d.id}))
     pack = None if not full or d.data_pack is None else DataPack(
         generated_at=_aware(d.data_pack_at), data_version=d.data_version, sha256=d.data_pack_sha256,
         content=d.data_pack)
