@@ -326,9 +326,9 @@ def _singled_out(store: Store, data: AuthorityData, schools: Sequence[str], year
 
 @contextmanager
 def _quick_commits(store: Store) -> Iterator[None]:
-    """On an SQLite file, commits that do not wait for the disk (``PRAGMA synchronous = OFF``)
-    while the history is written: the demo database is made from scratch, and an interrupted
-    demo is run again. Other databases are left as they are."""
+    """On an SQLite file, commits that do not wait for the disk (``PRAGMA synchronous = OFF``,
+    the rollback journal in memory) while the history is written: the demo database is made from
+    scratch, and an interrupted demo is run again. Other databases are left as they are."""
     engine = store.engine
     if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
         yield
@@ -336,6 +336,7 @@ def _quick_commits(store: Store) -> Iterator[None]:
 
     def quick(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.execute("PRAGMA synchronous = OFF")
+        dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
 
     engine.dispose()
     sa.event.listen(engine, "connect", quick)
