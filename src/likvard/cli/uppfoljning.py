@@ -75,6 +75,8 @@ def _show_intervention(iv: Any) -> None:
         console.print(f"  [yellow]Obs:[/] {escape(b.warning)}")
     if iv.cost_per_student is not None:
         console.print(f"  Kostnad per elev och år: {_num(iv.cost_per_student, 0)} kr")
+    if iv.catalogue_type:
+        console.print(f"  Insatstyp i insatskatalogen: {escape(iv.catalogue_type)}, version {iv.catalogue_version}")
     for r in iv.evaluations:
         console.print(f"  Utvärdering {r.id} ({r.run_at:%Y-%m-%d}): {r.verdict}; skattning {_num(r.estimate)} "
                       f"(90 %-intervall {_num(r.ci_low)} till {_num(r.ci_high)}); data {r.data_version[:12]}")
