@@ -16,7 +16,7 @@ import pytest
 from likvard.analyses.catalogue import export_catalogue
 from likvard.catalogue import read_package
 from likvard.demo import generate_exempelstad
-from likvard.demo.followup import CATALOGUE_TYPES, DIALOGUE_YEARS, fill_followup
+from likvard.demo.followup import ANALYST, CATALOGUE_TYPES, DIALOGUE_YEARS, PLACEBOS, fill_followup, register_planted
 from likvard.expected.need import need_index
 from likvard.followup import service as sv
 from likvard.followup import vocabulary as v
@@ -54,6 +54,25 @@ def test_register_verdicts_agree_with_the_truth_file(demo):
         else:
             assert run.verdict != "effekt", run.reason
             assert p["selected_for_low_results"] and run.selected_for_low_results and run.rtm is not None
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_register_verdicts_on_other_towns(tmp_path, seed):
+    """The register alone (no dialogues) on two other seeds: the same verdicts, every interval of
+    the effective interventions covering the planted effect."""
+    data = generate_exempelstad(seed=seed)
+    store = open_store(tmp_path / "stad.db")
+    store.save_authority_data(data, source=f"Exempelstad (frö {seed})")
+    planted = data.truth["planted_interventions"]
+    ids = register_planted(store, data, planted, data.years()[-1])
+    for p in planted:
+        run = sv.evaluate_intervention(store, ids[p["intervention_id"]], actor=ANALYST[0], role=ANALYST[1], data=data,
+                                       seed=seed, max_placebos=PLACEBOS)
+        if p["effect"] > 0:
+            assert run.verdict == "effekt" and run.ci_low <= p["effect"] <= run.ci_high, run.reason
+        else:
+            assert run.verdict != "effekt" and run.rtm is not None, run.reason
+    store.close()
 
 
 def test_quality_report_states_the_verdicts_beside_the_rtm_figure(demo):

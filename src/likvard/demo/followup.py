@@ -148,8 +148,11 @@ def _terms(first: int, last: int) -> list[str]:
     return [f"{t}{y if t == 'HT' else y + 1}" for y in range(first, last + 1) for t in ("HT", "VT")]
 
 
-def _register(store: Store, data: AuthorityData, planted: Sequence[Mapping[str, Any]],
-              last: int) -> dict[str, int]:
+def register_planted(store: Store, data: AuthorityData, planted: Sequence[Mapping[str, Any]],
+                     last: int) -> dict[str, int]:
+    """Register the planted interventions as the authority decided them (``TEXT``, the truths'
+    schools, start years, expected effects and categories, fidelity per term up to ``last``);
+    returns the register id of each."""
     ids: dict[str, int] = {}
     for p in planted:
         iid = str(p["intervention_id"])
@@ -360,7 +363,7 @@ def _fill(store: Store, data: AuthorityData, planted: Sequence[Mapping[str, Any]
           max_placebos: int) -> FollowupHistory:
     years = data.years()
     last = years[-1]
-    ids = _register(store, data, planted, last)
+    ids = register_planted(store, data, planted, last)
     n_dialogues, n_decisions = _dialogues(store, data, years[-DIALOGUE_YEARS:], ids, planted)
     low = [p for p in planted if p["selected_for_low_results"] and str(p["intervention_id"]) in ids]
     singled = tuple(str(s) for p in low for s in dict(p["schools"]))
