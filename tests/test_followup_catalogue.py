@@ -111,3 +111,21 @@ def test_quality_report_shows_pooled_evaluations_and_research(store):
     refs = {r[2] for r in rows.rows}
     assert research.referens in refs
     assert {e.referens for e in shipped_catalogue().evidence if e.insats_typ_id == TYPE} <= refs
+
+
+def test_command_line_picks_a_catalogue_type(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from likvard.cli.main import app
+
+    base = ["insats", "ny", "--db", str(tmp_path / "x.db"), "--namn", "Trygghetsteam", "--kategori",
+            "Insatser med kompensatorisk prägel", "--skolor", ",".join(TREATED), "--anvandare", "anna",
+            "--roll", "analytiker"]
+    bad = CliRunner().invoke(app, [*base, "--insatstyp", "se.likvard/insats/finns-inte"], env={"COLUMNS": "250"})
+    assert bad.exit_code != 0 and "'se.likvard/insats/finns-inte' finns inte i insatskatalogen" in bad.output
+    assert sv.list_interventions(store) == []
+    ok = CliRunner().invoke(app, [*base, "--insatstyp", f"{TYPE}@1"], env={"COLUMNS": "250"})
+    assert ok.exit_code == 0, ok.output
+    assert f"Insatstyp i insatskatalogen: {TYPE}, version 1" in ok.output
+    (iv,) = sv.list_interventions(store)
+    assert (iv.catalogue_type, iv.catalogue_version) == (TYPE, 1)

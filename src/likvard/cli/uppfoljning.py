@@ -92,6 +92,9 @@ def insats_ny(
     forvantad: float | None = typer.Option(None, "--forvantad", help="Förväntad effekt i indikatorns enhet."),
     horisont: int | None = typer.Option(None, "--horisont", help="Antal läsår inom vilka effekten väntas."),
     start: int | None = typer.Option(None, "--start", help="Första läsåret (höståret, 2021 = 2021/22)."),
+    insatstyp: str | None = typer.Option(None, "--insatstyp",
+                                         help="Insatstyp i insatskatalogen, id eller id@version "
+                                              "(t.ex. se.likvard/insats/trygghetsteam; se 'likvard katalog lista')."),
     falt: list[str] = typer.Option([], "--falt", help="Fler fält som fält=värde (t.ex. 'kostnad per år=250000')."),
     db: str = DbOption,
     anvandare: str | None = ActorOption,
@@ -103,6 +106,11 @@ def insats_ny(
     fields: dict[str, Any] = {"name": namn, "category": kategori, "school_ids": skolor, "indicator": indikator,
                               "respondent": svarande, "expected_effect": forvantad, "horizon": horisont,
                               "start_year": start, **_fields(falt)}
+    if insatstyp is not None:
+        type_id, _, version = insatstyp.partition("@")
+        fields["catalogue_type"] = type_id.strip()
+        if version.strip():
+            fields["catalogue_version"] = version.strip()
     store = _store(db)
     with console.status("Beräknar utgångsläge och minsta upptäckbara effekt …"):
         iv = sv.create_intervention(store, fields, actor=_actor(anvandare), role=roll)
