@@ -14,6 +14,8 @@ import docx
 import pytest
 
 from likvard.analyses.catalogue import export_catalogue
+from likvard.analyses.dataset import dataset_from_authority
+from likvard.analyses.need import need as need_analysis
 from likvard.catalogue import read_package
 from likvard.demo import generate_exempelstad
 from likvard.demo.followup import ANALYST, CATALOGUE_TYPES, DIALOGUE_YEARS, PLACEBOS, fill_followup, register_planted
@@ -141,6 +143,10 @@ def test_dialogues_decisions_and_singled_out_schools(demo):
     assert need["value"] == round(float(row["need_index"]), 1)
     here = table[table["school_year"] == d.school_year]
     assert need["rank"] == 1 + int((here["need_index"] > row["need_index"]).sum())
+    shown = need_analysis(dataset_from_authority(data)).table  # the nulägesrapport's figure
+    mine = shown[(shown["school_id"] == d.school_id) & (shown["school_year"] == d.school_year)].iloc[0]
+    assert (need["value"], need["low"], need["high"]) == tuple(
+        round(float(mine[c]), 1) for c in ("need_index", "need_index_low", "need_index_high"))
     # förstärkt nulägesanalys and åtgärdsplan at the schools singled out; a plan row became an intervention
     assert history.singled_out
     for sid in history.singled_out:
