@@ -170,7 +170,8 @@ def _results(data: AuthorityData, year: int, names: dict[str, str]) -> QualitySe
         [QualityTable(f"Resultat läsåret {school_year_label(year)}", ["Skolenhet", *columns], rows)])
 
 
-def _analysis(store: Store, dialogues: list[Dialogue], year: int, data: AuthorityData) -> QualitySection:
+def _analysis(store: Store, dialogues: list[Dialogue], year: int, data: AuthorityData,
+              names: dict[str, str]) -> QualitySection:
     rows = []
     for d in dialogues:
         for item in d.items:
@@ -186,7 +187,8 @@ def _analysis(store: Store, dialogues: list[Dialogue], year: int, data: Authorit
         if na.id is None:
             continue
         for p in na.problems:
-            problems.append([sid, p.title, p.cause or "saknas", p.cause_area or "–", p.evidence])
+            problems.append([names.get(sid, sid), p.title, p.cause or "saknas", p.cause_area or "–",
+                             p.evidence])
     tables = [QualityTable("Flaggade områden och orsaksanalys i kvalitetsdialogerna",
                            ["Skolenhet", "Dialog", "Område", "Orsaksanalys"], rows)]
     if problems:
@@ -336,7 +338,8 @@ def _catalogue(store: Store, ivs: list[Intervention]) -> QualitySection:
                                                            "Evidensstyrka 0–5"], research)])
 
 
-def _conclusions(store: Store, ivs: list[Intervention], dialogues: list[Dialogue], year: int) -> QualitySection:
+def _conclusions(store: Store, ivs: list[Intervention], dialogues: list[Dialogue], year: int,
+                 names: dict[str, str]) -> QualitySection:
     verdicts: dict[str, int] = {}
     for iv in ivs:
         if iv.latest_evaluation and iv.start_year is not None and iv.start_year < year:
@@ -349,7 +352,7 @@ def _conclusions(store: Store, ivs: list[Intervention], dialogues: list[Dialogue
             f"{n} utlåtandet {k}" for k, n in sorted(verdicts.items())) + ".")
     paragraphs.append(f"{len(open_dec)} beslut från årets dialoger är inte avslutade och följs upp vid nästa dialog.")
     plan = sv.action_plan(store, school_year=year)
-    rows = [[r.school_id, r.goal, r.action, r.cause, r.owner_role, r.timeline,
+    rows = [[names.get(r.school_id, r.school_id), r.goal, r.action, r.cause, r.owner_role, r.timeline,
              "–" if r.expected_effect is None else format_number(r.expected_effect, 2), r.follow_up or "–"]
             for r in plan]
     return QualitySection("slutsatser", "Slutsatser, rekommendationer och åtagandeplan", paragraphs,
@@ -380,12 +383,12 @@ def build_quality_report(store: Store, school_year: int, *, data: AuthorityData 
         _intro(store, year, dialogues, authority),
         _conditions(data, year, names),
         _results(data, year, names),
-        _analysis(store, dialogues, year, data),
+        _analysis(store, dialogues, year, data, names),
         _compensatory(ivs, names),
         _effects(ivs, year, names),
         _measures(ivs, dialogues, year, names),
         _catalogue(store, ivs),
-        _conclusions(store, ivs, dialogues, year),
+        _conclusions(store, ivs, dialogues, year, names),
         _appendix(dialogues),
     ]
     return QualityReport(f"Kvalitetsrapport {school_year_label(year)} – {authority}", year, authority, sections)
