@@ -62,10 +62,10 @@ from likvard.tables import AuthorityData
 from likvard.text import school_year_label
 
 __all__ = [
-    "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note", "add_notes",
-    "atgardsplan", "catalogue_types", "create_dialogue", "evaluation_payload", "create_intervention", "delete_decision", "delete_intervention",
-    "import_decisions", "import_interventions",
-    "evaluate_intervention", "get_dialogue", "get_intervention", "list_decisions", "list_dialogues",
+    "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note",
+    "add_notes", "atgardsplan", "catalogue_types", "create_dialogue", "create_intervention",
+    "delete_decision", "delete_intervention", "evaluate_intervention", "evaluation_payload", "get_dialogue",
+    "get_intervention", "import_decisions", "import_interventions", "list_decisions", "list_dialogues",
     "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
     "set_authority_area", "set_decision_status", "set_focus_area", "sign_off", "update_intervention",
 ]
