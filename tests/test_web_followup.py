@@ -131,6 +131,10 @@ def test_dialogue_cycle_by_role(site):
     dlg = sv.get_dialogue(store, int(url.rsplit("/", 1)[1]))
     canon = json.dumps(dlg.data_pack.content, sort_keys=True, ensure_ascii=False).encode()
     assert hashlib.sha256(canon).hexdigest() == dlg.data_pack.sha256 and dlg.data_pack.sha256 in page
+    need = dlg.data_pack.content["need"]  # the frozen need index and staffing are shown
+    assert f"Behovsindex (100 = genomsnitt)</dt><dd>{need['value']:.0f}" in page
+    share = dlg.data_pack.content["staffing"]["share_certified"]
+    assert f"Andel legitimerade lärare (heltidstjänster)</dt><dd>{100 * share:.0f} %" in page
 
     # the principal: own school only
     assert rut.get(other_url).status_code == 403
