@@ -342,7 +342,7 @@ def test_intervention_form_picks_a_catalogue_type(site):
                 catalogue_type=kind.insats_typ_id, status="planerad", design="auto", direction="+")
     iv = sv.get_intervention(store, int(url.rsplit("/", 1)[1]))
     assert iv.catalogue_type == kind.insats_typ_id
-    assert f'href="/katalog/typ?id={quote(kind.insats_typ_id)}"' in ana.get(url).text
+    assert f'href="/katalog/typ?id={quote(kind.insats_typ_id)}">{kind.namn}</a>' in ana.get(url).text
     r = ana.post("/insatser/ny", data={"csrf_token": csrf, "name": "Fel", "category": KOMP,
                                        "school_ids": treated[:1], "catalogue_type": "finns/inte"})
     assert r.status_code == 400

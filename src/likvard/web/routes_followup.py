@@ -239,10 +239,12 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
         base = iv.baseline
         base_hidden = base is not None and base.n < MIN_SHOWN_STUDENTS
         writes = all(may(user, "write_intervention", s) for s in iv.school_ids)
+        kind = getattr(iv, "catalogue_type", None)
+        type_name = next((t.namn for t in catalogue_types() if t.insats_typ_id == kind), kind) if kind else None
         return render(request, "intervention.html", title=iv.name, iv=iv, runs=runs, chart=chart, base=base,
                       base_hidden=base_hidden, names=school_names(), indicators=v.INDICATORS, designs=v.DESIGNS,
                       can_write=writes, num=format_number, label=school_year_label, verdicts=VERDICTS,
-                      field_labels=FORM_FIELDS)
+                      field_labels=FORM_FIELDS, type_name=type_name)
 
     @app.get("/insatser/{intervention_id}/andra")
     def intervention_edit(request: Request, intervention_id: int, user: User = Depends(user_of)) -> Response:
