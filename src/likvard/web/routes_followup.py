@@ -98,9 +98,11 @@ def evaluation_figure(iv: Intervention, run: EvaluationRun) -> Any:
                              error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#1f5f8b"},
                              hovertemplate="%{y}: %{x:.2f}<extra></extra>", showlegend=False))
     fig.add_vline(x=0, line_color="#6b7785", line_dash="dot")
-    fig.update_layout(title=f"Utvärdering: {iv.name}", height=120 + 45 * len(rows), margin={"l": 20, "r": 20},
+    fig.update_layout(title={"text": f"Utvärdering: {iv.name}", "x": 0.0, "xanchor": "left"},
+                      height=120 + 45 * len(rows), margin={"l": 20, "r": 20}, plot_bgcolor="white",
                       xaxis_title=v.INDICATORS.get(run.indicator, run.indicator), separators=", ")
-    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(gridcolor="#e5e5e5")
+    fig.update_yaxes(automargin=True, gridcolor="#f0f0f0")
     return fig
 
 
