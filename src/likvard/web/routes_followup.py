@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from likvard.errors import ParameterError
 from likvard.followup import service as sv
 from likvard.followup import vocabulary as v
-from likvard.followup.records import INTERVENTION_FIELDS, Dialogue, EvaluationRun, Intervention
+from likvard.followup.records import Dialogue, EvaluationRun, Intervention
 from likvard.privacy import SUPPRESSED
 from likvard.store import Store
 from likvard.store import schema as store_schema
@@ -110,19 +110,13 @@ def _form_value(form: Any, key: str) -> str:
     return str(form.get(key) or "").strip()
 
 
-CATALOGUE_LINK = "catalogue_type" in INTERVENTION_FIELDS
-"""True when the register links an intervention to a type of the catalogue (the form then offers
-the catalogue's types; without it the picker is left out)."""
-
-
 def intervention_fields(form: Any, catalogue_versions: dict[str, int] | None = None) -> dict[str, Any]:
     """The register's fields from the intervention form (text as typed; the service checks them).
     ``catalogue_versions``: the newest version of each catalogue type, for the type picked."""
     out: dict[str, Any] = {k: _form_value(form, k) for k in FORM_FIELDS}
-    if CATALOGUE_LINK:
-        kind = _form_value(form, "catalogue_type")
-        out["catalogue_type"] = kind or None
-        out["catalogue_version"] = (catalogue_versions or {}).get(kind) if kind else None
+    kind = _form_value(form, "catalogue_type")
+    out["catalogue_type"] = kind or None
+    out["catalogue_version"] = (catalogue_versions or {}).get(kind) if kind else None
     out["school_ids"] = [str(s) for s in form.getlist("school_ids") if str(s).strip()]
     out["selected_for_low_results"] = bool(form.get("selected_for_low_results"))
     for key in ("expected_effect", "horizon", "start_year", "end_year", "cost_per_year", "indicator",
@@ -201,7 +195,7 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
     def catalogue_types() -> list[Any]:
         from likvard.web.routes_catalogue import latest_types, merged_catalogue
 
-        return latest_types(merged_catalogue(store)) if CATALOGUE_LINK else []
+        return latest_types(merged_catalogue(store))
 
     def catalogue_versions() -> dict[str, int]:
         return {t.insats_typ_id: t.version for t in catalogue_types()}
@@ -241,7 +235,7 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
         base = iv.baseline
         base_hidden = base is not None and base.n < MIN_SHOWN_STUDENTS
         writes = all(may(user, "write_intervention", s) for s in iv.school_ids)
-        kind = getattr(iv, "catalogue_type", None)
+        kind = iv.catalogue_type
         type_name = next((t.namn for t in catalogue_types() if t.insats_typ_id == kind), kind) if kind else None
         return render(request, "intervention.html", title=iv.name, iv=iv, runs=runs, chart=chart, base=base,
                       base_hidden=base_hidden, names=school_names(), indicators=v.INDICATORS, designs=v.DESIGNS,
