@@ -1,7 +1,7 @@
 """The web app's security promises, tried with FastAPI's TestClient on a small Exempelstad: login with
 a CSRF token, session fixation, the one scope function (a principal cannot read another school's
 page, fragment, download or JSON), the board cannot write, a school name with ``<script>`` is escaped,
-and the security headers are sent."""
+and the security headers are sent. On SQLite and on PostgreSQL (see _web_db)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from _web_db import web_db_url  # noqa: F401 (the fixture)
 from likvard.demo import generate_exempelstad
 from likvard.store import open_store
 from likvard.web.accounts import create_user
@@ -21,8 +22,8 @@ PASSWORD = "ett långt lösenord 42"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    db = tmp_path_factory.mktemp("web") / "web.db"
+def site(web_db_url):  # noqa: F811 (the imported fixture)
+    db = web_db_url
     data = generate_exempelstad(seed=5, n_years=3)
     ids = sorted(data.schools["school_id"].astype(str).unique())
     own, other = ids[0], ids[1]

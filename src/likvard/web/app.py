@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
+from markupsafe import Markup
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -106,6 +108,23 @@ def table_html(table: Table, caption: str | None = None, link_schools: bool = Fa
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{note}")
 
 
+class TableHtml:
+    """``table_html`` once per table object and link choice: the pages' tables live in the analysis
+    cache, so a page request formats none of them again (the entry goes when the table does)."""
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[int, bool], tuple[weakref.ref, Markup]] = {}
+
+    def __call__(self, table: Table, link: bool = False) -> Markup:
+        key = (id(table), bool(link))
+        hit = self._done.get(key)
+        if hit is not None and hit[0]() is table:
+            return hit[1]
+        html = Markup(table_html(table, link_schools=link))
+        self._done[key] = (weakref.ref(table, lambda _ref, key=key: self._done.pop(key, None)), html)  # type: ignore[misc]
+        return html
+
+
 def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOptions = WebOptions(),
                store: Store | None = None) -> FastAPI:
     """The web app on the store at ``store_url`` (opened and migrated here), analyses run with ``settings``."""
@@ -117,7 +136,7 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
     policy = options.policy
     env = jinja2.Environment(loader=jinja2.PackageLoader("likvard.web", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
-    env.filters["table"] = lambda t, link=False: jinja2.utils.markupsafe.Markup(table_html(t, link_schools=link))
+    env.filters["table"] = TableHtml()
     env.globals["ROLE_LABELS"] = ROLE_LABELS
 
     def session_of(request: Request) -> Session | None:
@@ -176,7 +195,10 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
         if user is None:
             return []
         items = [("/", "Översikt"), ("/skolor", "Skolor"), ("/segregation", "Segregation")]
-        for action, href, text in (("read_scenarios", "/placering", "Placering"),
+        for action, href, text in (("read_followup", "/insatser", "Insatser"), ("read_followup", "/dialoger", "Dialoger"),
+                                   ("read_catalogue", "/katalog", "Katalog"),
+                                   ("download_quality", "/kvalitetsrapport", "Kvalitetsrapport"),
+                                   ("read_scenarios", "/placering", "Placering"),
                                    ("read_scenarios", "/fordelning", "Resursfördelning"),
                                    ("import", "/import", "Import"), ("read_log", "/logg", "Logg")):
             try:
@@ -230,7 +252,16 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
     @app.exception_handler(LikvardError)
     async def _likvard(request: Request, exc: LikvardError) -> Response:
         return render(request, "error.html", status=400, title="Det gick inte", heading="Det gick inte",
-                      message=str(exc))
+                      message=str(exc), back=_back(request))
+
+    def _back(request: Request) -> str:
+        """The page the refused form was sent from (same server only), to go back to and correct it."""
+        from urllib.parse import urlsplit
+
+        ref = urlsplit(request.headers.get("referer", ""))
+        if ref.netloc != request.url.netloc or not ref.path.startswith("/") or ref.path.startswith("//"):
+            return ""
+        return ref.path + (f"?{ref.query}" if ref.query else "")
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:
@@ -370,6 +401,21 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
         name, sections = cache_.memo(("school", school_id), lambda: pages.school_sections(ov, school_id))
         return ov, name, sections
 
+    def _school_followup(user: User, school_id: str) -> dict[str, Any] | None:
+        """The school's interventions and (for those who may read them) its quality dialogues."""
+        from likvard.followup import service as followup
+
+        try:
+            allow(user, "read_followup", school_id)
+        except Forbidden:
+            return None
+        ivs = [iv for iv in followup.list_interventions(store, school_ids=[school_id]) if iv.status != "avbruten"]
+        try:
+            allow(user, "read_dialogue", school_id)
+        except Forbidden:
+            return {"interventions": ivs, "dialogues": None}
+        return {"interventions": ivs, "dialogues": followup.list_dialogues(store, school_ids=[school_id])}
+
     @app.get("/skolor/{school_id}")
     def school(request: Request, school_id: str, user: User = Depends(user_of)) -> Response:
         got = _school(request, user, school_id)
@@ -377,7 +423,7 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
             return got
         ov, name, sections = got
         return render(request, "school.html", title=name, name=name, school_id=school_id, sections=sections,
-                      followup=None)
+                      followup=_school_followup(user, school_id))
 
     @app.get("/skolor/{school_id}/del/{key}")
     def school_part(request: Request, school_id: str, key: str, user: User = Depends(user_of)) -> Response:
@@ -424,6 +470,15 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
 
     routes_work.register(app, store=store, cache=cache_, jobs=jobs, render=render, user_of=user_of, allow=allow,
                          overview_or_wait=overview_or_wait, visible=_visible, school_options=_school_options)
+
+    from likvard.web import routes_followup
+
+    routes_followup.register(app, store=store, cache=cache_, jobs=jobs, render=render, user_of=user_of, allow=allow,
+                             policy=policy)
+
+    from likvard.web import routes_catalogue
+
+    routes_catalogue.register(app, store=store, render=render, user_of=user_of, allow=allow)
 
     @app.get("/logg")
     def log(request: Request, user: User = Depends(user_of)) -> Response:

@@ -8,7 +8,7 @@ Roles (the role table of the web-app research note, §4.2):
 | analytiker | alla skolor, alla analyser | importer, scenarier, fördelningsmodeller, insatser |
 | skolchef | skolorna i sitt område | beslut och signering i dialoger, insatser |
 | rektor | egna skolenheter (andras bara om huvudmannen tillåter det) | fokusområde, anteckningar, beslutsstatus |
-| nämnd | sammanställda och skyddade vyer | ingenting |
+| nämnd | sammanställda och skyddade vyer (inga enskilda dialogprotokoll) | ingenting |
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "read_segregation": frozenset(ROLES),
     "read_scenarios": frozenset({"admin", "analytiker", "skolchef", "nämnd"}),
     "read_followup": frozenset(ROLES),
+    "read_dialogue": frozenset({"admin", "analytiker", "skolchef", "rektor"}),
+    "read_catalogue": frozenset(ROLES),
     "download_quality": frozenset({"admin", "analytiker", "skolchef", "nämnd"}),
     "read_log": frozenset({"admin"}),
     # writing
