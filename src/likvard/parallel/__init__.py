@@ -10,6 +10,8 @@ results kept per chunk so that an interrupted run resumes.
   gives identical results (``task_seeds``).
 * ``run_chunked(fn, tasks, out_dir, ...)`` groups tasks into chunks, writes each finished chunk as
   Parquet and on a second run computes only the chunks that are missing.
+* ``likvard.parallel.replications.simulate_parallel``: one placement market's lottery
+  replications in chunks on workers, equal to ``likvard.placement.simulate`` for the same seed.
 """
 
 from likvard.parallel.backends import Backend, map_tasks, resolve_backend
