@@ -86,6 +86,8 @@ def command(
 def _national(demo: bool, data: Path | None, kommun: str, years: list[int] | None, settings: Settings, ut: Path,
               arbetare: int | None, dask: str | None) -> None:
     """Every chosen municipality's report and the national overview."""
+    from rich.markup import escape
+
     from likvard.cli.forbered import run_prepare
     from likvard.compiled import is_prepared
     from likvard.parallel import Backend
@@ -121,7 +123,7 @@ def _national(demo: bool, data: Path | None, kommun: str, years: list[int] | Non
     ok = sum(1 for r in result.runs if r.error is None)
     console.print(f"Rapporter för {ok} av {len(result.runs)} kommuner på {result.seconds:.0f} s i {result.out_dir.resolve()}")
     for code, reason in sorted(result.failed.items()):
-        console.print(f"[red]Kommun {code}:[/] {reason}")
+        console.print(f"[red]Kommun {code}:[/] {escape(reason)}")
     console.print(f"Riksöversikt: [bold]{result.overview_html.resolve()}[/]")
     console.print(f"Tabeller (Excel): {result.overview_xlsx.resolve()}")
     typer.echo(str(result.overview_html.resolve()))
