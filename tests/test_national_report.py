@@ -292,3 +292,15 @@ def test_rank_replicates_are_independent_across_municipalities(fixture_folder):
     assert abs(np.corrcoef(a.replicates, b.replicates)[0, 1]) < 0.25  # 200 draws: |r| > 0.25 has p < 0.001 if independent
     est = seg.value("theil_h")["value"]
     assert abs(np.median(a.replicates) - est) < 3 * np.std(a.replicates)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_run_equals_serial(fixture_folder, national, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="Dask (likvard[kluster]) är inte installerat")
+    folder, _ = fixture_folder
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = render_national(folder, tmp_path / "ut", None, settings=FAST, backend=cluster)
+    pd.testing.assert_frame_equal(result.overview.table, national[0].overview.table)
+    assert _workbook(result.out_dir / "nulagesrapport_9905.xlsx") == _workbook(
+        national[0].out_dir / "nulagesrapport_9905.xlsx")
