@@ -8,6 +8,7 @@ left out and why. An error in an analysis is not hidden: it stops the report.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import importlib
 import time
@@ -108,7 +109,7 @@ def _hidden_code_columns(table: Table) -> Table:
     """The page does not show the ``key`` code column of a table (the Excel file does)."""
     if "key" not in table.data:
         return table
-    return Table(table.key, table.title, table.data.drop(columns=["key"]), table.decimals, table.labels, table.note)
+    return dataclasses.replace(table, data=table.data.drop(columns=["key"]))
 
 
 def write_report(title: str, source: str, ds: Dataset, sections: list[Section], out_dir: Path,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
 
 from likvard.analyses.dataset import Dataset
 from likvard.analyses.indicators import Indicators
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.privacy import SUPPRESSED
 from likvard.views.common import school_year_label
-from likvard.views.suppression import suppress_table, suppress_units
+from likvard.views.suppression import order_after_suppression, suppress_table, suppress_units
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 INDICATOR_NAMES = {"trygghet": "trygghet", "studiero": "studiero", "stod": "stöd",
@@ -27,8 +27,8 @@ def indicator_table(result: Indicators, ds: Dataset, settings: Settings = DEFAUL
     t = suppress_units(t, "school_id", ds.hidden(result.year, settings.min_students, settings.complementary_suppression),
                        ["n_students", *cols, "n_weak"])
     t["weak_indicators"] = [SUPPRESSED if n == SUPPRESSED else w for n, w in zip(t["n_students"], t["weak_indicators"])]
-    t = t.sort_values("n_weak", key=lambda s: pd.to_numeric(s, errors="coerce").fillna(-1), ascending=False)
-    return Table("indikatorer", f"Indikatorer och behov per skola {school_year_label(result.year)}", t.reset_index(drop=True),
+    t = order_after_suppression(t, "n_weak", ascending=False)
+    return publish(Table("indikatorer", f"Indikatorer och behov per skola {school_year_label(result.year)}", t.reset_index(drop=True),
                  labels={"need": NEED_LABELS[result.need_measure], "share_certified": "Andel legitimerade lärare (%)",
                          "lead_teachers_per_100": "Förstelärare per 100 elever"},
-                 decimals={"n_weak": 0})
+                 decimals={"n_weak": 0}))

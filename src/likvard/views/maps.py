@@ -75,7 +75,7 @@ def school_map(
         fig.add_trace(
             go.Scatter(
                 x=[xs[i] for i in idx_hidden], y=[ys[i] for i in idx_hidden], mode="markers+text",
-                name="Färre än 10 elever", customdata=[names[i] for i in idx_hidden],
+                name="Uppgift dold (..)", customdata=[names[i] for i in idx_hidden],
                 text=[SUPPRESSED] * len(idx_hidden), textposition="top center",
                 marker={"size": 10, "color": "#bbbbbb", "line": {"color": "#333", "width": 0.6}},
                 hovertemplate="%{customdata}: ..<extra></extra>",

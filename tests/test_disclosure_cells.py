@@ -1,0 +1,141 @@
+"""Complementary suppression solved over the published margins: checked against an independent
+linear program (scipy's linprog over *every* cell, the shown ones fixed), on hand-made tables and
+on tables hypothesis generates with small cells."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from likvard.disclosure import PROTECTION, audit, protect, sensitive_share
+
+
+def attacker_intervals(cells: dict, totals: dict, hidden: set, hidden_totals: set) -> dict:
+    """Reference: min and max of each hidden cell and hidden total over all non-negative tables
+    that agree with every shown cell and every shown total (all cells are variables)."""
+    keys = sorted(cells, key=repr)
+    pos = {k: i for i, k in enumerate(keys)}
+    a_eq, b_eq = [], []
+    for k in keys:
+        if k not in hidden:
+            row = np.zeros(len(keys))
+            row[pos[k]] = 1
+            a_eq.append(row)
+            b_eq.append(cells[k])
+    for name, members in totals.items():
+        if name in hidden_totals:
+            continue
+        row = np.zeros(len(keys))
+        for m in members:
+            row[pos[m]] = 1
+        a_eq.append(row)
+        b_eq.append(sum(cells[m] for m in members))
+    out = {}
+    targets = [(k, [k]) for k in hidden] + [(("total", n), totals[n]) for n in hidden_totals]
+    for name, members in targets:
+        c = np.zeros(len(keys))
+        for m in members:
+            c[pos[m]] = 1
+        lo = linprog(c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
+        hi = linprog(-c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
+        assert lo.status == 0
+        out[name] = (lo.fun, np.inf if hi.status == 3 else -hi.fun)
+    return out
+
+
+def two_way(table: np.ndarray, groups: list[int]) -> tuple[dict, dict]:
+    """Cells (school, category), totals per school (row), per category, per group of schools and
+    category, and the grand total: what a per-school table with a totals row publishes."""
+    r, c = table.shape
+    cells = {(i, j): float(table[i, j]) for i in range(r) for j in range(c)}
+    totals: dict = {("row", i): [(i, j) for j in range(c)] for i in range(r)}
+    for j in range(c):
+        totals[("col", j)] = [(i, j) for i in range(r)]
+        for g in set(groups):
+            totals[("group", g, j)] = [(i, j) for i in range(r) if groups[i] == g]
+    totals[("all",)] = list(cells)
+    return cells, totals
+
+
+def primary_cells(cells: dict) -> set:
+    """A count of 1–9 students is sensitive (its complement within the row is in the row total)."""
+    return {k for k, v in cells.items() if 1 <= v <= 9}
+
+
+def test_single_hidden_cell_in_a_total_is_exact_without_complements_and_protected_with():
+    cells = {"a": 8.0, "b": 25.0, "c": 40.0}
+    totals = {"all": ["a", "b", "c"]}
+    ref = attacker_intervals(cells, totals, {"a"}, set())
+    assert ref["a"] == pytest.approx((8.0, 8.0))  # the attack of issue 16: total minus the rest
+    prot = protect(cells, totals, {"a"})
+    assert prot.hidden == {"a", "b"}  # the smallest shown school
+    ref = attacker_intervals(cells, totals, set(prot.hidden), set(prot.hidden_totals))
+    assert ref["a"][1] - ref["a"][0] >= 2 * PROTECTION
+
+
+def test_two_tiny_hidden_cells_need_a_third():
+    """1 + 2 hidden in a total pins each to [0, 3]: narrower than ±3, so a third cell goes."""
+    cells = {"a": 1.0, "b": 2.0, "c": 30.0, "d": 50.0}
+    totals = {"all": list(cells)}
+    prot = protect(cells, totals, {"a", "b"})
+    assert prot.hidden == {"a", "b", "c"}
+    ref = attacker_intervals(cells, totals, set(prot.hidden), set())
+    assert all(hi - lo >= 6 for lo, hi in ref.values())
+
+
+def test_audit_agrees_with_the_reference_program():
+    rng = np.random.default_rng(3)
+    table = rng.integers(0, 40, size=(5, 3)).astype(float)
+    table[1, 1], table[3, 0] = 2, 7
+    cells, totals = two_way(table, [0, 0, 1, 1, 1])
+    hidden = {(1, 1), (3, 0), (1, 0), (3, 1)}
+    mine = audit(cells, totals, hidden)
+    ref = attacker_intervals(cells, totals, hidden, set())
+    for k in hidden:
+        assert mine[k] == pytest.approx(ref[k], abs=1e-6)
+
+
+def test_hidden_total_of_a_single_cell_group_is_protected():
+    cells = {"a": 5.0, "b": 3.0, "c": 90.0, "d": 40.0}
+    totals = {"small": ["a", "b"], "all": list(cells)}
+    prot = protect(cells, totals, {"a", "b"})
+    assert "small" in prot.hidden_totals  # 8 students in the group: below 10
+    ref = attacker_intervals(cells, totals, set(prot.hidden), set(prot.hidden_totals))
+    assert all(hi - lo >= 6 for lo, hi in ref.values())
+
+
+def test_share_rule():
+    assert sensitive_share(3, 40) and sensitive_share(37, 40)  # numerator or complement 1–9
+    assert not sensitive_share(0, 40) and not sensitive_share(40, 40) and not sensitive_share(20, 40)
+    assert sensitive_share(5, 9)  # fewer than 10 students
+
+
+small_cells = st.one_of(st.integers(0, 9), st.integers(10, 60))
+
+
+@st.composite
+def tables(draw):
+    r = draw(st.integers(3, 7))
+    c = draw(st.integers(2, 3))
+    values = draw(st.lists(small_cells, min_size=r * c, max_size=r * c))
+    groups = draw(st.lists(st.integers(0, 1), min_size=r, max_size=r))
+    return np.array(values, dtype=float).reshape(r, c), groups
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_every_suppressed_cell_keeps_an_interval_of_plus_minus_three(drawn):
+    table, groups = drawn
+    cells, totals = two_way(table, groups)
+    prot = protect(cells, totals, primary_cells(cells))
+    assert primary_cells(cells) <= prot.hidden
+    ref = attacker_intervals(cells, totals, set(prot.hidden), set(prot.hidden_totals))
+    for key, (lo, hi) in ref.items():
+        assert hi - lo >= 2 * PROTECTION - 1e-6, (key, lo, hi, table, groups)
+    for name, members in totals.items():  # a shown total below 10 would itself give a small count
+        s = sum(cells[m] for m in members)
+        if 0 < s < 10:
+            assert name in prot.hidden_totals
