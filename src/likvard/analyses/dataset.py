@@ -156,9 +156,12 @@ def _protect_year(ds: Dataset, year: int, min_n: int, complementary: bool) -> tu
                 members = [(f, sid) for sid in idx if (f, sid) in values]
                 if members:
                     totals[(f, part.name, g)] = members
+    # published whatever is hidden: every total of each count over all schools (the municipality
+    # per year) and the numbers of students per organiser type and area type (the decompositions)
+    shown = {name for name in totals if name[1] is None or name[0] == "n_students"}
     hidden: set = set(primary)
     for _ in range(10):
-        prot = protect(values, totals, hidden, bounds=bounds, min_total=0)
+        prot = protect(values, totals, hidden, bounds=bounds, min_total=0, shown_totals=shown)
         rows = {sid for f, sid in prot.hidden if f == "n_students"} | rows_primary
         grown = set(prot.hidden) | {(f, sid) for f in families for sid in rows if (f, sid) in values}
         if grown == hidden:

@@ -155,27 +155,36 @@ def _width_ok(lo: float, hi: float, protection: float) -> bool:
 
 def protect(values: Mapping[Hashable, float], totals: Mapping[Hashable, Sequence[Hashable]], primary: Iterable,
             bounds: Sequence[tuple[Hashable, Hashable]] = (), protection: float = PROTECTION,
-            min_total: float = 10, candidates: Iterable | None = None) -> Protection:
+            min_total: float = 10, candidates: Iterable | None = None,
+            shown_totals: Iterable[Hashable] = ()) -> Protection:
     """Hide ``primary`` cells and enough further cells (and totals) that every hidden cell and
     hidden total has an interval at least ``2 * protection`` wide (see the module docstring).
 
     ``values``: cell -> count; ``totals``: name -> cells added up (shown unless hidden here; a total
     below ``min_total`` is hidden); ``candidates``: cells that may be hidden as complements (all
-    cells by default). Deterministic: ties go to the smaller key.
+    cells by default); ``shown_totals``: totals published whatever happens (the municipality's
+    total), never hidden here — further cells are hidden instead. Deterministic: ties go to the
+    smaller key.
     """
     values = dict(values)
     hidden = {k for k in primary if k in values}
     allowed = set(values) if candidates is None else set(candidates) | hidden
-    hidden_totals = {n for n, m in totals.items() if 0 < sum(float(values[k]) for k in m) < min_total}
+    fixed = set(shown_totals)
+    hidden_totals = {n for n, m in totals.items()
+                     if n not in fixed and 0 < sum(float(values[k]) for k in m) < min_total}
     member_of: dict = {}
     for name, members in totals.items():
         for m in members:
             member_of.setdefault(m, []).append(name)
-    # Cheap first pass: a shown total with exactly one hidden cell reveals it.
+    # Cheap first pass: a shown total with exactly one hidden cell reveals it. Smallest totals
+    # first: a complement chosen inside a part (one organiser type) also protects the hidden cell
+    # in every larger total holding both, so no needless cell is hidden in the larger one.
+    order = sorted(totals, key=lambda n: (len(totals[n]), repr(n)))
     changed = True
     while changed:
         changed = False
-        for name, members in totals.items():
+        for name in order:
+            members = totals[name]
             if name in hidden_totals:
                 continue
             h = [m for m in members if m in hidden]
@@ -184,9 +193,10 @@ def protect(values: Mapping[Hashable, float], totals: Mapping[Hashable, Sequence
                                key=lambda m: (float(values[m]) <= 0, float(values[m]), repr(m)))
                 if shown:
                     hidden.add(shown[0])
-                else:
+                    changed = True
+                elif name not in fixed:
                     hidden_totals.add(name)
-                changed = True
+                    changed = True
     # Exact pass. Hiding a further cell or total only widens every other hidden cell's interval
     # (the old solutions stay feasible), so each hidden figure is checked until it holds, once.
     queue: list = sorted(hidden, key=repr) + [_Total(n) for n in sorted(hidden_totals, key=repr)]
@@ -218,7 +228,8 @@ def protect(values: Mapping[Hashable, float], totals: Mapping[Hashable, Sequence
                 hidden.add(best)
                 queue.append(best)
                 continue
-            open_totals = [n for n in groups if n not in hidden_totals] or [n for n in totals if n not in hidden_totals]
+            open_totals = ([n for n in groups if n not in hidden_totals and n not in fixed]
+                           or [n for n in totals if n not in hidden_totals and n not in fixed])
             if not open_totals:
                 break
             name = sorted(open_totals, key=lambda n: (len(totals[n]), repr(n)))[0]
