@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -139,3 +139,29 @@ def test_every_suppressed_cell_keeps_an_interval_of_plus_minus_three(drawn):
         s = sum(cells[m] for m in members)
         if 0 < s < 10:
             assert name in prot.hidden_totals
+
+
+def test_first_pass_hides_the_complement_inside_the_smallest_total():
+    """A hidden school in a group of two: its neighbour in the group protects it in the group and
+    in the whole; no school of the other group is hidden as well."""
+    cells = {"a": 4.0, "b": 163.0, "c": 64.0, "d": 64.0, "e": 119.0}
+    totals = {"all": list(cells), "small_group": ["a", "b"], "big_group": ["c", "d", "e"]}
+    prot = protect(cells, totals, {"a"})
+    assert prot.hidden == {"a", "b"}
+    ref = attacker_intervals(cells, totals, set(prot.hidden), set(prot.hidden_totals))
+    assert all(hi - lo >= 2 * PROTECTION for lo, hi in ref.values())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_a_total_shown_whatever_happens_is_never_hidden_and_cells_stay_protected(drawn):
+    """The grand total is published in any case (the municipality): protection comes from
+    further cells and other totals, and every hidden figure still keeps ±3."""
+    table, groups = drawn
+    cells, totals = two_way(table, groups)
+    assume(table.sum() >= 20)
+    prot = protect(cells, totals, primary_cells(cells), shown_totals=[("all",)])
+    assert ("all",) not in prot.hidden_totals and primary_cells(cells) <= prot.hidden
+    ref = attacker_intervals(cells, totals, set(prot.hidden), set(prot.hidden_totals))
+    for key, (lo, hi) in ref.items():
+        assert hi - lo >= 2 * PROTECTION - 1e-6, (key, lo, hi, table, groups)

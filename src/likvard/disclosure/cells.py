@@ -228,8 +228,15 @@ def protect(values: Mapping[Hashable, float], totals: Mapping[Hashable, Sequence
                 hidden.add(best)
                 queue.append(best)
                 continue
-            open_totals = ([n for n in groups if n not in hidden_totals and n not in fixed]
-                           or [n for n in totals if n not in hidden_totals and n not in fixed])
+            def hideable(names: Iterable[Hashable]) -> list:
+                return [n for n in names if n not in hidden_totals and n not in fixed]
+
+            # a total of the figure's own, else one overlapping them (the difference of two shown
+            # totals gives a third), else any
+            own = set(totals[item.name]) if isinstance(item, _Total) else {item}
+            near = {m for n in totals if own & set(totals[n]) for m in totals[n]}
+            open_totals = (hideable(groups) or hideable(n for n in totals if set(totals[n]) & near)
+                           or hideable(totals))
             if not open_totals:
                 break
             name = sorted(open_totals, key=lambda n: (len(totals[n]), repr(n)))[0]
