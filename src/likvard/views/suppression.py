@@ -22,8 +22,13 @@ from likvard.privacy import SUPPRESSED, is_suppressed, protected_units, suppress
 from likvard.tables import MIN_SHOWN_STUDENTS
 from likvard.views.table import Table
 
-__all__ = ["chart_values", "complementary_suppression", "is_marked", "order_after_suppression", "protected_units",
+__all__ = ["HIDDEN_LABEL", "chart_values", "complementary_suppression", "is_marked", "order_after_suppression", "protected_units",
            "publish", "suppress_derived", "suppress_small", "suppress_table", "suppress_units"]
+
+HIDDEN_LABEL = f"Uppgift dold ({SUPPRESSED})"
+"""Legend and hover wording of a hidden school in every chart and map: the same for a school
+with fewer than 10 students and for one hidden to protect another (naming the reason would tell
+the two apart)."""
 
 
 def is_marked(values: pd.Series | Sequence) -> np.ndarray:
