@@ -153,3 +153,38 @@ def test_web_school_page_shows_dots_and_no_count_follows_from_the_total(site):
     # the downloads refuse nothing and carry the same '..'
     csv = client.get(f"/skolor/{planted}/tabeller.csv")
     assert csv.status_code == 200 and SUPPRESSED in csv.text
+
+
+def test_intervention_register_export_passes_disclosure_and_neutralises_formulas(tmp_path):
+    """``likvard insats lista --ut``: the register is written (it passed ``publish``), a name that
+    begins with ``=`` is text in both CSV and Excel, and the expected effect keeps its two decimals."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from likvard.cli.main import app
+    from likvard.export import read_csv
+    from likvard.followup import service as sv
+    from likvard.store import open_store
+
+    data = small_authority()
+    db = tmp_path / "r.db"
+    store = open_store(db)
+    store.save_authority_data(data, "test")
+    sv.create_intervention(store, {"name": '=HYPERLINK("http://x","y")', "category": "Insatser med kompensatorisk prägel",
+                                   "school_ids": SCHOOLS[:2], "indicator": "trygghet", "respondent": "student_grade5",
+                                   "expected_effect": 0.25, "horizon": 2, "start_year": 2021},
+                           actor="a", role="admin", data=data)
+    store.close()
+    for suffix in ("csv", "xlsx"):
+        out = tmp_path / f"insatser.{suffix}"
+        result = CliRunner().invoke(app, ["insats", "lista", "--db", str(db), "--ut", str(out)])
+        assert result.exit_code == 0, result.output
+        if suffix == "csv":
+            row = read_csv(out).iloc[0]
+            assert row["namn"] == "'" + '=HYPERLINK("http://x","y")' and row["förväntad effekt"] == "0,25"
+        else:
+            ws = openpyxl.load_workbook(out)["insatser"]
+            header = [c.value for c in ws[1]]
+            cell = ws.cell(2, header.index("namn") + 1)
+            assert cell.data_type == "s" and cell.value.startswith("'=")
+            assert ws.cell(2, header.index("förväntad effekt") + 1).value == pytest.approx(0.25)
