@@ -188,3 +188,23 @@ def test_intervention_register_export_passes_disclosure_and_neutralises_formulas
             cell = ws.cell(2, header.index("namn") + 1)
             assert cell.data_type == "s" and cell.value.startswith("'=")
             assert ws.cell(2, header.index("förväntad effekt") + 1).value == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","y")', "+1", "-x", "@SUM(A1)", "'=already quoted", "plain"])
+def test_catalogue_package_neutralises_formula_cells_and_round_trips_exactly(tmp_path, text):
+    """Every text cell of a catalogue package that a spreadsheet would run starts with ``'``;
+    reading the package gives back exactly the text written."""
+    import csv
+    import dataclasses
+
+    from likvard.catalogue import Catalogue, read_package, write_package
+    from likvard.catalogue.starter import starter_catalogue
+    from likvard.disclosure import FORMULA_START
+
+    t = dataclasses.replace(starter_catalogue().types[0], beskrivning=text, malgrupp=text)
+    out = write_package(Catalogue(publisher="Huvudman 1", types=(t,), local=()), tmp_path / "paket")
+    with open(out / "insatstyper.csv", encoding="utf-8", newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert not any(c.startswith(FORMULA_START) for c in cells)
+    back = read_package(out)
+    assert back.types[0].beskrivning == text and back.types[0].malgrupp == text
