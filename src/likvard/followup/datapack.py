@@ -7,7 +7,8 @@ authority's schools, and a three-year trend; staffing (FTE-weighted share of cer
 teachers, turnover: ``likvard.allocation.teachers``); the flags (``flags``); the running
 interventions at the school and the evaluations that are due; the open decisions of the
 school's previous dialogue with their status. Every figure resting on fewer than 10 students
-is ``..`` already in the pack. ``sha256`` is the hash of the content, ``data_version`` the hash
+(counts in the trend too), and staffing at a school with fewer than ``MIN_SHOWN_TEACHERS``
+teachers, is ``..`` already in the pack. ``sha256`` is the hash of the content, ``data_version`` the hash
 of the panels it came from.
 """
 
@@ -24,6 +25,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from likvard.allocation.teachers import teacher_distribution
+from likvard.disclosure import MIN_SHOWN_TEACHERS
 from likvard.followup import vocabulary as v
 from likvard.followup.baseline import data_version, indicator_panel
 from likvard.followup.flags import school_flags
@@ -75,7 +77,8 @@ def _indicator_row(data: AuthorityData, panel: pd.DataFrame, indicator: str, sch
         r = panel[(panel["school_year"] == y) & (panel["school_id"].astype(str) == school_id)]
         if len(r):
             n_y = int(r["n_students"].iloc[0])
-            trend.append({"school_year": y, "value": _shown(float(r["value"].iloc[0]), n_y), "n": n_y})
+            trend.append({"school_year": y, "value": _shown(float(r["value"].iloc[0]), n_y),
+                          "n": n_y if n_y >= MIN_SHOWN_STUDENTS else SUPPRESSED})
     if mine.empty:
         return {"value": None, "n": 0, "trend": trend}
     n = int(mine["n_students"].iloc[0])
@@ -121,6 +124,9 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
             staffing = {"teacher_fte": round(float(r["teacher_fte"]), 1),
                         "share_certified": round(float(r["share_certified"]), 3),
                         "turnover": None if pd.isna(r.get("turnover")) else round(float(r["turnover"]), 3)}
+            if not float(r.get("n_teachers", r["teacher_fte"])) >= MIN_SHOWN_TEACHERS:
+                # staff rule: with two or three teachers a share tells each one's certification
+                staffing = dict.fromkeys(staffing, SUPPRESSED)
         versions.append(hashlib.sha256(td.to_csv(index=False).encode()).hexdigest())
     running = [{"id": iv.id, "name": iv.name, "category": iv.category, "indicator": iv.indicator,
                 "start_year": iv.start_year, "horizon": iv.horizon, "expected_effect": iv.expected_effect,
