@@ -208,3 +208,25 @@ def test_catalogue_package_neutralises_formula_cells_and_round_trips_exactly(tmp
     assert not any(c.startswith(FORMULA_START) for c in cells)
     back = read_package(out)
     assert back.types[0].beskrivning == text and back.types[0].malgrupp == text
+
+
+def test_dialogue_data_pack_hides_small_counts_in_the_trend_and_staffing_of_few_teachers():
+    """The data pack of a quality dialogue: a year with 7 grade-9 students reads ``..`` in the
+    trend (value and count), and the staffing of a school with 3 teachers reads ``..``."""
+    from likvard.followup.datapack import build_data_pack
+
+    data = small_authority()
+    school = SCHOOLS[3]
+    st = data.students
+    g9 = st.index[(st["school_id"] == school) & (st["school_year"] == YEAR - 1) & (st["grade"] == 9)]
+    data.students = st.drop(index=g9[7:]).reset_index(drop=True)
+    sf = data.staff
+    few = sf.index[(sf["school_id"] == school) & (sf["school_year"] == YEAR)]
+    data.staff = sf.drop(index=few[3:]).reset_index(drop=True)
+    pack, _ = build_data_pack(data, school, YEAR)
+    trend = {t["school_year"]: t for t in pack["indicators"]["merit_value"]["trend"]}
+    assert trend[YEAR - 1]["value"] == SUPPRESSED and trend[YEAR - 1]["n"] == SUPPRESSED
+    assert trend[YEAR]["n"] == 12 and trend[YEAR]["value"] != SUPPRESSED
+    assert pack["staffing"] and all(v == SUPPRESSED for v in pack["staffing"].values())
+    other, _ = build_data_pack(data, SCHOOLS[4], YEAR)  # six teachers: shown
+    assert other["staffing"]["share_certified"] == pytest.approx(4 / 6, abs=1e-3)
