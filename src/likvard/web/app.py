@@ -401,6 +401,7 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
         got = _school(request, user, school_id)
         if isinstance(got, Response):
             return got
+        from likvard.disclosure import safe_text
         from likvard.export import csv_frame, require_disclosed
 
         ov, name, sections = got
@@ -410,7 +411,7 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
         for s in sections:
             for t in s.tables:
                 frame = csv_frame(t)
-                writer.writerow([t.title])
+                writer.writerow([safe_text(t.title)])
                 writer.writerow(list(frame.columns))
                 writer.writerows(frame.itertuples(index=False))
                 writer.writerow([])
