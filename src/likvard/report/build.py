@@ -85,7 +85,11 @@ def left_out_section(left_out: list[tuple[str, str]]) -> Section:
 
 
 def table_html(table: Table) -> str:
-    """A suppressed, formatted table as HTML with Swedish headers."""
+    """A suppressed, formatted table as HTML with Swedish headers; a table that has not passed
+    disclosure control (``publish``) is refused, as the Excel export refuses it."""
+    from likvard.export import require_disclosed
+
+    require_disclosed([table])
     decimals = {c: table.decimals_of(c) for c in table.data.columns}
     shown = format_table(table.data, decimals)
     head = "".join(f"<th>{html.escape(table.header(c))}</th>" for c in shown.columns)
