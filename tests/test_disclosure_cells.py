@@ -13,9 +13,10 @@ from scipy.optimize import linprog
 from likvard.disclosure import PROTECTION, audit, protect, sensitive_share
 
 
-def attacker_intervals(cells: dict, totals: dict, hidden: set, hidden_totals: set) -> dict:
+def attacker_intervals(cells: dict, totals: dict, hidden: set, hidden_totals: set, bounds: list = ()) -> dict:
     """Reference: min and max of each hidden cell and hidden total over all non-negative tables
-    that agree with every shown cell and every shown total (all cells are variables)."""
+    that agree with every shown cell and every shown total (all cells are variables), and with
+    ``bounds`` (pairs ``a <= b``: a part is at most its whole)."""
     keys = sorted(cells, key=repr)
     pos = {k: i for i, k in enumerate(keys)}
     a_eq, b_eq = [], []
@@ -39,8 +40,14 @@ def attacker_intervals(cells: dict, totals: dict, hidden: set, hidden_totals: se
         c = np.zeros(len(keys))
         for m in members:
             c[pos[m]] = 1
-        lo = linprog(c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
-        hi = linprog(-c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
+        a_ub = []
+        for a, b in bounds:
+            row = np.zeros(len(keys))
+            row[pos[a]], row[pos[b]] = 1, -1
+            a_ub.append(row)
+        ub = {"A_ub": np.array(a_ub), "b_ub": np.zeros(len(a_ub))} if a_ub else {}
+        lo = linprog(c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs", **ub)
+        hi = linprog(-c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs", **ub)
         assert lo.status == 0
         out[name] = (lo.fun, np.inf if hi.status == 3 else -hi.fun)
     return out
@@ -165,3 +172,57 @@ def test_a_total_shown_whatever_happens_is_never_hidden_and_cells_stay_protected
     ref = attacker_intervals(cells, totals, set(prot.hidden), set(prot.hidden_totals))
     for key, (lo, hi) in ref.items():
         assert hi - lo >= 2 * PROTECTION - 1e-6, (key, lo, hi, table, groups)
+
+
+def test_a_shown_part_bounds_its_hidden_whole_from_below():
+    """A school's students hidden, its students with post-secondary parents shown (40): the
+    attacker knows the school has at least 40 students, and the audit says so."""
+    cells = {("n", "a"): 45.0, ("n", "b"): 48.0, ("n", "c"): 200.0, ("k", "a"): 40.0, ("k", "b"): 20.0,
+             ("k", "c"): 100.0}
+    totals = {"n": [("n", "a"), ("n", "b"), ("n", "c")], "k": [("k", "a"), ("k", "b"), ("k", "c")]}
+    bounds = [(("k", s), ("n", s)) for s in "abc"]
+    hidden = {("n", "a"), ("n", "b")}
+    mine = audit(cells, totals, hidden, bounds=bounds)
+    ref = attacker_intervals(cells, totals, hidden, set(), bounds)
+    for k in hidden:
+        assert mine[k] == pytest.approx(ref[k], abs=1e-6)
+    # a + b = 93, a >= 40 and b >= 20: a in [40, 73], b in [20, 53]
+    assert mine[("n", "a")] == pytest.approx((40.0, 73.0)) and mine[("n", "b")] == pytest.approx((20.0, 53.0))
+
+
+@st.composite
+def parts_and_wholes(draw):
+    """Schools with a number of students and a part of them (e.g. post-secondary parents), in one
+    or two organiser types: what the student-mix table and its totals publish."""
+    r = draw(st.integers(3, 7))
+    n = draw(st.lists(st.one_of(st.integers(1, 9), st.integers(10, 80)), min_size=r, max_size=r))
+    k = [draw(st.integers(0, x)) for x in n]
+    groups = draw(st.lists(st.integers(0, 1), min_size=r, max_size=r))
+    return n, k, groups
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts_and_wholes())
+def test_parts_and_wholes_keep_plus_minus_three_with_the_part_at_most_the_whole(drawn):
+    n, k, groups = drawn
+    assume(sum(n) >= 20)  # the grand total is shown whatever happens: below 20 nothing can give ±3
+    cells, bounds, primary = {}, [], set()
+    for i, (ni, ki) in enumerate(zip(n, k)):
+        cells[("n", i)], cells[("k", i)] = float(ni), float(ki)
+        bounds.append((("k", i), ("n", i)))
+        if ni < 10:
+            primary |= {("n", i), ("k", i)}
+        elif sensitive_share(ki, ni):
+            primary.add(("k", i))
+    totals = {("sum", f, "all"): [(f, i) for i in range(len(n))] for f in "nk"}
+    for g in set(groups):
+        for f in "nk":
+            totals[("sum", f, g)] = [(f, i) for i in range(len(n)) if groups[i] == g]
+    prot = protect(cells, totals, primary, bounds=bounds, min_total=0, shown_totals=[("sum", "n", "all")])
+    assert primary <= prot.hidden
+    ref = attacker_intervals(cells, totals, set(prot.hidden), set(prot.hidden_totals), bounds)
+    mine = audit(cells, totals, set(prot.hidden), set(prot.hidden_totals), bounds=bounds)
+    for key in prot.hidden:
+        assert mine[key] == pytest.approx(ref[key], abs=1e-6)
+    for key, (lo, hi) in ref.items():
+        assert hi - lo >= 2 * PROTECTION - 1e-6, (key, lo, hi, n, k, groups)

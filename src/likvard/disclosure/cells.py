@@ -70,22 +70,23 @@ class _Problem:
             rhs.append(sum(float(values[m]) for m in h))  # the total minus its shown cells
         ub_rows, ub_rhs = [], []
         upper = dict.fromkeys(keys, np.inf)
+        lower = dict.fromkeys(keys, 0.0)
         for a, b in bounds:  # a <= b
-            if a not in pos:
-                continue
-            if b in pos:
+            if a in pos and b in pos:
                 row = np.zeros(len(keys))
                 row[pos[a]] += 1.0
                 row[pos[b]] -= 1.0
                 ub_rows.append(row)
                 ub_rhs.append(0.0)
-            else:
+            elif a in pos:
                 upper[a] = min(upper[a], float(values[b]))
+            elif b in pos:  # a hidden whole is at least its shown part
+                lower[b] = max(lower[b], float(values[a]))
         self.a_eq = np.array(rows) if rows else None
         self.b_eq = np.array(rhs) if rows else None
         self.a_ub = np.array(ub_rows) if ub_rows else None
         self.b_ub = np.array(ub_rhs) if ub_rows else None
-        self.bounds = [(0.0, None if not np.isfinite(upper[k]) else upper[k]) for k in keys]
+        self.bounds = [(lower[k], None if not np.isfinite(upper[k]) else upper[k]) for k in keys]
         constrained = np.zeros(len(keys), dtype=bool)
         for m in (self.a_eq, self.a_ub):
             if m is not None:
@@ -118,7 +119,7 @@ class _Problem:
             return const, const
         if not (self.constrained & (c != 0)).any() and all(self.bounds[self.pos[m]][1] is None
                                                            for m in members if m in self.pos):
-            return const, np.inf
+            return const + sum(self.bounds[self.pos[m]][0] for m in members if m in self.pos), np.inf
         high = -self._solve(-c) + const
         true = sum(float(self.values[m]) for m in members)
         if need is not None and high - true >= need - 1e-9:
