@@ -54,6 +54,7 @@ def test_quality_report_hides_the_planted_school_like_every_other_table(tmp_path
     store = open_store(tmp_path / "q.db")
     store.save_authority_data(data, "test")
     report = build_quality_report(store, YEAR, data=data)
+    store.close()
     cond = next(s for s in report.sections if s.key == "forutsattningar").tables[0]
     name_of = dict(zip(data.schools["school_id"], data.schools["name"]))
     by_name = {r[0]: r for r in cond.rows}
