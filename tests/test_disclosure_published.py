@@ -231,3 +231,46 @@ def test_dialogue_data_pack_hides_small_counts_in_the_trend_and_staffing_of_few_
     assert pack["staffing"] and all(v == SUPPRESSED for v in pack["staffing"].values())
     other, _ = build_data_pack(data, SCHOOLS[4], YEAR)  # six teachers: shown
     assert other["staffing"]["share_certified"] == pytest.approx(4 / 6, abs=1e-3)
+
+
+def _indicator_outputs(data):
+    from likvard.analyses.overview import run_overview
+    from likvard.analyses.settings import Settings
+    from likvard.views.findings import key_findings
+    from likvard.views.indicators import certification_by_need, indicator_table
+
+    ov = run_overview(dataset_from_authority(data), Settings(n_replications=10),
+                      parts=("composition", "need", "indicators"))
+    t = indicator_table(ov.indicators, ov.dataset, ov.settings)
+    findings = [f.text for f in key_findings(ov, {t.key: t.data}) if f.topic == "Hur är lärarna fördelade?"]
+    return t.data.set_index("school_id"), certification_by_need(t.data), findings
+
+
+def test_teacher_figures_of_a_school_with_three_teachers_are_hidden_and_change_nothing_shown():
+    """Staff rule: a school with 3 teachers shows ``..`` for its certification, does not count it
+    among its weak indicators, and every shown figure — the table, the quarter means and the
+    finding — is the same whether its three teachers are all certified or none is."""
+    school = SCHOOLS[6]
+    outputs = []
+    for certified in (True, False):
+        data = small_authority()
+        sf = data.staff
+        mine = sf.index[(sf["school_id"] == school) & (sf["school_year"] == YEAR)]
+        sf = sf.drop(index=mine[3:])
+        sf.loc[sf.index.isin(mine[:3]), "certified"] = certified
+        data.staff = sf.reset_index(drop=True)
+        outputs.append(_indicator_outputs(data))
+    (t1, m1, f1), (t2, m2, f2) = outputs
+    assert t1.loc[school, "share_certified"] == SUPPRESSED and t1.loc[school, "lead_teachers_per_100"] == SUPPRESSED
+    assert "legitimerade lärare" not in str(t1.loc[school, "weak_indicators"])
+    assert "legitimerade lärare" not in str(t2.loc[school, "weak_indicators"])
+    pd.testing.assert_frame_equal(t1, t2)
+    assert m1 == m2 and f1 == f2
+    shown = t1.drop(index=school)
+    assert (shown["share_certified"] != SUPPRESSED).all()  # six teachers elsewhere: shown
+    # the means are the student-weighted means of the shown rows (hand computation)
+    r = shown.assign(need=shown["need"].astype(float), share=shown["share_certified"].astype(float),
+                     n=shown["n_students"].astype(float))
+    q = r["need"].quantile([0.25, 0.75])
+    hi, lo = r[r["need"] >= q.iloc[1]], r[r["need"] <= q.iloc[0]]
+    assert m1 == pytest.approx(((hi["share"] * hi["n"]).sum() / hi["n"].sum(), (lo["share"] * lo["n"]).sum() / lo["n"].sum()))
