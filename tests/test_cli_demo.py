@@ -17,6 +17,11 @@ def test_demo_then_segregation_on_its_database(tmp_path):
     assert (out / "exempelstad_register").is_dir() and db.exists()
     page = html.read_text(encoding="utf-8")
     assert "Nulägesrapport – Exempelstad" in page and "Sammanfattning" in page
+    # the quality report of the last school year is written beside it, printed, and linked from it
+    quality = out / "kvalitetsrapport-2015.html"
+    assert quality.exists() and (out / "kvalitetsrapport-2015.docx").exists()
+    assert str(quality.resolve()) in res.output.replace("\n", "")
+    assert '<a href="kvalitetsrapport-2015.html">Kvalitetsrapport 2015/16</a>' in page
     seg = CliRunner().invoke(app, ["segregation", "--db", str(db), "--ut", str(tmp_path / "seg"), "--replikat", "20"])
     assert seg.exit_code == 0, seg.output
     assert (tmp_path / "seg" / "segregation.csv").exists()

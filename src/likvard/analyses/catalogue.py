@@ -9,7 +9,8 @@ use. ``import_packages`` merges packages into the store (``likvard.store.schema`
 that is already there unchanged is skipped, one that differs is a conflict, reported and kept
 out (never overwritten); a package that fails validation stops the whole import, and nothing is
 written. ``store_catalogue`` reads the merged catalogue back; ``export_catalogue`` writes the
-authority's own rows as a package.
+authority's own rows, and the intervention register's evaluated interventions that name a
+catalogue type (``register_evaluations``), as a package.
 """
 
 from __future__ import annotations
@@ -281,12 +282,49 @@ def store_catalogue(store: Store, *, own_only: bool = False, publisher: str = ""
                      evidence=tuple(parts["forskningsstod"]), local=tuple(parts["lokala_utvarderingar"]))
 
 
-def export_catalogue(store: Store, out: str | Path, *, include_schools: bool = False) -> Path:
-    """Write the authority's own catalogue rows as a package (folder or .zip) and return its path.
-    The types its evaluations use are included even when they came from another package."""
+def register_evaluations(store: Store, data: AuthorityData | None = None,
+                         publisher: str | None = None) -> list[LocalEvaluation]:
+    """The intervention register's evaluated interventions that name a catalogue type, one
+    catalogue row each from the newest evaluation run (``local_evaluation`` on the stored result
+    and the indicator's panel of ``data``, the stored data when None): the expected effect counts
+    as registered on the decision date, fidelity is the mean over the terms (0–1), the cost per
+    student the register's."""
+    from likvard.evaluation import authority_panel
+    from likvard.followup import service as followup
+
+    ivs = [iv for iv in followup.list_interventions(store) if iv.catalogue_type and iv.latest_evaluation]
+    if not ivs:
+        return []
+    data = data if data is not None else store.load()
+    name = publisher or store.name() or data.name or "okänd huvudman"
+    fields = {f.name for f in dataclasses.fields(EvaluationResult)}
+    out = []
+    for iv in ivs:
+        run = iv.latest_evaluation
+        assert run is not None and iv.indicator is not None and iv.catalogue_type is not None
+        payload = followup.evaluation_payload(store, run.id)
+        result = EvaluationResult(**{k: payload[k] for k in fields if k in payload})
+        panel = authority_panel(data, iv.indicator, respondent=iv.respondent or "student_grade8")
+        fidelity = (sum(iv.fidelity.values()) / len(iv.fidelity) / 100.0) if iv.fidelity else None
+        out.append(local_evaluation(
+            result, panel, evaluation_id=f"{_slug(name)}/insats-{iv.id}/{iv.indicator}", type_id=iv.catalogue_type,
+            type_version=int(iv.catalogue_version or 1), publisher=name, indicator=iv.indicator, data=data,
+            registered=iv.decision_date, fidelity=fidelity, cost_per_student=iv.cost_per_student))
+    return out
+
+
+def export_catalogue(store: Store, out: str | Path, *, include_schools: bool = False,
+                     data: AuthorityData | None = None) -> Path:
+    """Write the authority's own catalogue rows and the register's evaluated interventions
+    (``register_evaluations``) as a package (folder or .zip) and return its path. The types they
+    use are included even when they came from another package or the starter catalogue."""
     own = store_catalogue(store, own_only=True)
+    have = {e.utvardering_id for e in own.local}
+    register = [e for e in register_evaluations(store, data, own.publisher) if e.utvardering_id not in have]
+    own = dataclasses.replace(own, local=(*own.local, *register))
     every = store_catalogue(store)
     wanted = {t.key for t in own.types} | {(e.insats_typ_id, e.version) for e in own.local} \
         | {(e.insats_typ_id, e.version) for e in own.evidence}
-    types = tuple(t for t in every.types if t.key in wanted)
+    known = {t.key: t for t in (*starter_catalogue().types, *every.types)}
+    types = tuple(known[k] for k in sorted(wanted) if k in known)
     return write_package(dataclasses.replace(own, types=types), out, include_schools=include_schools)

@@ -1,4 +1,5 @@
-"""``likvard demo``: create Exempelstad in a fresh database and write the Nulägesrapport for it."""
+"""``likvard demo``: create Exempelstad in a fresh database with its follow-up history (register,
+quality dialogues, evaluations) and write the Kvalitetsrapport and the Nulägesrapport for it."""
 
 from __future__ import annotations
 
@@ -37,14 +38,17 @@ def command(
                                                       "(namn och lösenord skrivs ut)."),
     port: int = typer.Option(8000, "--port", help="Port för webbappen (med --serve)."),
 ) -> None:
-    """Skapa demokommunen Exempelstad i en ny databas och skriv nulägesrapporten."""
+    """Skapa demokommunen Exempelstad i en ny databas och skriv kvalitetsrapporten och nulägesrapporten."""
     from rich.markup import escape
 
     from likvard.analyses.dataset import dataset_from_authority
     from likvard.analyses.overview import run_overview
     from likvard.demo import generate_exempelstad
+    from likvard.demo.followup import fill_followup
     from likvard.report import render_overview
+    from likvard.report.quality import write_quality_report
     from likvard.store import open_store
+    from likvard.text import school_year_label
 
     if db.exists() and not overwrite and not _is_earlier_demo(db):  # before any work is done
         fail(f"Databasen {escape(str(db))} finns redan och innehåller annat än Exempelstad. 'likvard demo' "
@@ -73,12 +77,22 @@ def command(
     data.write_truth(truth_dir)
     console.print(f"Registerfiler (för [bold]likvard import[/]): {register_dir}")
     console.print(f"Facit (generatorns dolda sanningar, för test av analyserna): {truth_dir}")
+    with console.status("Fyller i uppföljningen: insatser, kvalitetsdialoger och utvärderingar …"):
+        history = fill_followup(store, data, data.truth["planted_interventions"], seed=seed)
+        quality_docx, quality_html = write_quality_report(store, history.school_year, ut, data=data)
+    console.print(f"Uppföljning: {history.n_interventions} insatser, "
+                  f"{history.n_dialogues} kvalitetsdialoger med {history.n_decisions} beslut, "
+                  f"{len(history.evaluations)} utvärderingar.")
+    for reason in history.skipped:
+        console.print(f"[yellow]Inte utvärderad:[/] {escape(reason)}")
     with console.status("Kör analyserna och skriver rapporten …"):
         ov = run_overview(dataset_from_authority(data), store=store)
-        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad")
+        link = (f"Kvalitetsrapport {school_year_label(history.school_year)}", quality_html.name)
+        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link])
     console.print(f"[bold green]Klart[/] på {time.perf_counter() - started:.0f} s.")
     console.print(f"Rapport: [bold]{result.html_path.resolve()}[/]")
     console.print(f"Tabeller (Excel): {result.xlsx_path.resolve()}")
+    console.print(f"Kvalitetsrapport: {quality_html.resolve()} (Word: {quality_docx.name})")
     typer.echo(str(result.html_path.resolve()))
     if serve:
         serve_demo(store, data, db, port, ov)

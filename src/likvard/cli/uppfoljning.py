@@ -75,6 +75,8 @@ def _show_intervention(iv: Any) -> None:
         console.print(f"  [yellow]Obs:[/] {escape(b.warning)}")
     if iv.cost_per_student is not None:
         console.print(f"  Kostnad per elev och år: {_num(iv.cost_per_student, 0)} kr")
+    if iv.catalogue_type:
+        console.print(f"  Insatstyp i insatskatalogen: {escape(iv.catalogue_type)}, version {iv.catalogue_version}")
     for r in iv.evaluations:
         console.print(f"  Utvärdering {r.id} ({r.run_at:%Y-%m-%d}): {r.verdict}; skattning {_num(r.estimate)} "
                       f"(90 %-intervall {_num(r.ci_low)} till {_num(r.ci_high)}); data {r.data_version[:12]}")
@@ -90,6 +92,9 @@ def insats_ny(
     forvantad: float | None = typer.Option(None, "--forvantad", help="Förväntad effekt i indikatorns enhet."),
     horisont: int | None = typer.Option(None, "--horisont", help="Antal läsår inom vilka effekten väntas."),
     start: int | None = typer.Option(None, "--start", help="Första läsåret (höståret, 2021 = 2021/22)."),
+    insatstyp: str | None = typer.Option(None, "--insatstyp",
+                                         help="Insatstyp i insatskatalogen, id eller id@version "
+                                              "(t.ex. se.likvard/insats/trygghetsteam; se 'likvard katalog lista')."),
     falt: list[str] = typer.Option([], "--falt", help="Fler fält som fält=värde (t.ex. 'kostnad per år=250000')."),
     db: str = DbOption,
     anvandare: str | None = ActorOption,
@@ -101,6 +106,11 @@ def insats_ny(
     fields: dict[str, Any] = {"name": namn, "category": kategori, "school_ids": skolor, "indicator": indikator,
                               "respondent": svarande, "expected_effect": forvantad, "horizon": horisont,
                               "start_year": start, **_fields(falt)}
+    if insatstyp is not None:
+        type_id, _, version = insatstyp.partition("@")
+        fields["catalogue_type"] = type_id.strip()
+        if version.strip():
+            fields["catalogue_version"] = version.strip()
     store = _store(db)
     with console.status("Beräknar utgångsläge och minsta upptäckbara effekt …"):
         iv = sv.create_intervention(store, fields, actor=_actor(anvandare), role=roll)
@@ -275,7 +285,16 @@ def dialog_underlag(
     pack = d.data_pack
     console.print(f"Underlag {pack.generated_at:%Y-%m-%d %H:%M}, kontrollsumma {pack.sha256[:16]}, data {pack.data_version[:16]}")
     for key, row in pack.content["indicators"].items():
-        console.print(f"  {row['label']}: {row['value']} (n = {row['n']}); kommunen {row['authority_mean']}")
+        console.print(f"  {row['label']}: {row['value']} (n = {row['n']}); kommunen {row.get('authority_mean', '–')}")
+    need = pack.content.get("need") or {}
+    if need.get("value") is not None:
+        where = f", plats {need['rank']} av {need['n_schools']} (1 = högst behov)" if need.get("rank") else ""
+        span = f" ({need['low']}–{need['high']})" if need.get("low") is not None else ""
+        console.print(f"  Behovsindex: {need['value']}{span}{where}")
+    staff = pack.content.get("staffing") or {}
+    if staff:
+        console.print(f"  Legitimerade lärare: {staff.get('share_certified')}; personalomsättning: "
+                      f"{staff.get('turnover', '–')}")
     for f in pack.content["flags"]:
         console.print(f"  [red]Flagga[/] {escape(f['text'])}")
     for o in pack.content["open_decisions"]:

@@ -8,16 +8,24 @@ teachers, turnover: ``likvard.allocation.teachers``); the flags (``flags``); the
 interventions at the school and the evaluations that are due; the open decisions of the
 school's previous dialogue with their status. Every figure resting on fewer than 10 students
 (counts in the trend too), and staffing at a school with fewer than ``MIN_SHOWN_TEACHERS``
-teachers, is ``..`` already in the pack. ``sha256`` is the hash of the content, ``data_version`` the hash
-of the panels it came from.
+teachers, is ``..`` already in the pack. The school's need index (``likvard.expected.need.need_index``:
+100 × the school's mean predicted risk of not becoming eligible over the authority's mean that
+year, with its 90 % interval and the school's rank among the authority's schools). ``sha256`` is
+the hash of the content, ``data_version`` the hash of the panels it came from.
+
+The panels, the teacher distribution and the need index depend on the data only, not on the
+school: they are computed once per data object (``AuthorityData`` is not changed in place) and
+reused for every dialogue of a batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import asdict
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,6 +34,8 @@ from scipy.stats import norm
 
 from likvard.allocation.teachers import teacher_distribution
 from likvard.disclosure import MIN_SHOWN_TEACHERS
+from likvard.errors import LikvardError
+from likvard.expected.need import need_index
 from likvard.followup import vocabulary as v
 from likvard.followup.baseline import data_version, indicator_panel
 from likvard.followup.flags import school_flags
@@ -46,6 +56,59 @@ PACK_INDICATORS: tuple[tuple[str, str | None, str], ...] = (
 Z = float(norm.ppf(0.95))
 
 
+_DERIVED: dict[int, tuple[weakref.ref[AuthorityData], dict[str, Any]]] = {}
+
+
+def derived(data: AuthorityData, key: str, make: Callable[[], Any]) -> Any:
+    """``make()`` computed once per data object and ``key`` (dropped with the data object)."""
+    ident = id(data)
+    entry = _DERIVED.get(ident)
+    if entry is None or entry[0]() is not data:
+        def forget(ref: weakref.ref[AuthorityData], ident: int = ident) -> None:
+            if ident in _DERIVED and _DERIVED[ident][0] is ref:
+                del _DERIVED[ident]
+
+        entry = (weakref.ref(data, forget), {})
+        _DERIVED[ident] = entry
+    values = entry[1]
+    if key not in values:
+        values[key] = make()
+    return values[key]
+
+
+def _need_table(data: AuthorityData) -> pd.DataFrame | None:
+    try:
+        return need_index(data.students)
+    except LikvardError:  # too few grade-9 students with known eligibility to fit the model
+        return None
+
+
+def _need_rows(data: AuthorityData) -> dict[tuple[str, int], dict[str, Any]]:
+    """The data pack's need entry per (school, year) (module docstring)."""
+    table = _need_table(data)
+    if table is None:
+        return {}
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for year, here in table.groupby("school_year", sort=True):
+        values = here["need_index"].to_numpy(float)
+        for r in here.itertuples(index=False):
+            n = int(r.n_students)
+            key = (str(r.school_id), int(year))
+            if n < MIN_SHOWN_STUDENTS:
+                out[key] = {"value": SUPPRESSED, "n": SUPPRESSED, "low": None, "high": None, "rank": None,
+                            "n_schools": len(here)}
+                continue
+            rank = int((values > r.need_index).sum()) + 1  # 1 = the highest need
+            out[key] = {"value": round(float(r.need_index), 1), "low": round(float(r.need_index_low), 1),
+                        "high": round(float(r.need_index_high), 1), "n": n, "rank": rank, "n_schools": len(here)}
+    return out
+
+
+def _need_row(data: AuthorityData, school_id: str, year: int) -> dict[str, Any]:
+    rows = derived(data, "need", partial(_need_rows, data))
+    return dict(rows.get((school_id, int(year)), {}))
+
+
 def _key(indicator: str, respondent: str | None) -> str:
     return indicator if respondent is None else f"{indicator}_{respondent.removeprefix('student_')}"
 
@@ -56,36 +119,67 @@ def _shown(value: float | None, n: int) -> float | str | None:
     return SUPPRESSED if n < MIN_SHOWN_STUDENTS else round(float(value), 3)
 
 
+def _student_stats(data: AuthorityData, col: str) -> dict[tuple[str, int], tuple[float, float, int]]:
+    """Grade-9 students' mean, standard deviation and number per (school, year) for ``col``."""
+    st = data.students
+    g9 = st[(st["grade"] == 9) & st[col].notna()]
+    x = g9[col].astype(float)
+    grouped = x.groupby([g9["school_id"].astype(str), g9["school_year"].astype(int)])
+    table = pd.DataFrame({"mean": grouped.mean(), "sd": grouped.std(ddof=1), "n": grouped.size()})
+    return {(str(k[0]), int(k[1])): (float(r.mean), float(r.sd), int(r.n)) for k, r in zip(table.index, table.itertuples())}
+
+
 def _student_interval(data: AuthorityData, indicator: str, school_id: str, year: int) -> tuple[float, float] | None:
     col = {"merit_value": "merit_value", "share_eligible": "eligible"}.get(indicator)
-    st = data.students
-    if col is None or col not in st:
+    if col is None or col not in data.students:
         return None
-    x = st[(st["grade"] == 9) & (st["school_year"] == year) & (st["school_id"].astype(str) == school_id)
-           & st[col].notna()][col].astype(float).to_numpy()
-    if len(x) < 2:
+    stats = derived(data, f"students:{col}", lambda: _student_stats(data, col))
+    hit = stats.get((school_id, int(year)))
+    if hit is None or hit[2] < 2:
         return None
-    half = Z * float(np.std(x, ddof=1)) / np.sqrt(len(x))
-    return float(x.mean() - half), float(x.mean() + half)
+    mean, sd, n = hit
+    half = Z * sd / np.sqrt(n)
+    return float(mean - half), float(mean + half)
 
 
-def _indicator_row(data: AuthorityData, panel: pd.DataFrame, indicator: str, school_id: str, year: int) -> dict[str, Any]:
-    here = panel[panel["school_year"] == year]
-    mine = here[here["school_id"].astype(str) == school_id]
+@dataclass(frozen=True)
+class _PanelLookup:
+    """A panel by (school, year) and by year: value and students, and per year the n-weighted
+    mean and the quartile limits of the schools' values."""
+
+    cells: dict[tuple[str, int], tuple[float, int]]
+    years: dict[int, tuple[float | None, np.ndarray, int]]
+
+
+def _lookup(panel: pd.DataFrame) -> _PanelLookup:
+    sid = panel["school_id"].astype(str).to_numpy()
+    year = panel["school_year"].astype(int).to_numpy()
+    value = panel["value"].astype(float).to_numpy()
+    n = panel["n_students"].astype(int).to_numpy()
+    cells = {(s, int(y)): (float(x), int(k)) for s, y, x, k in zip(sid, year, value, n)}
+    years: dict[int, tuple[float | None, np.ndarray, int]] = {}
+    for y in np.unique(year):
+        hit = year == y
+        w = n[hit]
+        mean = float(np.average(value[hit], weights=w)) if w.sum() > 0 else None
+        years[int(y)] = (mean, pd.Series(value[hit]).quantile([0.25, 0.5, 0.75]).to_numpy(), int(hit.sum()))
+    return _PanelLookup(cells, years)
+
+
+def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, school_id: str,
+                   year: int) -> dict[str, Any]:
     trend = []
     for y in (year - 2, year - 1, year):
-        r = panel[(panel["school_year"] == y) & (panel["school_id"].astype(str) == school_id)]
-        if len(r):
-            n_y = int(r["n_students"].iloc[0])
-            trend.append({"school_year": y, "value": _shown(float(r["value"].iloc[0]), n_y),
-                          "n": n_y if n_y >= MIN_SHOWN_STUDENTS else SUPPRESSED})
-    if mine.empty:
+        cell = panel.cells.get((school_id, y))
+        if cell is not None:
+            trend.append({"school_year": y, "value": _shown(cell[0], cell[1]),
+                          "n": cell[1] if cell[1] >= MIN_SHOWN_STUDENTS else SUPPRESSED})
+    mine = panel.cells.get((school_id, year))
+    if mine is None:
         return {"value": None, "n": 0, "trend": trend}
-    n = int(mine["n_students"].iloc[0])
-    value = float(mine["value"].iloc[0])
-    mean = float(np.average(here["value"], weights=here["n_students"])) if here["n_students"].sum() > 0 else None
-    q = here["value"].astype(float).quantile([0.25, 0.5, 0.75]).to_numpy()
-    quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if len(here) >= 4 else None
+    value, n = mine
+    mean, q, n_schools = panel.years[year]
+    quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if n_schools >= 4 else None
     interval = _student_interval(data, indicator, school_id, year)
     hidden = n < MIN_SHOWN_STUDENTS
     return {"value": _shown(value, n), "n": n if not hidden else SUPPRESSED,
@@ -103,13 +197,15 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     rows: dict[str, dict[str, Any]] = {}
     labels: dict[str, str] = {}
     for indicator, respondent, label in PACK_INDICATORS:
-        panel = indicator_panel(data, indicator, respondent)
-        versions.append(data_version(panel))
+        panel: pd.DataFrame = derived(data, f"panel:{indicator}:{respondent}",
+                                      partial(indicator_panel, data, indicator, respondent))
+        versions.append(derived(data, f"version:{indicator}:{respondent}", partial(data_version, panel)))
         if panel.empty:
             continue
         key = _key(indicator, respondent)
         labels[key] = label
-        row = _indicator_row(data, panel, indicator, school_id, school_year)
+        lookup = derived(data, f"lookup:{indicator}:{respondent}", partial(_lookup, panel))
+        row = _indicator_row(data, lookup, indicator, school_id, school_year)
         row["label"] = label
         row["indicator"] = indicator
         rows[key] = row
@@ -117,7 +213,7 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     flags = school_flags(flag_rows, labels)
     staffing: dict[str, Any] = {}
     if len(data.staff):
-        td = teacher_distribution(data.staff, data.students)
+        td = derived(data, "teachers", lambda: teacher_distribution(data.staff, data.students))
         me = td[(td["school_id"].astype(str) == school_id) & (td["school_year"] == school_year)]
         if len(me):
             r = me.iloc[0]
@@ -127,7 +223,8 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
             if not float(r.get("n_teachers", r["teacher_fte"])) >= MIN_SHOWN_TEACHERS:
                 # staff rule: with two or three teachers a share tells each one's certification
                 staffing = dict.fromkeys(staffing, SUPPRESSED)
-        versions.append(hashlib.sha256(td.to_csv(index=False).encode()).hexdigest())
+        versions.append(derived(data, "teachers_version",
+                                lambda: hashlib.sha256(td.to_csv(index=False).encode()).hexdigest()))
     running = [{"id": iv.id, "name": iv.name, "category": iv.category, "indicator": iv.indicator,
                 "start_year": iv.start_year, "horizon": iv.horizon, "expected_effect": iv.expected_effect,
                 "status": iv.status, "due": iv.due_for_evaluation(school_year),
@@ -137,7 +234,8 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
                        "due_date": d.due_date.isoformat(), "status": d.status, "status_comment": d.status_comment}
                       for d in previous_decisions if d.status in v.OPEN_DECISION_STATUSES and not d.deleted]
     content = {"school_id": school_id, "school_year": school_year, "school_year_label": school_year_label(school_year),
-               "indicators": rows, "staffing": staffing, "flags": [asdict(f) for f in flags],
+               "indicators": rows, "staffing": staffing, "need": _need_row(data, school_id, school_year),
+               "flags": [asdict(f) for f in flags],
                "interventions": running, "open_decisions": open_decisions}
     version = hashlib.sha256("".join(versions).encode()).hexdigest()
     return content, version

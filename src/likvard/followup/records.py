@@ -43,6 +43,8 @@ INTERVENTION_FIELDS: dict[str, str] = {
     "diary_number": "diarienummer",
     "responsible_role": "ansvarig roll",
     "selected_for_low_results": "vald för låga resultat",
+    "catalogue_type": "insatstyp",
+    "catalogue_version": "insatstypens version",
 }
 """Decided fields of an intervention and their Swedish headers (``kategori`` … ``ansvarig roll``)."""
 
@@ -160,6 +162,9 @@ class Intervention:
     created_at: dt.datetime
     versions: tuple[InterventionVersion, ...] = ()
     evaluations: tuple[EvaluationRun, ...] = ()
+    catalogue_type: str | None = None
+    """The catalogue's intervention type (``insats_typ_id``) this intervention is an instance of."""
+    catalogue_version: int | None = None
 
     def starts(self) -> dict[str, int]:
         """First school year with the intervention per school."""

@@ -139,7 +139,8 @@ def normalise_intervention(fields: Mapping[str, Any], known_schools: set[str]) -
     Refused: a missing name, category or school; an unknown category, school unit, indicator,
     status, design, role or funding; an expected effect without an indicator or a horizon; a
     horizon or a year that is not a positive whole number; an end before the start; negative
-    costs; a fidelity outside 0–100 %.
+    costs; a fidelity outside 0–100 %; a catalogue version without a catalogue type (whether
+    the type exists is checked against the catalogue by ``service``).
     """
     from likvard.followup.records import INTERVENTION_FIELDS
 
@@ -231,4 +232,9 @@ def normalise_intervention(fields: Mapping[str, Any], known_schools: set[str]) -
     if isinstance(low, str):
         low = low.strip().casefold() in ("ja", "j", "sant", "true", "1", "x")
     out["selected_for_low_results"] = bool(low)
+    out["catalogue_type"] = _text(f.get("catalogue_type")) or None
+    version = _number(f.get("catalogue_version"), "Insatstypens version", integer=True, low=1)
+    if out["catalogue_type"] is None and version is not None:
+        raise fail(f"Insatsen {out['name']!r} anger en version av insatstypen men ingen insatstyp.")
+    out["catalogue_version"] = None if out["catalogue_type"] is None else int(version or 1)
     return out

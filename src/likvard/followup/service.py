@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,9 +63,9 @@ from likvard.text import school_year_label
 
 __all__ = [
     "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note",
-    "atgardsplan", "create_dialogue", "create_intervention", "delete_decision", "delete_intervention",
-    "import_decisions", "import_interventions",
-    "evaluate_intervention", "get_dialogue", "get_intervention", "list_decisions", "list_dialogues",
+    "add_notes", "atgardsplan", "catalogue_types", "create_dialogue", "create_intervention",
+    "delete_decision", "delete_intervention", "evaluate_intervention", "evaluation_payload", "get_dialogue",
+    "get_intervention", "import_decisions", "import_interventions", "list_decisions", "list_dialogues",
     "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
     "set_authority_area", "set_decision_status", "set_focus_area", "sign_off", "update_intervention",
 ]
@@ -104,13 +105,6 @@ def _schools(conn: sa.Connection) -> dict[int, dict[str, str]]:
     return out
 
 
-def _school_name(conn: sa.Connection, school_id: str) -> str:
-    s = store_schema.TABLES["schools"]
-    name = conn.execute(sa.select(s.c.name).where(s.c.school_id == school_id)
-                        .order_by(s.c.school_year.desc()).limit(1)).scalar()
-    return str(name) if name is not None else school_id
-
-
 # --- interventions ----------------------------------------------------------------------------
 
 def _baseline(raw: Mapping[str, Any] | None) -> Baseline | None:
@@ -130,19 +124,26 @@ def _evaluation(row: Any) -> EvaluationRun:
         warnings=tuple(r.get("warnings") or ()))
 
 
+@cache
+def _intervention_statements() -> tuple[Any, Any, Any]:
+    p: sa.BindParameter[int] = sa.bindparam("iid")
+    return (sa.select(t.interventions).where(t.interventions.c.id == p),
+            sa.select(t.intervention_versions).where(t.intervention_versions.c.intervention_id == p)
+            .order_by(t.intervention_versions.c.version),
+            sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.intervention_id == p)
+            .order_by(t.intervention_evaluations.c.id))
+
+
 def _intervention(conn: sa.Connection, intervention_id: int) -> Intervention:
-    head = conn.execute(sa.select(t.interventions).where(t.interventions.c.id == intervention_id)).first()
+    q_head, q_versions, q_evaluations = _intervention_statements()
+    head = conn.execute(q_head, {"iid": intervention_id}).first()
     if head is None:
         raise fail(f"Insatsen {intervention_id} finns inte.")
-    vrows = conn.execute(sa.select(t.intervention_versions)
-                         .where(t.intervention_versions.c.intervention_id == intervention_id)
-                         .order_by(t.intervention_versions.c.version)).all()
+    vrows = conn.execute(q_versions, {"iid": intervention_id}).all()
     versions = tuple(InterventionVersion(version=r.version, created_by=r.created_by, role=r.role,
                                          created_at=_aware(r.created_at), changed=tuple(r.changed),
                                          values=dict(r.fields), baseline=_baseline(r.baseline)) for r in vrows)
-    evals = tuple(_evaluation(r) for r in conn.execute(
-        sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.intervention_id == intervention_id)
-        .order_by(t.intervention_evaluations.c.id)))
+    evals = tuple(_evaluation(r) for r in conn.execute(q_evaluations, {"iid": intervention_id}))
     cur = versions[-1]
     f = cur.values
     base = cur.baseline
@@ -162,7 +163,8 @@ def _intervention(conn: sa.Connection, intervention_id: int) -> Intervention:
         diary_number=f["diary_number"], responsible_role=f["responsible_role"],
         selected_for_low_results=f["selected_for_low_results"], baseline=base, cost_per_student=per_student,
         deleted=head.deleted_at is not None, created_by=head.created_by, created_at=_aware(head.created_at),
-        versions=versions, evaluations=evals)
+        versions=versions, evaluations=evals, catalogue_type=f.get("catalogue_type"),
+        catalogue_version=f.get("catalogue_version"))
 
 
 def list_interventions(store: Store, *, school_ids: Iterable[str] | None = None,
@@ -198,9 +200,40 @@ def _known_schools(store: Store) -> set[str]:
         return {sid for names in _schools(conn).values() for sid in names}
 
 
+def catalogue_types(store: Store) -> dict[str, set[int]]:
+    """The intervention types an intervention may pick: every type id with its versions, from the
+    catalogue in the store (imported packages) and the starter catalogue shipped with Likvärd."""
+    from likvard.catalogue.starter import shipped_catalogue
+
+    out: dict[str, set[int]] = {}
+    for tp in shipped_catalogue().types:
+        out.setdefault(tp.insats_typ_id, set()).add(int(tp.version))
+    ct = store_schema.catalogue_types
+    with _errors(store), store.engine.connect() as conn:
+        for type_id, version in conn.execute(sa.select(ct.c.insats_typ_id, ct.c.version)):
+            out.setdefault(str(type_id), set()).add(int(version))
+    return out
+
+
+def _check_catalogue(clean: Mapping[str, Any], known: Mapping[str, set[int]]) -> None:
+    type_id, version = clean.get("catalogue_type"), clean.get("catalogue_version")
+    if type_id is None:
+        return
+    if type_id not in known:
+        raise fail(f"Insatstypen {type_id!r} finns inte i insatskatalogen (insatsen {clean['name']!r}); välj en "
+                   "typ som 'likvard katalog lista' visar, eller importera katalogpaketet som har den "
+                   "('likvard katalog importera').")
+    if version not in known[type_id]:
+        have = ", ".join(str(x) for x in sorted(known[type_id]))
+        raise fail(f"Insatstypen {type_id!r} finns inte i version {version} i insatskatalogen (insatsen "
+                   f"{clean['name']!r}); katalogen har version {have}.")
+
+
 def _prepare(store: Store, fields: Mapping[str, Any], data: AuthorityData | None, compute: bool,
              exclude_id: int | None) -> tuple[dict[str, Any], Baseline | None]:
     clean = normalise_intervention(fields, _known_schools(store))
+    if clean.get("catalogue_type") is not None:
+        _check_catalogue(clean, catalogue_types(store))
     if not compute:
         return clean, None
     data = data if data is not None else store.load()
@@ -254,6 +287,9 @@ def update_intervention(store: Store, intervention_id: int, changes: Mapping[str
     old = dict(iv.versions[-1].values)
     merged = {**old, **dict(changes)}
     clean_new = normalise_intervention(merged, _known_schools(store))
+    link = (clean_new.get("catalogue_type"), clean_new.get("catalogue_version"))
+    if link[0] is not None and link != (old.get("catalogue_type"), old.get("catalogue_version")):
+        _check_catalogue(clean_new, catalogue_types(store))
     changed = sorted(k for k in clean_new if clean_new[k] != old.get(k))
     if not changed:
         raise fail(f"Ändringen av insatsen {iv.id} ändrar inget fält.")
@@ -310,6 +346,17 @@ def evaluate_intervention(store: Store, intervention_id: int, *, actor: str, rol
     return _evaluation(row)
 
 
+def evaluation_payload(store: Store, evaluation_id: int) -> dict[str, Any]:
+    """The stored result of an evaluation run as the engine gave it
+    (``likvard.evaluation.EvaluationResult.to_dict`` and the register's additions)."""
+    ev = t.intervention_evaluations
+    with _errors(store), store.engine.connect() as conn:
+        row = conn.execute(sa.select(ev.c.result).where(ev.c.id == int(evaluation_id))).first()
+    if row is None:
+        raise fail(f"Utvärderingen {evaluation_id} finns inte.")
+    return dict(row[0] or {})
+
+
 # --- dialogues --------------------------------------------------------------------------------
 
 def _decision(conn: sa.Connection, row: Any) -> Decision:
@@ -325,48 +372,87 @@ def _decision(conn: sa.Connection, row: Any) -> Decision:
                     history=hist)
 
 
+@cache
+def _statements() -> dict[str, Any]:
+    """The dialogue's queries, built once with bound parameters (they run many times a page)."""
+    d, ds, sc, p = t.dialogues, t.decision_status, store_schema.TABLES["schools"], sa.bindparam
+    name = (sa.select(sc.c.name).where(sc.c.school_id == d.c.school_id)
+            .order_by(sc.c.school_year.desc()).limit(1).scalar_subquery().label("school_name"))
+    light = [c for c in d.c if c.name != "data_pack"]
+    return {
+        "full": sa.select(*d.c, name).where(d.c.id == p("did")),
+        "light": sa.select(*light, name).where(d.c.id == p("did")),
+        "notes": sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id == p("did"))
+        .order_by(t.dialogue_notes.c.id),
+        "items": sa.select(t.dialogue_items).where(t.dialogue_items.c.dialogue_id == p("did"),
+                                                   t.dialogue_items.c.deleted_at.is_(None))
+        .order_by(t.dialogue_items.c.id),
+        "signoffs": sa.select(t.dialogue_signoffs).where(t.dialogue_signoffs.c.dialogue_id == p("did"))
+        .order_by(t.dialogue_signoffs.c.id),
+        "decisions": sa.select(t.decisions).where(t.decisions.c.dialogue_id == p("did")).order_by(t.decisions.c.id),
+        "status": sa.select(ds).where(ds.c.decision_id.in_(p("ids", expanding=True))).order_by(ds.c.id),
+        "previous": sa.select(d.c.id).where(d.c.school_id == p("sid"), d.c.date < p("day"), d.c.deleted_at.is_(None),
+                                            d.c.id != p("exclude"))
+        .order_by(d.c.date.desc(), d.c.id.desc()).limit(1),
+    }
+
+
 def _decisions_of(conn: sa.Connection, dialogue_id: int) -> tuple[Decision, ...]:
-    rows = conn.execute(sa.select(t.decisions).where(t.decisions.c.dialogue_id == dialogue_id)
-                        .order_by(t.decisions.c.id)).all()
-    return tuple(_decision(conn, r) for r in rows)
+    q = _statements()
+    rows = conn.execute(q["decisions"], {"did": dialogue_id}).all()
+    if not rows:
+        return ()
+    history: dict[int, list[StatusChange]] = {}
+    for h in conn.execute(q["status"], {"ids": [r.id for r in rows]}):
+        history.setdefault(h.decision_id, []).append(StatusChange(
+            status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
+            changed_at=_aware(h.changed_at)))
+    return tuple(_decision_from(r, tuple(history.get(r.id, ()))) for r in rows)
+
+
+def _decision_from(row: Any, hist: tuple[StatusChange, ...]) -> Decision:
+    last = hist[-1] if hist else None
+    return Decision(id=row.id, dialogue_id=row.dialogue_id, what=row.what, responsible_role=row.responsible_role,
+                    due_date=row.due_date, resource=row.resource, intervention_id=row.intervention_id,
+                    indicator=row.indicator, follow_up_dialogue_id=row.follow_up_dialogue_id,
+                    status=last.status if last else "ej påbörjad", status_comment=last.comment if last else "",
+                    deleted=row.deleted_at is not None, created_by=row.created_by, created_at=_aware(row.created_at),
+                    history=hist)
 
 
 def _previous_dialogue_id(conn: sa.Connection, school_id: str, date: dt.date, exclude: int | None = None) -> int | None:
-    d = t.dialogues
-    q = (sa.select(d.c.id).where(d.c.school_id == school_id, d.c.date < date, d.c.deleted_at.is_(None))
-         .order_by(d.c.date.desc(), d.c.id.desc()).limit(1))
-    if exclude is not None:
-        q = q.where(d.c.id != exclude)
-    return conn.execute(q).scalar()
+    return conn.execute(_statements()["previous"], {"sid": school_id, "day": date,
+                                                    "exclude": -1 if exclude is None else int(exclude)}).scalar()
 
 
-def _dialogue(conn: sa.Connection, dialogue_id: int) -> Dialogue:
-    d = conn.execute(sa.select(t.dialogues).where(t.dialogues.c.id == dialogue_id)).first()
+def _dialogue(conn: sa.Connection, dialogue_id: int, full: bool = True) -> Dialogue:
+    """The dialogue; ``full=False`` leaves out the data pack and the decisions (its own and the
+    previous dialogue's), for the checks before a write."""
+    q = _statements()
+    d = conn.execute(q["full" if full else "light"], {"did": dialogue_id}).first()
     if d is None:
         raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
     notes: dict[int, list[Note]] = {}
-    for n in conn.execute(sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id == d.id)
-                          .order_by(t.dialogue_notes.c.id)):
+    for n in conn.execute(q["notes"], {"did": d.id}):
         notes.setdefault(n.item_id, []).append(Note(id=n.id, item_id=n.item_id, kind=n.kind, text=n.text,
                                                     created_by=n.created_by, created_at=_aware(n.created_at)))
     items = tuple(AgendaItem(id=i.id, kind=i.kind, title=i.title, motivation=i.motivation, flagged=bool(i.flagged),
                              indicator=i.indicator, notes=tuple(notes.get(i.id, ())))
-                  for i in conn.execute(sa.select(t.dialogue_items).where(
-                      t.dialogue_items.c.dialogue_id == d.id, t.dialogue_items.c.deleted_at.is_(None))
-                      .order_by(t.dialogue_items.c.id)))
+                  for i in conn.execute(q["items"], {"did": d.id}))
     signoffs = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at))
-                     for s in conn.execute(sa.select(t.dialogue_signoffs).where(t.dialogue_signoffs.c.dialogue_id == d.id)
-                                           .order_by(t.dialogue_signoffs.c.id)))
-    pack = None if d.data_pack is None else DataPack(generated_at=_aware(d.data_pack_at), data_version=d.data_version,
-                                                     sha256=d.data_pack_sha256, content=d.data_pack)
-    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id)
+                     for s in conn.execute(q["signoffs"], {"did": d.id}))
+    pack = None if not full or d.data_pack is None else DataPack(
+        generated_at=_aware(d.data_pack_at), data_version=d.data_version, sha256=d.data_pack_sha256,
+        content=d.data_pack)
+    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id) if full else None
     return Dialogue(
-        id=d.id, school_id=d.school_id, school_name=_school_name(conn, d.school_id), school_year=d.school_year,
+        id=d.id, school_id=d.school_id, school_name=str(d.school_name) if d.school_name is not None else d.school_id,
+        school_year=d.school_year,
         kind=d.kind, date=d.date, participants=tuple(Participant(**p) for p in d.participants),
         focus_area=d.focus_area, focus_motivation=d.focus_motivation, authority_area=d.authority_area,
         authority_motivation=d.authority_motivation, created_by=d.created_by, created_at=_aware(d.created_at),
-        deleted=d.deleted_at is not None, items=items, decisions=_decisions_of(conn, d.id), signoffs=signoffs,
-        data_pack=pack, previous_decisions=() if prev is None else _decisions_of(conn, prev))
+        deleted=d.deleted_at is not None, items=items, decisions=_decisions_of(conn, d.id) if full else (),
+        signoffs=signoffs, data_pack=pack, previous_decisions=() if prev is None else _decisions_of(conn, prev))
 
 
 def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
@@ -458,7 +544,9 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
 
 
 def _open_dialogue(store: Store, dialogue_id: int) -> Dialogue:
-    dlg = get_dialogue(store, dialogue_id)
+    """The dialogue (without data pack and decisions) when it may still be written to."""
+    with _errors(store), store.engine.connect() as conn:
+        dlg = _dialogue(conn, int(dialogue_id), full=False)
     if dlg.deleted:
         raise fail(f"Kvalitetsdialogen {dlg.id} är borttagen.")
     if dlg.signed:
@@ -531,6 +619,30 @@ def add_note(store: Store, dialogue_id: int, item_id: int, *, kind: str, text: s
             created_at=_now())).inserted_primary_key[0]
     item = next(i for i in get_dialogue(store, dlg.id).items if i.id == int(item_id))
     return next(n for n in item.notes if n.id == nid)
+
+
+def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, str]], *, actor: str,
+              role: str) -> Dialogue:
+    """Several notes ``(item_id, kind, text)`` on the agenda in one transaction (each checked as
+    in ``add_note``; any problem means none is written); returns the dialogue."""
+    check_actor(actor)
+    check_role(role)
+    dlg = _open_dialogue(store, dialogue_id)
+    items = {i.id for i in dlg.items}
+    rows = []
+    for item_id, kind, text in notes:
+        if kind not in v.NOTE_KINDS:
+            raise fail(f"Anteckningstypen {kind!r} finns inte; välj bland {', '.join(v.NOTE_KINDS)}.")
+        if int(item_id) not in items:
+            raise fail(f"Punkten {item_id} finns inte på dagordningen för kvalitetsdialog {dlg.id}.")
+        if not str(text or "").strip():
+            raise fail("Anteckningen är tom.")
+        rows.append({"dialogue_id": dlg.id, "item_id": int(item_id), "kind": kind, "text": str(text).strip(),
+                     "created_by": actor, "created_at": _now()})
+    if rows:
+        with _errors(store), _write(store, actor, role) as conn:
+            conn.execute(t.dialogue_notes.insert(), rows)
+    return get_dialogue(store, dlg.id)
 
 
 def _check_intervention_link(conn: sa.Connection, intervention_id: int | None) -> int | None:
@@ -816,10 +928,13 @@ def import_interventions(store: Store, rows: Sequence[tuple[int, Mapping[str, An
     check_actor(actor)
     check_role(role, authority=True, what="registrera insatser")
     known = _known_schools(store)
+    types = catalogue_types(store)
     problems, cleaned = [], []
     for row_no, fields in rows:
         try:
-            cleaned.append(normalise_intervention(fields, known))
+            clean = normalise_intervention(fields, known)
+            _check_catalogue(clean, types)
+            cleaned.append(clean)
         except FollowupError as exc:
             problems.append(f"{source}, rad {row_no}: {str(exc).removesuffix(' Ingenting har sparats.')}")
     if problems:

@@ -12,7 +12,7 @@ import dataclasses
 import html
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -117,8 +117,9 @@ def _hidden_code_columns(table: Table) -> Table:
 
 
 def write_report(title: str, source: str, ds: Dataset, sections: list[Section], out_dir: Path,
-                 stem: str) -> tuple[Path, Path]:
-    """Write ``<stem>.html`` and ``<stem>.xlsx`` into ``out_dir``."""
+                 stem: str, links: Sequence[tuple[str, str]] = ()) -> tuple[Path, Path]:
+    """Write ``<stem>.html`` and ``<stem>.xlsx`` into ``out_dir``; ``links`` (text, relative
+    address) are shown under the title (e.g. the quality report written beside it)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{stem}.html"
@@ -141,6 +142,7 @@ def write_report(title: str, source: str, ds: Dataset, sections: list[Section], 
         title=title, source=source, created=date.today().isoformat(),
         period=f"{school_year_label(ds.first_year)}–{school_year_label(ds.last_year)}",
         sections=view, css=css, plotly_js=jinja2.utils.markupsafe.Markup(_plotly_js()), xlsx_name=xlsx_path.name,
+        links=list(links),
     )
     tmp = html_path.with_name(f".{html_path.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -158,12 +160,13 @@ def write_report(title: str, source: str, ds: Dataset, sections: list[Section], 
     return html_path, xlsx_path
 
 
-def render_overview(ov: Overview, out_dir: Path, title: str, stem: str = "nulagesrapport") -> ReportResult:
-    """Sections and files for an overview already computed."""
+def render_overview(ov: Overview, out_dir: Path, title: str, stem: str = "nulagesrapport",
+                    links: Sequence[tuple[str, str]] = ()) -> ReportResult:
+    """Sections and files for an overview already computed (``links``: see ``write_report``)."""
     start = time.perf_counter()
     body, left_out = build_sections(ov)
     sections = [summary_section(ov, body), *body, glossary_section(body), left_out_section(left_out)]
-    html_path, xlsx_path = write_report(title, ov.dataset.source, ov.dataset, sections, out_dir, stem)
+    html_path, xlsx_path = write_report(title, ov.dataset.source, ov.dataset, sections, out_dir, stem, links)
     return ReportResult(html_path, xlsx_path, [s.key for s in sections], time.perf_counter() - start, sections, ov)
 
 

@@ -7,7 +7,9 @@ Resultat; Analys av studieresultat och trygghet; Kompensatoriskt arbete; **Bedö
 effekten av föregående års åtgärder** (the register's evaluations with intervals and verdicts);
 **Beslutade åtgärder efter analys samt åtgärdernas förväntade effekt**; Slutsatser,
 rekommendationer och åtagandeplan; an appendix per school unit (dialogues, focus areas,
-decisions and their status). Every figure resting on fewer than 10 students is ``..``.
+decisions and their status). Beside the interventions: what the catalogue knows of their type
+(other authorities' pooled evaluations and the research). Every figure resting on fewer than 10
+students is ``..``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -208,7 +211,8 @@ def _results(data: AuthorityData, year: int, names: dict[str, str]) -> QualitySe
         [QualityTable(f"Resultat läsåret {school_year_label(year)}", ["Skolenhet", *columns], rows)])
 
 
-def _analysis(store: Store, dialogues: list[Dialogue], year: int) -> QualitySection:
+def _analysis(store: Store, dialogues: list[Dialogue], year: int, data: AuthorityData,
+              names: dict[str, str]) -> QualitySection:
     rows = []
     for d in dialogues:
         for item in d.items:
@@ -218,13 +222,14 @@ def _analysis(store: Store, dialogues: list[Dialogue], year: int) -> QualitySect
     problems = []
     for sid in sorted({d.school_id for d in dialogues}):
         try:
-            na = sv.nulagesanalys(store, sid, year)
+            na = sv.nulagesanalys(store, sid, year, data=data)
         except sv.FollowupError:
             continue
         if na.id is None:
             continue
         for p in na.problems:
-            problems.append([sid, p.title, p.cause or "saknas", p.cause_area or "–", p.evidence])
+            problems.append([names.get(sid, sid), p.title, p.cause or "saknas", p.cause_area or "–",
+                             p.evidence])
     tables = [QualityTable("Flaggade områden och orsaksanalys i kvalitetsdialogerna",
                            ["Skolenhet", "Dialog", "Område", "Orsaksanalys"], rows)]
     if problems:
@@ -316,7 +321,66 @@ def _measures(ivs: list[Intervention], dialogues: list[Dialogue], year: int, nam
                                                        "Status", "Kopplad insats", "Förväntad effekt"], drows)])
 
 
-def _conclusions(store: Store, ivs: list[Intervention], dialogues: list[Dialogue], year: int) -> QualitySection:
+POOLING_METHOD: Literal["dl"] = "dl"
+POOLING_LEVEL = 0.95
+
+
+def _catalogue(store: Store, ivs: list[Intervention]) -> QualitySection:
+    """Per intervention with a catalogue type: the catalogue's pooled local evaluations of the type
+    on the intervention's indicator (random effects, DerSimonian–Laird, 95 %; the same figures as
+    ``likvard katalog lista --metod dl``) beside the authority's own expected effect, and the
+    research evidence rows of the type (the store's catalogue and the starter catalogue)."""
+    from likvard.analyses.catalogue import store_catalogue
+    from likvard.catalogue import pool_evaluations
+    from likvard.catalogue.starter import shipped_catalogue
+
+    linked = [iv for iv in ivs if iv.catalogue_type]
+    stored = store_catalogue(store)
+    starter = shipped_catalogue()
+    type_names = {t.insats_typ_id: t.namn for t in (*starter.types, *stored.types)}
+    evidence = {e.evidens_id: e for e in (*starter.evidence, *stored.evidence)}
+    rows, research = [], []
+    for iv in linked:
+        local = [e for e in stored.local if e.insats_typ_id == iv.catalogue_type and e.indikator == iv.indicator]
+        groups = pool_evaluations(local, method=POOLING_METHOD, level=POOLING_LEVEL) if local else []
+        g = groups[0] if groups else None
+        p = g.pooled if g is not None else None
+        authorities = len({e.huvudman for e in local if g is not None and e.utvardering_id in g.evaluation_ids})
+        if p is None:
+            pooled = ("inga lokala utvärderingar i katalogen" if not local
+                      else f"{len(local)} utvärdering, för få att väga samman")
+            cells = [pooled, "–", str(authorities) if local else "0", "–"]
+        else:
+            cells = [format_number(p.estimate, 2),
+                     f"{format_number(p.ci_low, 2)} till {format_number(p.ci_high, 2)}", str(authorities),
+                     format_number(p.tau2 ** 0.5, 2)]
+        n_research = sum(e.insats_typ_id == iv.catalogue_type for e in evidence.values())
+        rows.append([iv.name, type_names.get(iv.catalogue_type or "", iv.catalogue_type or "–"), _indicator(iv),
+                     _expected(iv), *cells, str(n_research)])
+    for e in sorted(evidence.values(), key=lambda e: e.evidens_id):
+        users = [iv.name for iv in linked if iv.catalogue_type == e.insats_typ_id]
+        if not users:
+            continue
+        effect = "–" if e.effekt_smd is None else (
+            f"{format_number(e.effekt_smd, 2)} ({format_number(e.ki_lag, 2)} till {format_number(e.ki_hog, 2)})")
+        research.append([type_names.get(e.insats_typ_id, e.insats_typ_id), e.kalla_typ, e.referens,
+                         e.utfallsdoman or "–", e.publicerat_varde or "–", effect, str(e.evidensstyrka_0_5)])
+    return QualitySection("katalog", "Insatskatalogen: andra huvudmäns utvärderingar och forskning", [
+        "För varje insats som hör till en insatstyp i insatskatalogen: de lokala utvärderingar som andra huvudmän "
+        "delat (sammanvägda med slumpeffektmodell, DerSimonian–Laird, 95 %-intervall; spridningen mellan "
+        "huvudmännen är standardavvikelsen tau) bredvid den egna förväntade effekten, och forskningsstödet för "
+        "typen med referens och resultat som det är publicerat."],
+        [QualityTable("Insatstyper och sammanvägda lokala utvärderingar",
+                      ["Insats", "Insatstyp", "Indikator", "Egen förväntad effekt", "Sammanvägd effekt",
+                       "95 %-intervall", "Huvudmän", "Spridning mellan huvudmän (tau)", "Rader forskningsstöd"],
+                      rows),
+         QualityTable("Forskningsstöd för insatstyperna", ["Insatstyp", "Källtyp", "Referens", "Utfall",
+                                                           "Publicerat resultat", "Effekt (SMD) och intervall",
+                                                           "Evidensstyrka 0–5"], research)])
+
+
+def _conclusions(store: Store, ivs: list[Intervention], dialogues: list[Dialogue], year: int,
+                 names: dict[str, str]) -> QualitySection:
     verdicts: dict[str, int] = {}
     for iv in ivs:
         if iv.latest_evaluation and iv.start_year is not None and iv.start_year < year:
@@ -329,7 +393,7 @@ def _conclusions(store: Store, ivs: list[Intervention], dialogues: list[Dialogue
             f"{n} utlåtandet {k}" for k, n in sorted(verdicts.items())) + ".")
     paragraphs.append(f"{len(open_dec)} beslut från årets dialoger är inte avslutade och följs upp vid nästa dialog.")
     plan = sv.action_plan(store, school_year=year)
-    rows = [[r.school_id, r.goal, r.action, r.cause, r.owner_role, r.timeline,
+    rows = [[names.get(r.school_id, r.school_id), r.goal, r.action, r.cause, r.owner_role, r.timeline,
              "–" if r.expected_effect is None else format_number(r.expected_effect, 2), r.follow_up or "–"]
             for r in plan]
     return QualitySection("slutsatser", "Slutsatser, rekommendationer och åtagandeplan", paragraphs,
@@ -360,11 +424,12 @@ def build_quality_report(store: Store, school_year: int, *, data: AuthorityData 
         _intro(store, year, dialogues, authority),
         _conditions(data, year, names),
         _results(data, year, names),
-        _analysis(store, dialogues, year),
+        _analysis(store, dialogues, year, data, names),
         _compensatory(ivs, names),
         _effects(ivs, year, names),
         _measures(ivs, dialogues, year, names),
-        _conclusions(store, ivs, dialogues, year),
+        _catalogue(store, ivs),
+        _conclusions(store, ivs, dialogues, year, names),
         _appendix(dialogues),
     ]
     return QualityReport(f"Kvalitetsrapport {school_year_label(year)} – {authority}", year, authority, sections)
