@@ -90,17 +90,21 @@ def _need_rows(data: AuthorityData) -> dict[tuple[str, int], dict[str, Any]]:
         return {}
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for year, here in table.groupby("school_year", sort=True):
-        values = here["need_index"].to_numpy(float)
+        # ranked among the schools whose need index is shown: a hidden school's place among them
+        # would bound its value
+        shown = here["n_students"].to_numpy(float) >= MIN_SHOWN_STUDENTS
+        values = here["need_index"].to_numpy(float)[shown]
         for r in here.itertuples(index=False):
             n = int(r.n_students)
             key = (str(r.school_id), int(year))
             if n < MIN_SHOWN_STUDENTS:
                 out[key] = {"value": SUPPRESSED, "n": SUPPRESSED, "low": None, "high": None, "rank": None,
-                            "n_schools": len(here)}
+                            "n_schools": int(shown.sum())}
                 continue
             rank = int((values > r.need_index).sum()) + 1  # 1 = the highest need
             out[key] = {"value": round(float(r.need_index), 1), "low": round(float(r.need_index_low), 1),
-                        "high": round(float(r.need_index_high), 1), "n": n, "rank": rank, "n_schools": len(here)}
+                        "high": round(float(r.need_index_high), 1), "n": n, "rank": rank,
+                        "n_schools": int(shown.sum())}
     return out
 
 
