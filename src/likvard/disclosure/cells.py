@@ -171,6 +171,8 @@ def protect(values: Mapping[Hashable, float], totals: Mapping[Hashable, Sequence
     hidden = {k for k in primary if k in values}
     allowed = set(values) if candidates is None else set(candidates) | hidden
     fixed = set(shown_totals)
+    same = {frozenset(totals[n]) for n in fixed if n in totals}
+    fixed |= {n for n, m in totals.items() if frozenset(m) in same}  # the same cells: published as well
     hidden_totals = {n for n, m in totals.items()
                      if n not in fixed and 0 < sum(float(values[k]) for k in m) < min_total}
     member_of: dict = {}
