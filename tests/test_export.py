@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from likvard.errors import ParameterError
 from likvard.export import csv_frame, read_csv, write_csv, write_json, write_tables, write_xlsx
 from likvard.privacy import SUPPRESSED
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 
@@ -27,7 +28,7 @@ def table() -> Table:
         "theil_h": [0.123456, 0.5, float("nan")],
         "eligible": [True, False, True],
     })
-    return Table("prov", "Provtabell", df, decimals={"theil_h": 3}, labels={"theil_h": "Theils H"})
+    return publish(Table("prov", "Provtabell", df, decimals={"theil_h": 3}, labels={"theil_h": "Theils H"}))
 
 
 def test_csv_dialect(tmp_path):
@@ -55,13 +56,13 @@ def test_names_beside_codes_and_formats(tmp_path):
     assert wb.sheetnames == ["Innehåll", "prov"]
     ws = wb["prov"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[1][:5] == ("00012345", "Ekskolan", "2024/25", 312, 54.26)  # numbers stay numbers
+    assert rows[1][:5] == ("00012345", "Ekskolan", "2024/25", 312, 54.3)  # numbers stay numbers, as shown
     assert rows[2][3] == SUPPRESSED
     assert ws.cell(2, 6).number_format == "0.000"
     js = write_tables([table()], tmp_path / "j", "json", stem="s", summary={"n": np.int64(3), "x": float("nan")})[0]
     doc = json.loads(js.read_text(encoding="utf-8"))
     rows = doc["tables"]["prov"]["rows"]
-    assert rows[0]["theil_h"] == 0.123456 and rows[1]["n_students"] == SUPPRESSED and rows[2]["theil_h"] is None
+    assert rows[0]["theil_h"] == 0.123 and rows[1]["n_students"] == SUPPRESSED and rows[2]["theil_h"] is None
     assert doc["summary"] == {"n": 3, "x": None}
     assert doc["tables"]["prov"]["columns"]["theil_h"] == "Theils H"
     with pytest.raises(ParameterError, match="pdf"):

@@ -22,8 +22,8 @@ def test_need_section_equals_engine_and_hides_small_school(tmp_path):
     t = r.section("need").excel_tables[0].data.set_index("school_id")
     shown = t.index[t["need_index"].astype(object) != SUPPRESSED]
     assert len(shown) >= 3
-    assert np.allclose(t.loc[shown, "need_index"].astype(float), ref.loc[shown, "need_index"])
-    assert np.allclose(t.loc[shown, "need_index_low"].astype(float), ref.loc[shown, "need_index_low"])  # same draws
+    assert np.allclose(t.loc[shown, "need_index"].astype(float), ref.loc[shown, "need_index"], atol=0.5)  # shown to whole units
+    assert np.allclose(t.loc[shown, "need_index_low"].astype(float), ref.loc[shown, "need_index_low"], atol=0.5)  # same draws
     assert t.loc[SMALL_ID, "need_index"] == SUPPRESSED and t.loc[SMALL_ID, "n_students"] == SUPPRESSED
     # the neediest school of the sample (fewest post-secondary parents) comes first
     assert t.index[0] == "10000002"

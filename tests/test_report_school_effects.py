@@ -33,7 +33,8 @@ def test_section_shows_the_engines_effects(section, exempelstad):
     shown = sec.excel_tables[0].data.set_index("school_id")
     visible = shown[shown["effect"].astype(str) != ".."]
     assert len(visible) > 0
-    np.testing.assert_allclose(visible["effect"].astype(float), ref.loc[visible.index, "effect"])
+    # shown (and exported) to one decimal: no more precision than the table shows
+    np.testing.assert_allclose(visible["effect"].astype(float), ref.loc[visible.index, "effect"].round(1), atol=1e-9)
     # the verdict follows the interval
     for _, row in visible.iterrows():
         lo, hi = float(row["low"]), float(row["high"])

@@ -1,18 +1,26 @@
 """Everything Likvärd writes for users goes through here: CSV in one Swedish dialect, Excel, JSON.
 
-- CSV (``--format csv``): one file per table, semicolon-separated, decimal comma, UTF-8 with BOM
+- CSV (``--format csv``): one file per table, semicolon-separated, lines ending in CR LF (RFC 4180;
+  a cell holding a line break is quoted), decimal comma, UTF-8 with BOM
   (Swedish Excel opens it as it is), Swedish headers, school names beside codes, numbers rounded
   to the table's decimals, school years as ``2024/25``, suppressed figures as ``..``.
 - Excel (``--format xlsx``): one workbook, a contents sheet and one sheet per table; numbers stay
   numbers with a display format, suppressed cells hold ``..``.
 - JSON (``--format json``): one file ``{"title", "tables": {key: {"title", "note", "columns":
   {code: Swedish header}, "rows": [{code: value}]}}, "summary"}``; keys are the code names,
-  numbers are numbers (not rounded), suppressed figures are the string ``..``.
+  numbers are numbers (rounded to the shown decimals), suppressed figures are the string ``..``.
 Files are written whole or not at all (a temporary file, then a rename).
+
+Only tables that have passed disclosure control (``Table.disclosed``, set by
+``likvard.views.suppression.publish``) are written; any other raises ``DisclosureError``. Text
+cells that a spreadsheet would run as a formula (beginning with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return) get a leading ``'`` in CSV and Excel, and Excel cells holding text are always
+stored as text, never as formulas (``likvard.disclosure.safe``); numbers stay numbers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -23,6 +31,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from likvard.disclosure import DisclosureError, safe_text
 from likvard.errors import ParameterError
 from likvard.privacy import SUPPRESSED
 from likvard.views.table import Table
@@ -55,7 +64,16 @@ def with_names(table: Table, names: Mapping[str, str] | None) -> Table:
         return table
     out = df.copy()
     out.insert(out.columns.get_loc("school_id") + 1, "name", out["school_id"].astype(str).map(names).fillna(""))
-    return Table(table.key, table.title, out, table.decimals, table.labels, table.note)
+    return dataclasses.replace(table, data=out)
+
+
+def require_disclosed(tables: Sequence[Table]) -> None:
+    """Raise ``DisclosureError`` unless every table has passed disclosure control."""
+    for t in tables:
+        if not getattr(t, "disclosed", False):
+            raise DisclosureError(
+                f"Tabellen '{t.title}' ({t.key}) har inte gått igenom röjandekontrollen och skrivs inte ut."
+            )
 
 
 def _csv_cell(value: object, decimals: int, column: str) -> str:
@@ -72,7 +90,7 @@ def _csv_cell(value: object, decimals: int, column: str) -> str:
             return ""
         rounded = round(float(value), decimals) + 0.0  # no "-0,0"
         return f"{rounded:.{decimals}f}".replace(".", ",")
-    return str(value)
+    return safe_text(str(value))
 
 
 def csv_frame(table: Table) -> pd.DataFrame:
@@ -81,7 +99,7 @@ def csv_frame(table: Table) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(df)))
     for col in df.columns:
         d = table.decimals_of(col)
-        out[table.header(col)] = [_csv_cell(v, d, col) for v in df[col].astype(object)]
+        out[safe_text(table.header(col))] = [_csv_cell(v, d, col) for v in df[col].astype(object)]
     return out
 
 
@@ -99,8 +117,10 @@ def _atomic(path: Path, write) -> Path:
 
 def write_csv(table: Table, path: Path) -> Path:
     """One table as a Swedish CSV file (see the module docstring)."""
+    require_disclosed([table])
     frame = csv_frame(table)
-    return _atomic(Path(path), lambda tmp: frame.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig"))
+    return _atomic(Path(path), lambda tmp: frame.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig",
+                                                            lineterminator="\r\n"))
 
 
 def sheet_name(key: str, used: set[str]) -> str:
@@ -122,7 +142,16 @@ def _xlsx_cell(value: object, column: str) -> object:
         return _school_year(value)
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, str):
+        return safe_text(value)
     return value
+
+
+def _text_cells(row) -> None:
+    """Every text cell of ``row`` stored as text (openpyxl would store ``=…`` as a formula)."""
+    for cell in row:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def write_xlsx(tables: Sequence[Table], path: Path, title: str = "") -> Path:
@@ -131,6 +160,7 @@ def write_xlsx(tables: Sequence[Table], path: Path, title: str = "") -> Path:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    require_disclosed(tables)
     wb = Workbook()
     index = wb.active
     index.title = "Innehåll"
@@ -143,14 +173,16 @@ def write_xlsx(tables: Sequence[Table], path: Path, title: str = "") -> Path:
     used = {"innehåll"}
     for table in tables:
         name = sheet_name(table.key, used)
-        index.append([name, table.title, table.note])
+        index.append([name, safe_text(table.title), safe_text(table.note)])
         ws = wb.create_sheet(name)
         columns = list(table.data.columns)
-        ws.append([table.header(c) for c in columns])
+        ws.append([safe_text(table.header(c)) for c in columns])
         for c in ws[1]:
             c.font = Font(bold=True)
         for row in table.data.itertuples(index=False):
             ws.append([_xlsx_cell(v, c) for v, c in zip(row, columns)])
+        for row in ws.iter_rows():
+            _text_cells(row)
         for j, col in enumerate(columns, start=1):
             d = table.decimals_of(col)
             fmt = "0" if d == 0 else "0." + "0" * d
@@ -161,7 +193,11 @@ def write_xlsx(tables: Sequence[Table], path: Path, title: str = "") -> Path:
             ws.column_dimensions[letter].width = min(45, max(10, len(table.header(col)) + 2))
         ws.freeze_panes = "A2"
     index.append([])
-    index.append([f"Uppgifter som bygger på färre än 10 elever visas som {SUPPRESSED} (Skolverkets praxis)."])
+    index.append([f"Uppgifter som bygger på färre än 10 elever, eller som skulle kunna räknas fram ur andra "
+                  f"uppgifter, visas som {SUPPRESSED} (se docs/sekretess.md)."])
+    index["A1"].value = safe_text(str(index["A1"].value))
+    for row in index.iter_rows():
+        _text_cells(row)
     return _atomic(Path(path), lambda tmp: wb.save(tmp))
 
 
@@ -192,6 +228,7 @@ def json_ready(obj: object) -> object:
 
 def write_json(tables: Sequence[Table], path: Path, title: str = "", summary: Mapping | None = None) -> Path:
     """All tables (and a summary) in one JSON file (see the module docstring)."""
+    require_disclosed(tables)
     doc = {
         "title": title,
         "tables": {
@@ -212,6 +249,7 @@ def write_tables(
     """Write ``tables`` into ``out_dir`` in ``fmt``; school names from ``names`` are added beside
     codes. CSV also writes the summary as ``<stem>.json``. Returns the paths written."""
     fmt = check_format(fmt)
+    require_disclosed(tables)
     out_dir = Path(out_dir)
     shown = [with_names(t, names) for t in tables]
     if fmt == "csv":

@@ -32,7 +32,8 @@ from likvard.validation import Frame, InstanceOf, Integer, Nullable, validate_pa
     need=Nullable(Frame(("school_id", "school_year", "need_index"), expected="behovsindex per skola och år")),
 )
 def teacher_distribution(staff: pd.DataFrame, students: pd.DataFrame, need: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per school and year: ``school_id, school_year, n_students, teacher_fte, certified_fte,
+    """One row per school and year: ``school_id, school_year, n_students, n_teachers`` (people),
+    ``teacher_fte, certified_fte,
     share_certified, lead_teachers, lead_teachers_per_100, mean_experience, turnover`` and, with
     ``need`` (``school_id, school_year, need_index``), ``need_index``.
     """
@@ -46,6 +47,7 @@ def teacher_distribution(staff: pd.DataFrame, students: pd.DataFrame, need: pd.D
         "teacher_fte": ("fte", "sum"),
         "certified_fte": ("certified_fte", "sum"),
         "lead_teachers": ("lead_teacher", "sum"),
+        "n_teachers": ("staff_id", "nunique"),
     }
     if "experience_years" in st:
         st["exp_x_fte"] = st["experience_years"].astype(float) * st["fte"]

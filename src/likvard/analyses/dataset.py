@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from likvard.errors import DataError, ParameterError
-from likvard.privacy import protected_units
+from likvard.disclosure import protect, sensitive_share
 from likvard.sources.published import PublishedFiles, deso_rings, read_published_folder
 from likvard.tables import AuthorityData
 
@@ -90,20 +90,86 @@ class Dataset:
 
     def hidden(self, year: int, min_students: int = 10, complementary: bool = True) -> set[str]:
         """Schools whose figures read ``..`` in every table of ``year``: fewer than ``min_students``
-        students and, with ``complementary``, the complementary suppression within the whole and
-        each organiser type and area type (totals shown), so that no table reveals another's hidden
-        cell (``likvard.privacy.protected_units``)."""
+        students and, with ``complementary``, the further schools that keep every hidden count from
+        following from the totals shown (all schools, each organiser type and area type) and the
+        other tables (``likvard.disclosure.protect``, solved with the share cells of
+        :meth:`hidden_shares`)."""
+        return set(self._protection(year, min_students, complementary)[0])
+
+    def hidden_shares(self, year: int, min_students: int = 10, complementary: bool = True) -> set[tuple[str, str]]:
+        """``(share column, school_id)`` pairs that read ``..`` in ``year`` although the school is
+        shown: the numerator or its complement is 1–9 students (``sensitive_share``), or the share
+        is hidden so that such a share cannot be recovered from the totals."""
+        return set(self._protection(year, min_students, complementary)[1])
+
+    def _protection(self, year: int, min_students: int, complementary: bool) -> tuple[frozenset, frozenset]:
         key = (int(year), int(min_students), bool(complementary))
         if key not in self._hidden:
-            c = self.composition[self.composition["school_year"] == year].set_index("school_id")
-            info = self.schools.set_index("school_id")
-            groups = info[[k for k in ("organiser_type", "area_type") if k in info]].reindex(c.index)
-            if complementary:
-                self._hidden[key] = protected_units(c["n_students"], groups, min_n=min_students)
-            else:
-                n = pd.to_numeric(c["n_students"], errors="coerce")
-                self._hidden[key] = set(n.index[~(n >= min_students)])
+            self._hidden[key] = _protect_year(self, int(year), int(min_students), bool(complementary))
         return self._hidden[key]
+
+
+COUNTED_SHARES = {"n_post_secondary": "share_post_secondary", "n_foreign_background": "share_foreign_background",
+                  "n_newly_arrived": "share_newly_arrived"}
+"""Count columns behind the shown shares (a share times the shown number of students is the count)."""
+
+
+def _protect_year(ds: Dataset, year: int, min_n: int, complementary: bool) -> tuple[frozenset, frozenset]:
+    """Hidden schools and hidden share cells of one year (see :meth:`Dataset.hidden`)."""
+    c = ds.composition[ds.composition["school_year"] == year].drop_duplicates("school_id").set_index("school_id")
+    c.index = c.index.astype(str)
+    n = pd.to_numeric(c["n_students"], errors="coerce")
+    info = ds.schools.assign(school_id=ds.schools["school_id"].astype(str)).drop_duplicates("school_id")
+    info = info.set_index("school_id")
+    values: dict = {}
+    rows_primary = {sid for sid in n.index if not (n[sid] >= min_n)}
+    for sid, v in n.items():
+        if v == v:
+            values[("n_students", sid)] = float(v)
+    primary = {("n_students", sid) for sid in rows_primary if ("n_students", sid) in values}
+    bounds = []
+    families = ["n_students"]
+    for col in COUNTED_SHARES:
+        if col not in c:
+            continue
+        k = pd.to_numeric(c[col], errors="coerce")
+        if k.notna().sum() == 0:
+            continue
+        families.append(col)
+        for sid, v in k.items():
+            if v != v or ("n_students", sid) not in values:
+                continue
+            values[(col, sid)] = float(v)
+            bounds.append(((col, sid), ("n_students", sid)))
+            if sid in rows_primary or sensitive_share(float(v), float(n[sid]), min_n):
+                primary.add((col, sid))
+    if not complementary:
+        return frozenset(rows_primary), frozenset((COUNTED_SHARES[f], sid) for f, sid in primary if f != "n_students")
+    partitions = [pd.Series("all", index=c.index)]
+    for col in ("organiser_type", "area_type"):
+        if col in info:
+            partitions.append(info[col].reindex(c.index).astype(object).fillna("?"))
+    totals: dict = {}
+    for f in families:
+        for part in partitions:
+            for g, idx in part.groupby(part, sort=True).groups.items():
+                members = [(f, sid) for sid in idx if (f, sid) in values]
+                if members:
+                    totals[(f, part.name, g)] = members
+    # published whatever is hidden: every total of each count over all schools (the municipality
+    # per year) and the numbers of students per organiser type and area type (the decompositions)
+    shown = {name for name in totals if name[1] is None or name[0] == "n_students"}
+    hidden: set = set(primary)
+    for _ in range(10):
+        prot = protect(values, totals, hidden, bounds=bounds, min_total=0, shown_totals=shown)
+        rows = {sid for f, sid in prot.hidden if f == "n_students"} | rows_primary
+        grown = set(prot.hidden) | {(f, sid) for f in families for sid in rows if (f, sid) in values}
+        if grown == hidden:
+            break
+        hidden = grown
+    rows = {sid for f, sid in hidden if f == "n_students"} | rows_primary
+    shares = {(COUNTED_SHARES[f], sid) for f, sid in hidden if f != "n_students" and sid not in rows}
+    return frozenset(rows), frozenset(shares)
 
 
 def _latest_school_rows(schools: pd.DataFrame, years: list[int]) -> pd.DataFrame:

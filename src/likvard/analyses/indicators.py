@@ -109,6 +109,8 @@ def indicators(ds: Dataset, need: NeedResult | None = None, year: int | None = N
         out["share_certified"] = (100.0 * td["share_certified"]).reindex(out.index)
         if "lead_teachers_per_100" in td:
             out["lead_teachers_per_100"] = td["lead_teachers_per_100"].reindex(out.index)
+        if "n_teachers" in td:  # for the staff rule of the shown tables
+            out["n_teachers"] = td["n_teachers"].reindex(out.index)
         have = True
     if not have:
         return None
@@ -121,11 +123,17 @@ def indicators(ds: Dataset, need: NeedResult | None = None, year: int | None = N
 
 def weak_flags(t: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Boolean per school and indicator: in the least favourable quarter (need: highest quarter);
-    schools with fewer than 10 students are not judged."""
+    schools with fewer than 10 students are not judged, nor the certification of a school with
+    fewer than ``MIN_SHOWN_TEACHERS`` teachers (its share is not shown, so it sets no threshold)."""
+    from likvard.disclosure import MIN_SHOWN_TEACHERS
+
     flags = pd.DataFrame(index=t.index)
     judged = pd.to_numeric(t["n_students"], errors="coerce").to_numpy() >= MIN_SHOWN_STUDENTS
     for c in columns:
-        v = pd.to_numeric(t[c], errors="coerce").where(judged)
+        ok = judged
+        if c in ("share_certified", "lead_teachers_per_100") and "n_teachers" in t:
+            ok = judged & (pd.to_numeric(t["n_teachers"], errors="coerce").to_numpy() >= MIN_SHOWN_TEACHERS)
+        v = pd.to_numeric(t[c], errors="coerce").where(ok)
         if v.notna().sum() < 4:
             continue
         flags[c] = (v >= v.quantile(0.75)) if c == "need" else (v <= v.quantile(0.25))

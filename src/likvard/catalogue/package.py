@@ -57,7 +57,22 @@ def _cell(value: Any) -> str:
         return repr(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return _guard(str(value))
+
+
+def _guard(text: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading ``'`` (OWASP's CSV-injection
+    rule, ``likvard.disclosure.safe``); text already beginning with ``'`` before such a character
+    gets one more, so that :func:`_unguard` gives back exactly the text written."""
+    from likvard.disclosure import FORMULA_START, safe_text
+
+    return "'" + text if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START) else safe_text(text)
+
+
+def _unguard(text: str) -> str:
+    from likvard.disclosure import FORMULA_START
+
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START) else text
 
 
 def _parse(value: str, type_: str) -> Any:
@@ -69,7 +84,7 @@ def _parse(value: str, type_: str) -> Any:
         return float(value)
     if type_ == "date":
         return dt.date.fromisoformat(value)
-    return value
+    return _unguard(value)
 
 
 def suppressed(e: LocalEvaluation, *, include_schools: bool = False) -> LocalEvaluation:

@@ -31,7 +31,8 @@ def compute(
     from likvard.analyses.allocation import compare_models
     from likvard.cli.common import load_authority
     from likvard.export import check_format
-    from likvard.views.allocation import EQUITY_LABELS, allocation_table
+    from likvard.views.allocation import ALLOCATION_LABELS, EQUITY_LABELS, allocation_table
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -42,14 +43,15 @@ def compute(
     with console.status("Beräknar beloppen …"):
         res = compare_models(data, modeller, lasar, nuvarande)
     names = dict(zip(data.schools["school_id"].astype(str), data.schools["name"]))
-    tables = [Table(f"modell_{k + 1}", name, allocation_table(r, names)) for k, (name, r) in enumerate(res.results.items())]
+    shown = {name: allocation_table(r, names) for name, r in res.results.items()}
+    tables = [publish(Table(f"modell_{k + 1}", name, t, labels=ALLOCATION_LABELS)) for k, (name, t) in enumerate(shown.items())]
     side = None
-    for name, r in res.results.items():
+    for name, r in shown.items():
         part = r[["school_id", "per_student"]].rename(columns={"per_student": f"{name}: belopp per elev (kr)"})
         side = part if side is None else side.merge(part, on="school_id", how="outer")
     if side is not None:
-        tables.append(Table("jamforelse", "Belopp per elev i modellerna", side,
-                            decimals={c: 0 for c in side.columns if c != "school_id"}))
+        tables.append(publish(Table("jamforelse", "Belopp per elev i modellerna", side,
+                            decimals={c: 0 for c in side.columns if c != "school_id"})))
     write_output(tables, ut, format, stem="fordelning", title="Resursfördelning", names=names,
                  summary={"school_year": res.school_year, "models": res.equity})
     for name, eq in res.equity.items():
@@ -75,6 +77,7 @@ def pot_variants(
     from likvard.analyses.allocation import pot_variants as analyse
     from likvard.cli.common import load_authority
     from likvard.export import check_format
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -84,10 +87,10 @@ def pot_variants(
         fail("--steg måste vara minst 2 och --fran högst --till.")
     data, _ = load_authority(demo, db)
     table = analyse(data, modell, np.linspace(fran, till, steg))
-    write_output([Table("pottvarianter", "Likvärdighetsmått per pottstorlek", table, decimals={"pot": 0, "concentration_index": 3,
+    write_output([publish(Table("pottvarianter", "Likvärdighetsmått per pottstorlek", table, decimals={"pot": 0, "concentration_index": 3,
                                                                                               "compensation_ratio": 3},
                         labels={"pot": "Pott (kr)", "concentration_index": "Koncentrationsindex",
-                                "compensation_ratio": "Kompensationskvot"})], ut, format, stem="pottvarianter")
+                                "compensation_ratio": "Kompensationskvot"}))], ut, format, stem="pottvarianter")
 
 
 @command.command("larare")
@@ -100,6 +103,7 @@ def teachers(
 ) -> None:
     """Lärarfördelning mot behov: legitimerade lärare, förstelärare, erfarenhet och omsättning."""
     from likvard.export import check_format
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -109,7 +113,7 @@ def teachers(
         return
     from likvard.analyses.allocation import teachers as analyse
     from likvard.cli.common import load_authority
-    from likvard.views.allocation import teacher_table
+    from likvard.views.allocation import TEACHER_LABELS, teacher_table
 
     registers, _ = load_authority(demo, db)
     res = analyse(registers)
@@ -117,13 +121,15 @@ def teachers(
     q = res.gaps["share_certified"]["quintiles"]
     console.print("Andel legitimerade lärare, minst till mest behövande femtedel av eleverna: "
                   + ", ".join(f"{v:.0%}" for v in q))
-    write_output([Table("lararfordelning", "Lärarfördelning", teacher_table(res.table, names))], ut, format,
+    write_output([publish(Table("lararfordelning", "Lärarfördelning", teacher_table(res.table, names),
+                                        labels=TEACHER_LABELS))], ut, format,
                  stem="lararfordelning", summary={"school_year": res.school_year, **res.gaps})
 
 
 def _published_gap(data_dir: Path) -> list:
     from likvard.allocation.teachers import certification_by_area_type, published_certification_gap
     from likvard.sources.published import read_published_folder
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     if not data_dir.is_dir():
@@ -132,18 +138,18 @@ def _published_gap(data_dir: Path) -> list:
     if files.underlag is None:
         fail(f"Hittade ingen fil 'Underlag för analys' i {data_dir}.")
     gap = published_certification_gap(files.underlag)
-    tables = [Table("legitimation_efter_sammansattning", "Legitimerade lärare efter elevsammansättning", gap,
+    tables = [publish(Table("legitimation_efter_sammansattning", "Legitimerade lärare efter elevsammansättning", gap,
                     labels={"group": "Grupp (1 = mest gynnsam sammansättning)", "share_certified": "Andel legitimerade lärare",
                             "n_units": "Antal skolenheter", "mean_share_post_secondary": "Andel föräldrar med eftergymnasial utbildning",
-                            "mean_share_foreign_background": "Andel utländsk bakgrund"}, decimals={"share_certified": 3})]
+                            "mean_share_foreign_background": "Andel utländsk bakgrund"}, decimals={"share_certified": 3}))]
     latest = files.composition[files.composition["school_year"] == files.composition["school_year"].max()]
     if "area_type" in latest and latest["area_type"].notna().any():
         by_type = certification_by_area_type(files.underlag, latest)
-        tables.append(Table("legitimation_efter_omradestyp", "Legitimerade lärare efter områdestyp", by_type,
+        tables.append(publish(Table("legitimation_efter_omradestyp", "Legitimerade lärare efter områdestyp", by_type,
                             labels={"area_type": "Socioekonomisk områdestyp (1 = stora utmaningar)",
                                     "n_units": "Antal skolenheter",
                                     "share_certified_unweighted": "Andel legitimerade lärare (medel per skola)",
-                                    "share_certified": "Andel legitimerade lärare (elevviktad)"}))
+                                    "share_certified": "Andel legitimerade lärare (elevviktad)"})))
     return tables
 
 

@@ -48,6 +48,7 @@ def school_effects(
     from likvard.export import check_format
     from likvard.views.expected import effect_tables
     from likvard.views.need import need_table
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -64,12 +65,12 @@ def school_effects(
         measures = measures_table(n, ds, settings)
         if measures is not None:
             tables.append(measures)
-    tables.append(Table("sammansattningseffekt", "Sammansättningseffekt per läsår", res.composition_by_year))
+    tables.append(publish(Table("sammansattningseffekt", "Sammansättningseffekt per läsår", res.composition_by_year)))
     if elevniva and ds.data is not None:
         from likvard.expected.student_level import student_expected
 
-        tables.append(Table("elever_forvantat", "Förväntat meritvärde och behörighet per elev (internt)",
-                            student_expected(ds.data.students)))
+        tables.append(publish(Table("elever_forvantat", "Förväntat meritvärde och behörighet per elev (internt)",
+                            student_expected(ds.data.students))))
     icc = res.variance.set_index("model")["icc"]
     summary = {"n_schools": len(res.effects), "between_school_variance": res.tau2, "within_school_variance": res.sigma2,
                "level": settings.level, "n_above": res.n_above, "n_below": res.n_below,
@@ -96,6 +97,7 @@ def schools(
     from likvard.analyses.expected import country_expected
     from likvard.export import check_format
     from likvard.sources.published import read_published_folder
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -109,8 +111,8 @@ def schools(
     titles = {"merit_value": "Förväntat meritvärde", "share_eligible": "Förväntad andel behöriga",
               "share_all_subjects": "Förväntad andel med godkänt i alla ämnen"}
     year_label = f"{res.year}/{(res.year + 1) % 100:02d}"
-    tables = [Table(f"forvantat_{col}", f"{titles[col]} per skolenhet {year_label}", t, labels={"reliably": "Bedömning"},
-                    decimals={c: (1 if col == "merit_value" else 3) for c in ("actual", "expected", "deviation", "se")})
+    tables = [publish(Table(f"forvantat_{col}", f"{titles[col]} per skolenhet {year_label}", t, labels={"reliably": "Bedömning"},
+                    decimals={c: (1 if col == "merit_value" else 3) for c in ("actual", "expected", "deviation", "se")}))
               for col, t in res.tables.items()]
     write_output(tables, ut, format, stem="forvantat_skolor", title="Förväntade resultat per skolenhet", names=names,
                  summary={"school_year": res.year, "folds": delar, "outcomes": res.summary})
@@ -175,6 +177,7 @@ def salsa(
 
     from likvard.expected.school_level import Form, composition_features, expected_results, fit_school_model, r_squared
     from likvard.sources.published import read_published_folder
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -203,7 +206,7 @@ def salsa(
                             "r2_likvard_out_of_sample": r_squared(both["salsa_actual"], both["expected"]),
                             "correlation_expected": float(np.corrcoef(both["expected"], both["salsa_expected"])[0, 1])}
     names = dict(zip(comp["school_id"].astype(str), comp["name"].astype(str)))
-    write_output([Table("forvantat_salsa", "Förväntat meritvärde (öppen SALSA)", table, labels={"reliably": "Bedömning"})],
+    write_output([publish(Table("forvantat_salsa", "Förväntat meritvärde (öppen SALSA)", table, labels={"reliably": "Bedömning"}))],
                  ut, format, stem="salsa", title="Öppen SALSA", names=names, summary=summary)
     console.print(f"{len(table)} skolenheter; R² utanför skattningsåret {summary['r2_out_of_sample']:.3f}"
                   + (f" (SALSA:s egen R² {summary['salsa']['r2_salsa_in_sample']:.3f})" if "salsa" in summary else ""))
@@ -223,6 +226,7 @@ def area_type(
     from likvard.export import check_format
     from likvard.expected.area_type import area_type_table, reference_from_types
     from likvard.sources.skolverket.scb import read_stockholm_socioeconomic
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -241,5 +245,5 @@ def area_type(
                           f"och standardavvikelse {ref['sd'][0]:.2f}–{ref['sd'][1]:.2f}.")
         agree = float(np.mean(table["area_type_calc"] == areas["area_type"]))
         console.print(f"Beräknad områdestyp lika med publicerad för {agree:.0%} av områdena.")
-    write_output([Table("omradestyper", "Socioekonomiskt index och områdestyp per RegSO", table)], ut, format,
+    write_output([publish(Table("omradestyper", "Socioekonomiskt index och områdestyp per RegSO", table))], ut, format,
                  stem="omradestyper")

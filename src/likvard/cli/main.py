@@ -25,7 +25,7 @@ from likvard.cli.swedish import SwedishGroup, capitalised, usage_message
 
 COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     # name, module, short help (as in the module), hidden
-    ("demo", "likvard.cli.demo", "Skapa demokommunen Exempelstad i en ny databas och skriv nulägesrapporten.", False),
+    ("demo", "likvard.cli.demo", "Skapa demokommunen Exempelstad i en ny databas och skriv kvalitetsrapporten och nulägesrapporten.", False),
     ("import", "likvard.cli.import_cmd", "Importera registerfiler (skolor, elever, skolval, personal, enkät) med kontroll av varje rad.", False),
     ("segregation", "likvard.cli.segregation", "Segregation mellan skolorna: index med intervall, uppdelning, förändring och skolornas bidrag.", False),
     ("forvantat", "likvard.cli.forvantat", "Förväntade resultat, skoleffekter och behovsindex.", False),

@@ -39,6 +39,7 @@ def compare_cmd(
     from likvard.cli.common import progress
     from likvard.export import check_format
     from likvard.views.placement import choice_model_table, placement_tables
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     check_format(format)
@@ -52,7 +53,7 @@ def compare_cmd(
         cmp = compare_scenarios(data, sf, replications=n, on_replication=lambda: bar.advance(task))
     tables = placement_tables(cmp)
     if cmp.choice_model is not None:
-        tables.append(Table("valmodell", "Skattad valmodell", choice_model_table(cmp.choice_model)))
+        tables.append(publish(Table("valmodell", "Skattad valmodell", choice_model_table(cmp.choice_model))))
     write_output(tables, ut, format, stem="placering", title=f"Placeringsscenarier ({cmp.source})",
                  summary={"source": cmp.source, "school_year": cmp.school_year, "grade": cmp.grade,
                           "replications": cmp.replications, "seed": cmp.seed, "scenarios": cmp.scenarios, "fit": cmp.fit})

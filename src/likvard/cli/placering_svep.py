@@ -52,21 +52,26 @@ def _load(demo: bool, riket: bool, db: str | None, seed: int, riket_skolor: int,
     return read_registers(open_database(db), db)
 
 
-def sweep_table(table):
-    """The sweep's long table with Swedish labels; figures of a municipality whose entry grade
-    has fewer than 10 students read ``..``."""
-    import numpy as np
+FIGURES = ("mean", "low", "high", "residential")
 
+
+def sweep_table(table):
+    """The sweep's long table as a shown table (code-name columns, Swedish headers ``LABELS``,
+    figures to four decimals), through disclosure control: figures of a municipality whose entry
+    grade has fewer than 10 students read ``..``."""
     from likvard.privacy import suppress
     from likvard.views.placement import MEASURE_LABELS
+    from likvard.views.suppression import publish
+    from likvard.views.table import Table
 
     out = table.copy()
     out["measure"] = out["measure"].map(MEASURE_LABELS).fillna(out["measure"])
-    for col in ("mean", "low", "high", "residential"):
-        out[col] = [("" if not np.isfinite(v) else f"{v:.4g}".replace(".", ",")) for v in out[col].astype(float)]
+    for col in FIGURES:
+        out[col] = out[col].astype(float)
     out["status"] = out["status"].where(out["status"] != "ok", "")
-    out = suppress(out, "n_students", ["mean", "low", "high", "residential"])
-    return out.rename(columns=LABELS)
+    out = suppress(out, "n_students", list(FIGURES))
+    return publish(Table("Svep", "Placeringsscenarier i flera kommuner", out, decimals=dict.fromkeys(FIGURES, 4),
+                         labels=LABELS))
 
 
 def svep(
@@ -125,11 +130,11 @@ def svep(
     except (LikvardError, ValueError) as exc:
         fail(str(exc))
     seconds = time.perf_counter() - started
+    from likvard.export import write_csv, write_xlsx
+
     table = sweep_table(result.table)
-    table.to_csv(out / "resultat.csv", sep=";", index=False)
-    tmp = out / "resultat.tmp.xlsx"
-    table.to_excel(tmp, index=False, sheet_name="Svep")
-    tmp.replace(out / "resultat.xlsx")
+    write_csv(table, out / "resultat.csv")
+    write_xlsx([table], out / "resultat.xlsx", title="Placeringsscenarier i flera kommuner")
     n_tasks = len(result.municipalities) * len(result.scenarios)
     console.print(
         f"{len(result.municipalities)} kommuner × {len(result.scenarios)} scenarier = {n_tasks} uppgifter, "

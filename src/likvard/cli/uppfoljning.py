@@ -142,6 +142,7 @@ def _export_interventions(ivs: list[Any], out: Path) -> None:
 
     from likvard.export import write_csv, write_xlsx
     from likvard.followup.records import INTERVENTION_FIELDS
+    from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     rows = []
@@ -156,8 +157,9 @@ def _export_interventions(ivs: list[Any], out: Path) -> None:
                 x = ", ".join(f"{a}={b}" for a, b in x.items())
             row[k] = "" if x is None else x
         rows.append(row)
-    table = Table("insatser", "Insatsregistret", pd.DataFrame(rows, columns=list(INTERVENTION_FIELDS)),
-                  labels=dict(INTERVENTION_FIELDS))
+    decimals = {"expected_effect": 2, "dose": 2, "fidelity": 2, "cost_once": 0, "cost_per_year": 0}
+    table = publish(Table("insatser", "Insatsregistret", pd.DataFrame(rows, columns=list(INTERVENTION_FIELDS)),
+                          decimals=decimals, labels=dict(INTERVENTION_FIELDS)))
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
         write_xlsx([table], out, "Insatsregistret")

@@ -7,7 +7,8 @@ authority's schools, and a three-year trend; staffing (FTE-weighted share of cer
 teachers, turnover: ``likvard.allocation.teachers``); the flags (``flags``); the running
 interventions at the school and the evaluations that are due; the open decisions of the
 school's previous dialogue with their status. Every figure resting on fewer than 10 students
-is ``..`` already in the pack. The school's need index (``likvard.expected.need.need_index``:
+(counts in the trend too), and staffing at a school with fewer than ``MIN_SHOWN_TEACHERS``
+teachers, is ``..`` already in the pack. The school's need index (``likvard.expected.need.need_index``:
 100 × the school's mean predicted risk of not becoming eligible over the authority's mean that
 year, with its 90 % interval and the school's rank among the authority's schools). ``sha256`` is
 the hash of the content, ``data_version`` the hash of the panels it came from.
@@ -32,6 +33,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from likvard.allocation.teachers import teacher_distribution
+from likvard.disclosure import MIN_SHOWN_TEACHERS
 from likvard.errors import LikvardError
 from likvard.expected.need import need_index
 from likvard.followup import vocabulary as v
@@ -88,17 +90,21 @@ def _need_rows(data: AuthorityData) -> dict[tuple[str, int], dict[str, Any]]:
         return {}
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for year, here in table.groupby("school_year", sort=True):
-        values = here["need_index"].to_numpy(float)
+        # ranked among the schools whose need index is shown: a hidden school's place among them
+        # would bound its value
+        shown = here["n_students"].to_numpy(float) >= MIN_SHOWN_STUDENTS
+        values = here["need_index"].to_numpy(float)[shown]
         for r in here.itertuples(index=False):
             n = int(r.n_students)
             key = (str(r.school_id), int(year))
             if n < MIN_SHOWN_STUDENTS:
                 out[key] = {"value": SUPPRESSED, "n": SUPPRESSED, "low": None, "high": None, "rank": None,
-                            "n_schools": len(here)}
+                            "n_schools": int(shown.sum())}
                 continue
             rank = int((values > r.need_index).sum()) + 1  # 1 = the highest need
             out[key] = {"value": round(float(r.need_index), 1), "low": round(float(r.need_index_low), 1),
-                        "high": round(float(r.need_index_high), 1), "n": n, "rank": rank, "n_schools": len(here)}
+                        "high": round(float(r.need_index_high), 1), "n": n, "rank": rank,
+                        "n_schools": int(shown.sum())}
     return out
 
 
@@ -170,7 +176,8 @@ def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, sch
     for y in (year - 2, year - 1, year):
         cell = panel.cells.get((school_id, y))
         if cell is not None:
-            trend.append({"school_year": y, "value": _shown(cell[0], cell[1]), "n": cell[1]})
+            trend.append({"school_year": y, "value": _shown(cell[0], cell[1]),
+                          "n": cell[1] if cell[1] >= MIN_SHOWN_STUDENTS else SUPPRESSED})
     mine = panel.cells.get((school_id, year))
     if mine is None:
         return {"value": None, "n": 0, "trend": trend}
@@ -217,6 +224,9 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
             staffing = {"teacher_fte": round(float(r["teacher_fte"]), 1),
                         "share_certified": round(float(r["share_certified"]), 3),
                         "turnover": None if pd.isna(r.get("turnover")) else round(float(r["turnover"]), 3)}
+            if not float(r.get("n_teachers", r["teacher_fte"])) >= MIN_SHOWN_TEACHERS:
+                # staff rule: with two or three teachers a share tells each one's certification
+                staffing = dict.fromkeys(staffing, SUPPRESSED)
         versions.append(derived(data, "teachers_version",
                                 lambda: hashlib.sha256(td.to_csv(index=False).encode()).hexdigest()))
     running = [{"id": iv.id, "name": iv.name, "category": iv.category, "indicator": iv.indicator,

@@ -8,6 +8,7 @@ left out and why. An error in an analysis is not hidden: it stops the report.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import importlib
 import time
@@ -84,7 +85,11 @@ def left_out_section(left_out: list[tuple[str, str]]) -> Section:
 
 
 def table_html(table: Table) -> str:
-    """A suppressed, formatted table as HTML with Swedish headers."""
+    """A suppressed, formatted table as HTML with Swedish headers; a table that has not passed
+    disclosure control (``publish``) is refused, as the Excel export refuses it."""
+    from likvard.export import require_disclosed
+
+    require_disclosed([table])
     decimals = {c: table.decimals_of(c) for c in table.data.columns}
     shown = format_table(table.data, decimals)
     head = "".join(f"<th>{html.escape(table.header(c))}</th>" for c in shown.columns)
@@ -108,7 +113,7 @@ def _hidden_code_columns(table: Table) -> Table:
     """The page does not show the ``key`` code column of a table (the Excel file does)."""
     if "key" not in table.data:
         return table
-    return Table(table.key, table.title, table.data.drop(columns=["key"]), table.decimals, table.labels, table.note)
+    return dataclasses.replace(table, data=table.data.drop(columns=["key"]))
 
 
 def write_report(title: str, source: str, ds: Dataset, sections: list[Section], out_dir: Path,

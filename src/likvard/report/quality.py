@@ -131,18 +131,55 @@ def _intro(store: Store, year: int, dialogues: list[Dialogue], authority: str) -
     ])
 
 
+def _hidden_schools(data: AuthorityData, year: int) -> set[str]:
+    """The schools whose figures read ``..`` in ``year`` in every table Likvärd publishes (fewer
+    than 10 students and the complements that keep them from following from the totals shown
+    elsewhere: ``Dataset.hidden``), so the quality report hides the same schools."""
+    from likvard.analyses.dataset import dataset_from_authority
+
+    if data.students.empty or not (data.students["school_year"] == year).any():
+        return set()
+    ds = dataset_from_authority(data)
+    if year not in ds.years:
+        ds = dataset_from_authority(data, [year])
+    return ds.hidden(year)
+
+
+def _published_rows(frame: pd.DataFrame, key: str, title: str, hidden: set[str], columns: list[str],
+                    decimals: dict[str, int]) -> list[list[str]]:
+    """``frame`` (``school_id``, ``name`` and figures) with the hidden schools' figures as ``..``,
+    through disclosure control (``publish``), as text rows (name first)."""
+    from likvard.views.suppression import publish, suppress_units
+    from likvard.views.table import Table
+
+    shown = publish(Table(key, title, suppress_units(frame, "school_id", hidden, columns), decimals=decimals))
+    return [[str(r["name"]), *[("–" if r[c] is None or (isinstance(r[c], float) and pd.isna(r[c]))
+                                else format_number(r[c], decimals.get(c, 1))) for c in columns]]
+            for _, r in shown.data.iterrows()]
+
+
 def _conditions(data: AuthorityData, year: int, names: dict[str, str]) -> QualitySection:
+    from likvard.disclosure import MIN_SHOWN_TEACHERS
+
     st = data.students[data.students["school_year"] == year]
     counts = st.groupby(st["school_id"].astype(str)).size()
     td = teacher_distribution(data.staff, data.students) if len(data.staff) else pd.DataFrame()
-    rows = []
+    records = []
     for sid in sorted(counts.index, key=lambda s: names.get(s, s)):
         n = int(counts[sid])
         me = td[(td["school_id"].astype(str) == sid) & (td["school_year"] == year)] if len(td) else td
-        cert = float(me["share_certified"].iloc[0]) * 100 if len(me) else None
+        teachers = float(me["n_teachers"].iloc[0]) if len(me) and "n_teachers" in me else None
+        few = teachers is None or not teachers >= MIN_SHOWN_TEACHERS  # staff rule: one teacher's certification
+        cert = None if not len(me) else SUPPRESSED if few else float(me["share_certified"].iloc[0]) * 100
         turn = me["turnover"].iloc[0] if len(me) and "turnover" in me else None
-        rows.append([names.get(sid, sid), _n(n, n, 0), _n(cert, n, 0),
-                     "–" if turn is None or pd.isna(turn) else _n(float(turn) * 100, n, 0)])
+        turn = None if turn is None or pd.isna(turn) else SUPPRESSED if few else float(turn) * 100
+        records.append({"school_id": sid, "name": names.get(sid, sid), "n_students": n, "share_certified": cert,
+                        "turnover": turn})
+    frame = pd.DataFrame(records, columns=["school_id", "name", "n_students", "share_certified", "turnover"])
+    small = set(frame.loc[frame["n_students"] < MIN_SHOWN_STUDENTS, "school_id"])
+    rows = _published_rows(frame, "forutsattningar", "Förutsättningar", _hidden_schools(data, year) | small,
+                           ["n_students", "share_certified", "turnover"],
+                           {"n_students": 0, "share_certified": 0, "turnover": 0})
     return QualitySection("forutsattningar", "Förutsättningar", [
         "Elever per skolenhet, andel legitimerade lärare (heltidsviktad) och personalomsättning (andel av "
         "föregående läsårs personal som inte finns kvar på skolan)."],
@@ -152,7 +189,7 @@ def _conditions(data: AuthorityData, year: int, names: dict[str, str]) -> Qualit
 
 def _results(data: AuthorityData, year: int, names: dict[str, str]) -> QualitySection:
     columns = []
-    values: dict[str, dict[str, str]] = {}
+    values: dict[str, dict[str, object]] = {}
     for indicator, respondent, label in PACK_INDICATORS:
         panel = indicator_panel(data, indicator, respondent)
         here = panel[panel["school_year"] == year]
@@ -161,9 +198,13 @@ def _results(data: AuthorityData, year: int, names: dict[str, str]) -> QualitySe
         columns.append(label)
         scale = 100.0 if indicator == "share_eligible" else 1.0
         for r in here.itertuples(index=False):
-            values.setdefault(str(r.school_id), {})[label] = _n(float(r.value) * scale, int(r.n_students))
-    rows = [[names.get(s, s), *[values[s].get(c, "–") for c in columns]]
-            for s in sorted(values, key=lambda s: names.get(s, s))]
+            values.setdefault(str(r.school_id), {})[label] = (
+                SUPPRESSED if not int(r.n_students) >= MIN_SHOWN_STUDENTS else float(r.value) * scale)
+    order = sorted(values, key=lambda s: names.get(s, s))
+    frame = pd.DataFrame([{"school_id": s, "name": names.get(s, s), **{c: values[s].get(c) for c in columns}}
+                          for s in order], columns=["school_id", "name", *columns])
+    rows = _published_rows(frame, "resultat", "Resultat", _hidden_schools(data, year), columns,
+                           dict.fromkeys(columns, 1))
     return QualitySection("resultat", "Resultat", [
         "Kunskapsresultat i årskurs 9 (meritvärde, andel behöriga till gymnasiets nationella program, %) och "
         "Skolenkätens index för trygghet, studiero och stöd (0–10) per skolenhet."],

@@ -208,7 +208,8 @@ def dot_chart(
 ) -> go.Figure:
     """One row per school, sorted by value (largest at the top), readable for 200 schools: a dot
     (with its interval when ``low``/``high`` are given, else a lollipop stem from ``reference`` or
-    0). Suppressed schools are listed at the bottom with ``..``; ``highlight`` marks schools in red.
+    0). Suppressed schools are listed at the bottom with ``..``, by name (so their place says
+    nothing of their value); ``highlight`` marks schools in red.
     Rows are ``ROW_PX`` apart, so markers never overlap."""
     ys = chart_values(values, n)
     lo = chart_values(low, n) if low is not None else [None] * len(ys)
@@ -216,7 +217,7 @@ def dot_chart(
     marks = list(highlight) if highlight is not None else [False] * len(ys)
     rows = sorted(range(len(ys)), key=lambda i: (ys[i] is None, -(ys[i] if ys[i] is not None else 0.0)))
     shown = [i for i in rows if ys[i] is not None]
-    hidden = [i for i in rows if ys[i] is None]
+    hidden = sorted((i for i in rows if ys[i] is None), key=lambda i: str(labels[i]).casefold())  # by name
     names = [str(labels[i]) for i in shown] + [f"{labels[i]} {SUPPRESSED}" for i in hidden]
     x = [ys[i] for i in shown]
     base = 0.0 if reference is None else float(reference)

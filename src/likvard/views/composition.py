@@ -11,12 +11,14 @@ from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.privacy import SUPPRESSED
 from likvard.views.common import as_percent, school_year_label
 from likvard.views.suppression import suppress_derived, suppress_table, suppress_units
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 
 def school_table(result: Composition, ds: Dataset, settings: Settings = DEFAULTS) -> pd.DataFrame:
     """Per school and year: students and shares in percent, suppressed (primary + the dataset's
-    hidden units per year); Skolverket's own ``..`` kept."""
+    hidden units per year, and the shares of :meth:`Dataset.hidden_shares`: a share times the
+    shown number of students would give a count of 1–9); Skolverket's own ``..`` kept."""
     comp = result.schools
     shares = result.shares()
     t = comp[["school_id", "name", "organiser_type", "school_year", "n_students", *shares]].copy()
@@ -27,6 +29,12 @@ def school_table(result: Composition, ds: Dataset, settings: Settings = DEFAULTS
                             ["n_students", *shares])
              for y, g in t.groupby("school_year", sort=False)]
     t = pd.concat(parts).loc[t.index]
+    for y, g in t.groupby("school_year", sort=False):  # shares whose numerator or complement is 1–9
+        for share, sid in ds.hidden_shares(int(y), settings.min_students, settings.complementary_suppression):
+            if share in t:
+                rows = g.index[g["school_id"].astype(str) == sid]
+                t[share] = t[share].astype(object)
+                t.loc[rows, share] = SUPPRESSED
     if "share_suppressed" in comp:  # Skolverket's own '..'
         for s in ("share_post_secondary", "share_foreign_background"):
             if s in t:
@@ -59,8 +67,8 @@ def composition_tables(result: Composition, ds: Dataset, settings: Settings = DE
     """The per-school table, the totals and (with several years) the change."""
     table = school_table(result, ds, settings)
     tables = [
-        Table("elevsammansattning", "Elevsammansättning per skola och läsår", table),
-        Table("kommunen_totalt", "Alla skolor tillsammans per läsår", result.totals),
+        publish(Table("elevsammansattning", "Elevsammansättning per skola och läsår", table)),
+        publish(Table("kommunen_totalt", "Alla skolor tillsammans per läsår", result.totals)),
     ]
     first, last = ds.first_year, ds.last_year
     if first != last:
@@ -70,6 +78,6 @@ def composition_tables(result: Composition, ds: Dataset, settings: Settings = DE
             "foreign_background_first": f"Andel utländsk bakgrund {school_year_label(first)} (%)",
             "foreign_background_last": f"Andel utländsk bakgrund {school_year_label(last)} (%)",
         }
-        tables.append(Table("forandring", f"Förändring {school_year_label(first)}–{school_year_label(last)}",
-                            change_table(table, first, last), labels=labels))
+        tables.append(publish(Table("forandring", f"Förändring {school_year_label(first)}–{school_year_label(last)}",
+                            change_table(table, first, last), labels=labels)))
     return tables

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
+import numpy as np
 import pandas as pd
 
 from likvard.analyses.dataset import Dataset
 from likvard.analyses.expected import PublishedExpected, SchoolEffects
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.views.common import as_percent
-from likvard.views.suppression import suppress_table, suppress_units
+from likvard.disclosure import protect
+from likvard.privacy import SUPPRESSED
+from likvard.views.suppression import order_after_suppression, suppress_table, suppress_units
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 EXPECTED_LABELS = {
@@ -70,30 +76,54 @@ def effect_tables(result: SchoolEffects, ds: Dataset, settings: Settings = DEFAU
     hidden = ds.hidden(ds.last_year, settings.min_students, settings.complementary_suppression)
     shown = suppress_units(shown, "school_id", hidden, ["n_students", "n_years", *EFFECT_VALUES])
     shown.loc[shown["effect"].astype(str) == "..", "verdict"] = ".."
+    shown = order_after_suppression(shown, "effect", ascending=False)
     p = f"{round(100 * result.level)} %"
     tables = [
-        Table("skoleffekter", "Skoleffekter med osäkerhet", shown,
+        publish(Table("skoleffekter", "Skoleffekter med osäkerhet", shown,
               decimals={"effect": 1, "low": 1, "high": 1, "raw_effect": 1, "prob_above": 2},
               labels={**EXPECTED_LABELS, "verdict": "Bedömning", "low": f"Nedre gräns ({p})",
-                      "high": f"Övre gräns ({p})"}),
-        Table("variation_mellan_skolor", "Variation mellan skolor", variance_table(result.variance),
-              decimals={"tau2": 0, "sigma2": 0, "icc": 3, "explained_between": 2}, labels=EXPECTED_LABELS),
+                      "high": f"Övre gräns ({p})"})),
+        publish(Table("variation_mellan_skolor", "Variation mellan skolor", variance_table(result.variance),
+              decimals={"tau2": 0, "sigma2": 0, "icc": 3, "explained_between": 2}, labels=EXPECTED_LABELS)),
     ]
-    yearly = result.yearly.drop(columns=["shown"]).copy()
-    yearly["school_id"] = yearly["school_id"].astype(str)
-    yearly.insert(1, "name", yearly["school_id"].map(ds.names()).fillna(yearly["school_id"]))
-    tables.append(Table("skoleffekter_per_lasar", "Avvikelse från förväntan per skola och läsår",
-                        suppress_table(yearly, "n_students", ["deviation", "se"], totals_shown=False,
-                                       min_n=settings.min_students),
-                        decimals={"deviation": 1, "se": 1}, labels=EXPECTED_LABELS))
+    yearly = yearly_table(result, ds, shown, settings)
+    tables.append(publish(Table("skoleffekter_per_lasar", "Avvikelse från förväntan per skola och läsår", yearly,
+                                decimals={"deviation": 1, "se": 1}, labels=EXPECTED_LABELS)))
     if len(result.succeeding):
         listed = result.succeeding.copy()
         listed.insert(1, "name", listed["school_id"].map(ds.names()))
         listed = suppress_units(listed, "school_id", hidden, [c for c in listed.columns if c not in ("school_id", "name")])
-        tables.append(Table("lyckas", "Skolor som lyckas trots utmaningar", listed,
+        tables.append(publish(Table("lyckas", "Skolor som lyckas trots utmaningar", listed,
                             decimals={"need_index": 0, "effect": 1, "low": 1, "high": 1, "prob_above": 2},
-                            labels=EXPECTED_LABELS))
+                            labels=EXPECTED_LABELS)))
     return tables
+
+
+def yearly_table(result: SchoolEffects, ds: Dataset, pooled: pd.DataFrame, settings: Settings = DEFAULTS) -> pd.DataFrame:
+    """Deviation per school and year, suppressed together with the pooled table ``pooled`` (the
+    shown effects table): a year with fewer than 10 grade-9 students, a school hidden that year or
+    in the pooled table, and enough further years that the pooled number of students minus the
+    shown years never gives a hidden year's students (``likvard.disclosure.protect``)."""
+    yearly = result.yearly.drop(columns=["shown"]).copy()
+    yearly["school_id"] = yearly["school_id"].astype(str)
+    yearly.insert(1, "name", yearly["school_id"].map(ds.names()).fillna(yearly["school_id"]))
+    n = pd.to_numeric(yearly["n_students"], errors="coerce").fillna(0.0)
+    keys = list(zip(yearly["school_id"], yearly["school_year"].astype(int)))
+    values: dict[Hashable, float] = dict(zip(keys, n))
+    pooled_hidden = set(pooled.loc[pooled["n_students"].astype(str) == SUPPRESSED, "school_id"].astype(str))
+    primary = {k for k in keys if values[k] < settings.min_students or k[0] in pooled_hidden
+               or k[0] in ds.hidden(k[1], settings.min_students, settings.complementary_suppression)}
+    totals: dict = {}
+    for k in keys:
+        if k[0] not in pooled_hidden:
+            totals.setdefault(k[0], []).append(k)
+    hidden = protect(values, totals, primary, min_total=0).hidden
+    mask = np.array([k in hidden for k in keys])
+    for col in ("n_students", "deviation", "se"):
+        vals = yearly[col].astype(object)
+        vals[mask] = SUPPRESSED
+        yearly[col] = vals
+    return yearly.reset_index(drop=True)
 
 
 def published_expected_tables(result: PublishedExpected, ds: Dataset, settings: Settings = DEFAULTS) -> list[Table]:
@@ -114,10 +144,11 @@ def published_expected_tables(result: PublishedExpected, ds: Dataset, settings: 
         shown = suppress_units(shown, "school_id", hidden, ["n_students", *values])
         if "reliably" in shown:
             shown.loc[shown["deviation"].astype(str) == "..", "reliably"] = ".."
+        shown = order_after_suppression(shown, "deviation", ascending=False)
         p = f"{round(100 * result.level)} %"
-        tables.append(Table(key, title, shown, decimals={"se": 1},
+        tables.append(publish(Table(key, title, shown, decimals={"se": 1},
                             labels={"n_students": "Elever i årskurs 9", "reliably": "Bedömning",
-                                    "low": f"Avvikelse, nedre gräns ({p})", "high": f"Avvikelse, övre gräns ({p})"}))
+                                    "low": f"Avvikelse, nedre gräns ({p})", "high": f"Avvikelse, övre gräns ({p})"})))
     return tables
 
 
@@ -139,7 +170,8 @@ def trend_table(trend: pd.DataFrame, ds: Dataset, settings: Settings = DEFAULTS)
         vals = shown[col].astype(object)
         vals[mask] = ".."
         shown[col] = vals
-    return Table("resultat_per_lasar", "Meritvärde och behörighet per skola och läsår", shown,
+    return publish(Table("resultat_per_lasar", "Meritvärde och behörighet per skola och läsår", shown,
                  decimals={"merit_value": 1, "share_eligible": 1},
                  labels={"n_students": "Elever i årskurs 9", "merit_value": "Meritvärde",
-                         "share_eligible": "Andel behöriga till yrkesprogram (%)"})
+                         "share_eligible": "Andel behöriga till yrkesprogram (%)"}))
+

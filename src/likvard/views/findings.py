@@ -142,15 +142,15 @@ def _need(ov: Overview, tables: dict[str, pd.DataFrame]) -> list[Finding]:
                                f"{format_number(top['need_index_low'], 0)}–{format_number(top['need_index_high'], 0)})."))
     ind = ov.indicators
     if ind is not None and "share_certified" in ind.table:
-        r = ind.table.dropna(subset=["need", "share_certified"])
-        r = r[pd.to_numeric(r["n_students"], errors="coerce") >= ov.settings.min_students]
-        if len(r) >= 8:
-            q = r["need"].quantile([0.25, 0.75])
-            hi, lo = r[r["need"] >= q.iloc[1]], r[r["need"] <= q.iloc[0]]
-            m = lambda g: float((g["share_certified"] * g["n_students"]).sum() / g["n_students"].sum())  # noqa: E731
+        from likvard.views.indicators import certification_by_need, indicator_table
+
+        shown = tables.get("indikatorer")
+        means = certification_by_need(shown if shown is not None else
+                                      indicator_table(ind, ov.dataset, ov.settings).data)
+        if means is not None:
             out.append(Finding("Hur är lärarna fördelade?",
-                               f"I fjärdedelen skolor med störst behov har {format_number(m(hi))} % av lärarna "
-                               f"legitimation, mot {format_number(m(lo))} % i fjärdedelen med minst behov "
+                               f"I fjärdedelen skolor med störst behov har {format_number(means[0])} % av lärarna "
+                               f"legitimation, mot {format_number(means[1])} % i fjärdedelen med minst behov "
                                f"({school_year_label(ind.year)})."))
     return out
 

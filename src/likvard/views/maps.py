@@ -2,7 +2,8 @@
 
 Schools are points at their own (public) coordinates; area polygons (e.g. DeSO) are drawn as
 outlines, filled by a value where one is given. Home locations are never drawn. A school whose
-composition rests on fewer than 10 students is drawn grey and labelled ``..``.
+composition is hidden (fewer than 10 students, or hidden to protect another) is drawn grey and
+labelled ``..``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from likvard.geo import to_sweref99tm
 from likvard.privacy import SUPPRESSED
 from likvard.views.charts import FONT
 from likvard.views.common import format_number
-from likvard.views.suppression import chart_values
+from likvard.views.suppression import HIDDEN_LABEL, chart_values
 
 __all__ = ["polygon_trace", "school_map", "simplify_rings", "to_sweref99tm"]
 
@@ -75,7 +76,7 @@ def school_map(
         fig.add_trace(
             go.Scatter(
                 x=[xs[i] for i in idx_hidden], y=[ys[i] for i in idx_hidden], mode="markers+text",
-                name="Färre än 10 elever", customdata=[names[i] for i in idx_hidden],
+                name=HIDDEN_LABEL, customdata=[names[i] for i in idx_hidden],
                 text=[SUPPRESSED] * len(idx_hidden), textposition="top center",
                 marker={"size": 10, "color": "#bbbbbb", "line": {"color": "#333", "width": 0.6}},
                 hovertemplate="%{customdata}: ..<extra></extra>",

@@ -1,5 +1,6 @@
 """Shown table of the need index (``likvard.analyses.need``): the last year, highest need first,
-suppressed below 10 students and for the dataset's hidden units."""
+suppressed below 10 students and for the dataset's hidden units; hidden schools last, by name
+(the order is set after suppression, so a position bounds no hidden value)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from likvard.analyses.dataset import Dataset
 from likvard.analyses.need import NeedResult
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.views.common import school_year_label
-from likvard.views.suppression import suppress_table, suppress_units
+from likvard.views.suppression import order_after_suppression, suppress_table, suppress_units
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 VALUES = ["need_index", "need_index_low", "need_index_high"]
@@ -21,11 +23,12 @@ def need_table(result: NeedResult, ds: Dataset, settings: Settings = DEFAULTS, y
     t = suppress_table(t, "n_students", VALUES, totals_shown=False, min_n=settings.min_students)
     t = suppress_units(t, "school_id", ds.hidden(year, settings.min_students, settings.complementary_suppression),
                        ["n_students", *VALUES])
+    t = order_after_suppression(t, "need_index", ascending=False)
     p = f"{round(100 * result.level)} %"
-    return Table("behovsindex", f"Behovsindex per skola {school_year_label(year)}", t.reset_index(drop=True),
+    return publish(Table("behovsindex", f"Behovsindex per skola {school_year_label(year)}", t.reset_index(drop=True),
                  decimals=dict.fromkeys(VALUES, 0),
                  labels={"need_index_low": f"Behovsindex, nedre gräns ({p})",
-                         "need_index_high": f"Behovsindex, övre gräns ({p})"})
+                         "need_index_high": f"Behovsindex, övre gräns ({p})"}))
 
 
 MEASURE_LABELS = {
@@ -50,6 +53,8 @@ def measures_table(result: NeedResult, ds: Dataset, settings: Settings = DEFAULT
     t = suppress_table(t, "n_students", values, totals_shown=False, min_n=settings.min_students)
     t = suppress_units(t, "school_id", ds.hidden(result.last_year, settings.min_students,
                                                   settings.complementary_suppression), ["n_students", *values])
+    if "need_index" in t:
+        t = order_after_suppression(t, "need_index", ascending=False)
     labels = {**MEASURE_LABELS, **{f"pct_{k}": f"Percentilrang: {v}" for k, v in MEASURE_LABELS.items()}}
-    return Table("behovsmatt", "Behovsmått sida vid sida", t.reset_index(drop=True), labels=labels,
-                 decimals={c: 0 for c in t.columns if c.startswith("pct_") or c == "disagreement"})
+    return publish(Table("behovsmatt", "Behovsmått sida vid sida", t.reset_index(drop=True), labels=labels,
+                 decimals={c: 0 for c in t.columns if c.startswith("pct_") or c == "disagreement"}))

@@ -12,6 +12,7 @@ import pandas as pd
 from likvard.analyses.placement import PlacementComparison
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.views.suppression import suppress_table
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 MEASURE_LABELS = {
@@ -84,7 +85,7 @@ def placement_tables(comparison: PlacementComparison, settings: Settings = DEFAU
         labels[f"{name} low"] = f"{name}, nedre (95 %)"
         labels[f"{name} high"] = f"{name}, övre (95 %)"
     decimals = {c: 3 for c in m.columns if c != "measure"}
-    tables = [Table("placering_jamforelse", "Scenarierna i sammandrag", m, decimals=decimals, labels=labels)]
+    tables = [publish(Table("placering_jamforelse", "Scenarierna i sammandrag", m, decimals=decimals, labels=labels))]
     s = comparison.schools
     cols = [c for c in SCHOOL_LABELS if c in s]
     s = s[cols].copy()
@@ -98,9 +99,9 @@ def placement_tables(comparison: PlacementComparison, settings: Settings = DEFAU
         shown[c] = vals
     shown["organiser_type"] = shown["organiser_type"].map(ORGANISER_LABELS).fillna(shown["organiser_type"])
     shown["is_open"] = np.where(shown["is_open"].astype(bool), "ja", "nej")
-    tables.append(Table("placering_skolor", "Skolornas elevsammansättning per scenario", shown,
+    tables.append(publish(Table("placering_skolor", "Skolornas elevsammansättning per scenario", shown,
                         decimals={**{c: 3 for c in values if c.startswith("share_")},
                                   **{c: 1 for c in ("n_students", "n_students_low", "n_students_high", "n_administrative",
                                                     "residential_n_students", "cutoff_rank", "cutoff_distance_m")}},
-                        labels=SCHOOL_LABELS))
+                        labels=SCHOOL_LABELS)))
     return tables

@@ -1,7 +1,8 @@
 """One school's shown tables (the web app's school page, the principal's view): its composition
 over the years, its contribution to segregation per year, results over time, need index, school
 effect and indicators, each suppressed exactly as the authority-wide tables are (they are those
-tables' rows: below 10 students and the dataset's hidden units of each year read ``..``)."""
+tables' rows: below 10 students and the dataset's hidden units of each year read ``..``) and
+passed through :func:`likvard.views.suppression.publish`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from likvard.views.composition import school_table
 from likvard.views.expected import effect_tables, trend_table
 from likvard.views.indicators import indicator_table
 from likvard.views.need import need_table
-from likvard.views.suppression import suppress_table, suppress_units
+from likvard.views.suppression import publish, suppress_table, suppress_units
 from likvard.views.table import Table
 
 
@@ -52,4 +53,4 @@ def school_tables(ov: Overview, profile: SchoolProfile) -> list[Table]:
     if ov.indicators is not None:
         out.append(_rows(indicator_table(ov.indicators, ds, settings), sid, "indikatorer",
                          "Skolenkäten, lärare och behov"))
-    return [t for t in out if len(t.data)]
+    return [publish(t) for t in out if len(t.data)]

@@ -13,7 +13,8 @@ from likvard.analyses.segregation import CHANGE_PARTS, SegregationResult
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.privacy import SUPPRESSED
 from likvard.views.common import AREA_TYPE_LABELS, ORGANISER_TYPE_LABELS, school_year_label
-from likvard.views.suppression import suppress_table, suppress_units
+from likvard.views.suppression import order_after_suppression, suppress_table, suppress_units
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 INDEX_LABELS = {
@@ -71,10 +72,10 @@ def series_table(result: SegregationResult) -> Table:
     t = result.series.assign(index=result.series["key"].map(INDEX_LABELS))
     t = t[["school_year", "index", "key", "value", "low", "high", "baseline", "n_students", "n_schools"]]
     p = result.settings.percent
-    return Table("segregation", "Segregationsmått per läsår", t,
+    return publish(Table("segregation", "Segregationsmått per läsår", t,
                  decimals={"value": 3, "low": 3, "high": 3, "baseline": 3},
                  labels={"n_schools": "Antal skolor", "key": "Kod", "low": f"Nedre gräns ({p})",
-                         "high": f"Övre gräns ({p})"})
+                         "high": f"Övre gräns ({p})"}))
 
 
 def indices_table(result: SegregationResult) -> Table:
@@ -92,10 +93,10 @@ def indices_table(result: SegregationResult) -> Table:
             row["baseline"] = float(result.baseline.loc[code, "expected"])
         rows.append(row)
     p = result.settings.percent
-    return Table("index", f"Alla segregationsmått läsåret {school_year_label(result.year)}", pd.DataFrame(rows),
+    return publish(Table("index", f"Alla segregationsmått läsåret {school_year_label(result.year)}", pd.DataFrame(rows),
                  decimals={"value": 4, "se": 4, "low": 4, "high": 4, "baseline": 4},
                  labels={"key": "Kod", "se": "Medelfel (bootstrap)", "low": f"Nedre gräns ({p})",
-                         "high": f"Övre gräns ({p})"})
+                         "high": f"Övre gräns ({p})"}))
 
 
 def exposure_table(result: SegregationResult) -> Table:
@@ -104,8 +105,8 @@ def exposure_table(result: SegregationResult) -> Table:
     ex.index = [label(g) for g in ex.index]
     ex.columns = [f"andel_{g}" for g in ex.columns]
     labels = {f"andel_{g}": f"Andel {label(g)} i skolan" for g in result.latest["exposure"]}
-    return Table("exponering", "Exponering: elevens skolkamrater", ex.reset_index(names="group"),
-                 decimals=dict.fromkeys(labels, 3), labels={"group": "Elevens grupp", **labels})
+    return publish(Table("exponering", "Exponering: elevens skolkamrater", ex.reset_index(names="group"),
+                 decimals=dict.fromkeys(labels, 3), labels={"group": "Elevens grupp", **labels}))
 
 
 def decomposition_tables(result: SegregationResult) -> list[Table]:
@@ -117,10 +118,10 @@ def decomposition_tables(result: SegregationResult) -> list[Table]:
                            min_n=result.settings.min_students)
         note = (f"Total M = {dec.total:.4f}; mellan grupperna {dec.between:.4f} ({100 * dec.share_between:.1f} %), "
                 f"inom grupperna {dec.within:.4f}.").replace(".", ",")
-        out.append(Table(f"uppdelning_{dec.by}", f"{DECOMPOSITION_TITLES[dec.by]} {school_year_label(dec.year)}", t,
+        out.append(publish(Table(f"uppdelning_{dec.by}", f"{DECOMPOSITION_TITLES[dec.by]} {school_year_label(dec.year)}", t,
                          decimals={"h_within": 3, "m_within": 4, "contribution": 4},
                          labels={"part": "Grupp av skolor", "h_within": "H inom gruppen", "m_within": "M inom gruppen",
-                                 "contribution": "Bidrag till M inom grupperna"}, note=note))
+                                 "contribution": "Bidrag till M inom grupperna"}, note=note)))
     return out
 
 
@@ -131,8 +132,8 @@ def change_table(result: SegregationResult) -> Table | None:
     t = pd.DataFrame({"part": [CHANGE_LABELS[k] for k in CHANGE_PARTS], "key": list(CHANGE_PARTS),
                       "value": [ch.parts[k] for k in CHANGE_PARTS]})
     period = f"{school_year_label(ch.first_year)}–{school_year_label(ch.last_year)}"
-    return Table("forandring_segregation", f"Förändringen av M {period} uppdelad", t,
-                 decimals={"value": 4}, labels={"part": "Del", "key": "Kod", "value": "Bidrag till förändringen av M"})
+    return publish(Table("forandring_segregation", f"Förändringen av M {period} uppdelad", t,
+                 decimals={"value": 4}, labels={"part": "Del", "key": "Kod", "value": "Bidrag till förändringen av M"}))
 
 
 def contributions_table(result: SegregationResult, ds: Dataset, settings: Settings = DEFAULTS) -> Table | None:
@@ -141,12 +142,17 @@ def contributions_table(result: SegregationResult, ds: Dataset, settings: Settin
         return None
     t = result.contributions.copy()
     t.insert(1, "name", t["school_id"].map(ds.names()).fillna(t["school_id"]))
+    # The students of the composition table, not only those whose group is known: the difference
+    # of the two would give each school's students with unknown parental education.
+    comp = ds.composition[ds.composition["school_year"] == result.year]
+    t["n_students"] = t["school_id"].astype(str).map(dict(zip(comp["school_id"].astype(str), comp["n_students"])))
     t = suppress_table(t, "n_students", ["local_score", "contribution"], totals_shown=False, min_n=settings.min_students)
     t = suppress_units(t, "school_id", ds.hidden(result.year, settings.min_students, settings.complementary_suppression),
                        ["n_students", "local_score", "contribution"])
-    return Table("skolornas_bidrag", f"Skolornas bidrag till segregationen {school_year_label(result.year)}",
+    t = order_after_suppression(t, "contribution", ascending=False)
+    return publish(Table("skolornas_bidrag", f"Skolornas bidrag till segregationen {school_year_label(result.year)}",
                  t.reset_index(drop=True),
-                 decimals={"local_score": 4})
+                 decimals={"local_score": 4}))
 
 
 RANGE_LABELS = {
@@ -168,12 +174,14 @@ def ranges_table(result: SegregationResult) -> Table | None:
     out["characteristic"] = out["characteristic"].map(CHARACTERISTICS).fillna(out["characteristic"])
     single = (out["n_units_uncertain"] == 1) | (out["n_students_uncertain"] < 10) & (out["n_students_uncertain"] > 0)
     out["n_students_uncertain"] = out["n_students_uncertain"].astype(object).where(~single, SUPPRESSED)
-    return Table("undertryckta_celler", "Segregation med hänsyn till Skolverkets dolda uppgifter", out,
-                 decimals={c: 3 for c in out.columns if c.startswith(("dissimilarity", "theil_h"))}, labels=RANGE_LABELS)
+    return publish(Table("undertryckta_celler", "Segregation med hänsyn till Skolverkets dolda uppgifter", out,
+                 decimals={c: 3 for c in out.columns if c.startswith(("dissimilarity", "theil_h"))}, labels=RANGE_LABELS))
 
 
 def residential_table(result: ResidentialChoice) -> Table:
-    """Actual and residential (nearest-school) H, D and M per year and the choice part."""
+    """Actual and residential (nearest-school) H, D and M per year and the choice part. The number
+    of students is not shown: it leaves out students with protected identity (no home location),
+    and the segregation table's number minus it would give how many they are."""
     rows = []
     for _, r in result.table.iterrows():
         for key in ("h", "d", "m"):
@@ -182,11 +190,11 @@ def residential_table(result: ResidentialChoice) -> Table:
                                                                         "m": "Ömsesidig information M"}[key],
                          "key": {"h": "theil_h", "d": "dissimilarity", "m": "mutual_information"}[key],
                          "actual": a, "residential": h, "choice": a - h,
-                         "choice_share": 100.0 * (a - h) / a if a > 0 else float("nan"), "n_students": r["n_students"]})
-    return Table("boende_och_skolval", "Boendesegregation och skolval per läsår", pd.DataFrame(rows),
+                         "choice_share": 100.0 * (a - h) / a if a > 0 else float("nan")})
+    return publish(Table("boende_och_skolval", "Boendesegregation och skolval per läsår", pd.DataFrame(rows),
                  decimals={"actual": 3, "residential": 3, "choice": 3},
                  labels={"key": "Kod", "actual": "Faktisk", "residential": "Om alla gick i närmaste skola",
-                         "choice": "Tillägg genom skolval", "choice_share": "Skolvalets andel (%)"})
+                         "choice": "Tillägg genom skolval", "choice_share": "Skolvalets andel (%)"}))
 
 
 def followed_tables(result: SegregationResult) -> list[Table]:
@@ -198,14 +206,14 @@ def followed_tables(result: SegregationResult) -> list[Table]:
     series = f.series[[c for c in keep if c in f.series]]
     lost = f.not_followed.assign(event=f.not_followed["event"].map({"closed": "upphörd", "opened": "ny"}))
     return [
-        Table("forandring_per_lasar", "Förändringen av M mellan varje läsår och nästa, på följda skolor", series,
+        publish(Table("forandring_per_lasar", "Förändringen av M mellan varje läsår och nästa, på följda skolor", series,
               decimals={c: 4 for c in series.columns if c not in ("school_year", "n_added", "n_removed", "n_links")},
               labels={"m_before": "M föregående läsår", "m_after": "M", **CHANGE_LABELS, "n_added": "Nya enheter",
-                      "n_removed": "Nedlagda enheter", "n_links": "Följda kodbyten"}),
-        Table("foljda_kodbyten", "Skolor som bytt skolenhetskod och följts", f.links,
-              labels={"old_school_id": "Tidigare kod", "new_school_id": "Ny kod"}),
-        Table("ej_foljda_enheter", "Enheter som upphört eller tillkommit utan motsvarighet", lost,
-              labels={"event": "Händelse"}),
+                      "n_removed": "Nedlagda enheter", "n_links": "Följda kodbyten"})),
+        publish(Table("foljda_kodbyten", "Skolor som bytt skolenhetskod och följts", f.links,
+              labels={"old_school_id": "Tidigare kod", "new_school_id": "Ny kod"})),
+        publish(Table("ej_foljda_enheter", "Enheter som upphört eller tillkommit utan motsvarighet", lost,
+              labels={"event": "Händelse"})),
     ]
 
 

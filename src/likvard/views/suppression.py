@@ -17,11 +17,18 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from likvard.disclosure import check_counts, order_after_suppression, protect, round_shown
 from likvard.privacy import SUPPRESSED, is_suppressed, protected_units, suppress
 from likvard.tables import MIN_SHOWN_STUDENTS
+from likvard.views.table import Table
 
-__all__ = ["chart_values", "complementary_suppression", "is_marked", "protected_units", "suppress_derived",
-           "suppress_small", "suppress_table", "suppress_units"]
+__all__ = ["HIDDEN_LABEL", "chart_values", "complementary_suppression", "is_marked", "order_after_suppression", "protected_units",
+           "publish", "suppress_derived", "suppress_small", "suppress_table", "suppress_units"]
+
+HIDDEN_LABEL = f"Uppgift dold ({SUPPRESSED})"
+"""Legend and hover wording of a hidden school in every chart and map: the same for a school
+with fewer than 10 students and for one hidden to protect another (naming the reason would tell
+the two apart)."""
 
 
 def is_marked(values: pd.Series | Sequence) -> np.ndarray:
@@ -44,9 +51,11 @@ def complementary_suppression(
 ) -> pd.DataFrame:
     """Secondary suppression within each group of ``by`` (the rows that share a total).
 
-    Where exactly one row of a group reads ``..`` in ``n_column``, the unsuppressed row with the
-    smallest number of students is also set to ``..`` in ``n_column`` and ``value_columns``.
-    Expects a table that has been through :func:`suppress_small`.
+    The rows reading ``..`` in ``n_column`` and the group's total (shown beside the table) must
+    not pin a hidden row's number of students to an interval narrower than ±3: further rows,
+    smallest first, are set to ``..`` in ``n_column`` and ``value_columns`` until the linear
+    programs of ``likvard.disclosure.protect`` say so (a group with exactly one hidden row always
+    gets a second). Expects a table that has been through :func:`suppress_small`.
     """
     out = df.copy()
     cols = [*value_columns, n_column]
@@ -56,14 +65,22 @@ def complementary_suppression(
     for idx in groups:
         sub = out.loc[idx, n_column]
         marked = is_marked(sub)
-        if marked.sum() != 1 or len(sub) < 2:
+        if marked.sum() == 0 or len(sub) < 2:
             continue
-        n = pd.to_numeric(sub[~marked], errors="coerce")
-        if n.notna().sum() == 0:
+        original = pd.to_numeric(df.loc[idx, n_column], errors="coerce")
+        if original.isna().any():  # counts already hidden upstream: fall back to the single-cell rule
+            if marked.sum() == 1:
+                n = pd.to_numeric(sub[~marked], errors="coerce")
+                if n.notna().any():
+                    for col in cols:
+                        out.at[n.idxmin(), col] = SUPPRESSED
             continue
-        victim = n.idxmin()
-        for col in cols:
-            out.at[victim, col] = SUPPRESSED
+        values = {k: float(v) for k, v in original.items()}
+        primary = set(sub.index[marked])
+        hidden = protect(values, {"total": list(idx)}, primary, min_total=0).hidden
+        for victim in sorted(set(hidden) - primary, key=repr):
+            for col in cols:
+                out.at[victim, col] = SUPPRESSED
     return out
 
 
@@ -125,3 +142,16 @@ def suppress_units(df: pd.DataFrame, key: str, hidden: set, columns: Iterable[st
         vals[mask] = SUPPRESSED
         out[col] = vals
     return out
+
+
+def publish(table: Table, min_n: int = MIN_SHOWN_STUDENTS) -> Table:
+    """The last step of disclosure control before a table is shown or written: every number
+    rounded to the decimals the table shows (no file holds more precision than the page), a check
+    that no student count between 1 and ``min_n - 1`` is visible (``DisclosureError`` otherwise),
+    and the table marked ``disclosed`` so that ``likvard.export`` accepts it."""
+    import dataclasses
+
+    data = table.data
+    check_counts(data, min_n=min_n, what=f"'{table.title}'")
+    decimals = {c: table.decimals_of(c) for c in data.columns}
+    return dataclasses.replace(table, data=round_shown(data, decimals), disclosed=True)

@@ -22,6 +22,9 @@ class Table:
     decimals: dict[str, int] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    disclosed: bool = False
+    """True once :func:`likvard.views.suppression.publish` has passed the table (disclosure
+    control done); ``likvard.export`` refuses any other table."""
 
     def header(self, column: str) -> str:
         """The Swedish header of ``column``."""

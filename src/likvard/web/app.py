@@ -82,8 +82,13 @@ STATIC_TYPES = {"htmx.min.js": "text/javascript", "app.js": "text/javascript", "
 
 
 def table_html(table: Table, caption: str | None = None, link_schools: bool = False) -> str:
-    """A suppressed table as accessible HTML (caption, header cells with scope; values escaped)."""
+    """A suppressed table as accessible HTML (caption, header cells with scope; values escaped);
+    a table that has not passed disclosure control is refused (``DisclosureError``)."""
     import html
+
+    from likvard.export import require_disclosed
+
+    require_disclosed([table])
 
     data = table.data.drop(columns=["key"], errors="ignore")
     shown = format_table(data, {c: table.decimals_of(c) for c in data.columns})
@@ -442,15 +447,17 @@ def create_app(store_url: str, *, settings: Settings = DEFAULTS, options: WebOpt
         got = _school(request, user, school_id)
         if isinstance(got, Response):
             return got
-        from likvard.export import csv_frame
+        from likvard.disclosure import safe_text
+        from likvard.export import csv_frame, require_disclosed
 
         ov, name, sections = got
+        require_disclosed([t for s in sections for t in s.tables])
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
         for s in sections:
             for t in s.tables:
                 frame = csv_frame(t)
-                writer.writerow([t.title])
+                writer.writerow([safe_text(t.title)])
                 writer.writerow(list(frame.columns))
                 writer.writerows(frame.itertuples(index=False))
                 writer.writerow([])

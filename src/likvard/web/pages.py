@@ -20,6 +20,7 @@ from likvard.views.findings import overview_findings
 from likvard.views.need import need_table
 from likvard.views.school import school_tables
 from likvard.views.segregation import change_table, contributions_table, decomposition_tables, series_table
+from likvard.views.suppression import publish
 from likvard.views.table import Table
 
 WHOLE_AUTHORITY_TOPICS = ("Hur segregerade är skolorna?", "Hur har det förändrats?",
@@ -61,6 +62,10 @@ class Section:
     intro: list[str] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # every table of a page (rows kept for the user's schools) passes disclosure control
+        self.tables = [publish(t) for t in self.tables]
 
 
 def figure_json(fig) -> str:

@@ -39,9 +39,11 @@ def _frame_records(t: Table) -> dict:
 
 
 def _table(payload: dict) -> Table:
+    from likvard.views.suppression import publish
+
     df = pd.DataFrame(payload["rows"], columns=payload["columns"])
-    return Table(payload["key"], payload["title"], df, payload.get("decimals") or {}, payload.get("labels") or {},
-                 payload.get("note") or "")
+    return publish(Table(payload["key"], payload["title"], df, payload.get("decimals") or {},
+                         payload.get("labels") or {}, payload.get("note") or ""))
 
 
 def _save_scenario(store: Store, user: User, kind: str, name: str, spec: dict, result: dict) -> int:
@@ -236,7 +238,8 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
     async def allocation_run(request: Request, user: User = Depends(user_of)) -> Response:
         allow(user, "run_scenario")
         from likvard.analyses.allocation import compare_models
-        from likvard.views.allocation import allocation_table
+        from likvard.views.allocation import ALLOCATION_LABELS, allocation_table
+        from likvard.views.suppression import publish
 
         form = await request.form()
         chosen = [str(m) for m in form.getlist("modell") if str(m) in ALLOCATION_MODELS]
@@ -253,10 +256,11 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
             tables: list[Table] = []
             for model, res in comp.results.items():
                 shown = allocation_table(res, names)
-                tables.append(Table(f"modell_{len(tables)}", f"{model}: belopp per skola", shown.reset_index(drop=True)))
+                tables.append(publish(Table(f"modell_{len(tables)}", f"{model}: belopp per skola",
+                                            shown.reset_index(drop=True), labels=ALLOCATION_LABELS)))
             eq = pd.DataFrame([{"Modell": m, **{k: v for k, v in e.items() if isinstance(v, (int, float))}}
                                for m, e in comp.equity.items()])
-            tables.insert(0, Table("jamforelse", f"Modellerna sida vid sida {comp.school_year}", eq))
+            tables.insert(0, publish(Table("jamforelse", f"Modellerna sida vid sida {comp.school_year}", eq)))
             progress(1.0, "Klar")
             return _save_scenario(store, user, "fordelning", name, {"modeller": chosen},
                                   {"tables": [_frame_records(t) for t in tables]})

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 
 from likvard.analyses.overview import Overview
 from likvard.report.glossary import explain
 from likvard.report.model import Figure, Section
 from likvard.views.charts import scatter_chart
 from likvard.views.common import format_number, school_year_label
-from likvard.views.indicators import NEED_LABELS, indicator_table
+from likvard.views.indicators import NEED_LABELS, certification_by_need, indicator_table
 
 
 def build(ov: Overview) -> Section | None:
@@ -35,16 +34,9 @@ def build(ov: Overview) -> Section | None:
         f"Läsåret {school_year_label(res.year)} gäller det minst två indikatorer för: {names}. Enkätvärden med "
         "färre än 10 svarande visas som ..",
     ]
-    if "share_certified" in res.table and res.table["need"].notna().sum() >= 8:
-        r = res.table.dropna(subset=["need", "share_certified"])
-        r = r[pd.to_numeric(r["n_students"], errors="coerce") >= ov.settings.min_students]
-        q = r["need"].quantile([0.25, 0.75])
-        hi = r[r["need"] >= q.iloc[1]]
-        lo = r[r["need"] <= q.iloc[0]]
-        def mean(g: pd.DataFrame) -> float:
-            return float((g["share_certified"] * g["n_students"]).sum() / g["n_students"].sum())
-        if len(hi) and len(lo):
-            intro.append(f"Andelen legitimerade lärare är i genomsnitt {format_number(mean(hi))} % i fjärdedelen skolor "
-                         f"med störst behov och {format_number(mean(lo))} % i fjärdedelen med minst behov.")
+    means = certification_by_need(d)  # from the shown table: nothing of a hidden school
+    if means is not None:
+        intro.append(f"Andelen legitimerade lärare är i genomsnitt {format_number(means[0])} % i fjärdedelen skolor "
+                     f"med störst behov och {format_number(means[1])} % i fjärdedelen med minst behov.")
     return Section("indicators", "Trygghet, studiero, stöd och lärare mot behov", intro, figures, excel_tables=[t],
                    terms=["weak"])
