@@ -304,3 +304,12 @@ def test_dask_local_cluster_run_equals_serial(fixture_folder, national, tmp_path
     pd.testing.assert_frame_equal(result.overview.table, national[0].overview.table)
     assert _workbook(result.out_dir / "nulagesrapport_9905.xlsx") == _workbook(
         national[0].out_dir / "nulagesrapport_9905.xlsx")
+
+
+def test_a_municipality_under_ten_students_is_not_ranked():
+    tiny = _part("0004", 0.5, 0.01, seed=3)
+    tiny.series.loc[0, "n_students"] = 7.0
+    t = national_overview([_part("0001", 0.3, 0.01), _part("0002", 0.2, 0.01, seed=1), tiny]).table
+    t = t.set_index("municipality_code")
+    assert math.isnan(t.loc["0004", "rank"]) and "Färre än 10 elever" in t.loc["0004", "note"]
+    assert t.loc["0001", "rank"] == 1 and t.loc["0002", "rank"] == 2 and t.loc["0001", "n_ranked"] == 2

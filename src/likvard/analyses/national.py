@@ -8,7 +8,8 @@ interval), its trend and the municipality's rank with a rank interval.
   replicates are therefore drawn with a seed of each municipality's own
   (``SeedSequence(seed, spawn_key=(code, year))``), independent across municipalities.
 - ``national_overview`` ranks the municipalities of the latest year (rank 1 = highest H, the most
-  segregated; ties share the better rank). The rank interval is the percentile interval of the
+  segregated; ties share the better rank); a municipality with fewer than ``min_students``
+  students is not ranked (its H is shown as ``..`` and its rank would bound it). The rank interval is the percentile interval of the
   municipality's rank over the bootstrap replicates: ranking replicate r across municipalities is
   a draw of the joint rank (the bootstrap for ranks; Goldstein and Spiegelhalter 1996, Hall and
   Miller 2009).
@@ -126,7 +127,10 @@ def national_overview(parts: Sequence[MunicipalitySegregation], settings: Settin
                        first_year=int(first["school_year"]), theil_h_first=float(first["value"]),
                        change=float(last["value"]) - float(first["value"]),
                        trend_per_year=_slope(s["school_year"].to_numpy(), s["value"].to_numpy(float)))
-            if p.year == year and p.replicates is not None and np.isfinite(float(last["value"])):
+            if float(last["n_students"]) < settings.min_students:
+                row["note"] = (f"Färre än {settings.min_students} elever; visas som .. och rangordnas inte, så att "
+                               "rangen inte avslöjar värdet.")
+            elif p.year == year and p.replicates is not None and np.isfinite(float(last["value"])):
                 ranked.append(i)
                 reps.append(p.replicates)
             elif not p.note:

@@ -214,8 +214,11 @@ def write_overview(ov: NationalOverview, parts: Sequence[MunicipalitySegregation
     from likvard.report.build import _plotly_js, table_html
     from likvard.views.charts import figure_html, interval_chart
 
+    from likvard.views.suppression import publish
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    main, trend, failed = _overview_tables(ov, parts, settings.min_students, settings.percent)
+    main, trend, failed = (publish(t, settings.min_students)
+                           for t in _overview_tables(ov, parts, settings.min_students, settings.percent))
     title = "Riksöversikt – segregation mellan skolor i alla kommuner"
     shown = main.data[main.data["rank"].map(lambda v: isinstance(v, int | float) and np.isfinite(v))]
     figures = []
