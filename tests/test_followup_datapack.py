@@ -1,6 +1,7 @@
 """The dialogue's data pack: the need index beside the indicators (the engine's figure, rank 1 for
-the highest need among the shown schools, ``..`` for a school with fewer than 10 students), and the figures computed once
-per data object give the same pack as a fresh computation on a copy of the data."""
+the highest need among the shown schools, ``..`` for a school with fewer than 10 students and for
+the schools the published tables hide to protect it), and the figures computed once per data
+object give the same pack as a fresh computation on a copy of the data."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import dataclasses
 import pandas as pd
 
 from _followup_data import SCHOOLS, small_authority
+from likvard.analyses.dataset import dataset_from_authority
 from likvard.expected.need import need_index
 from likvard.followup.datapack import build_data_pack
 from likvard.privacy import SUPPRESSED
@@ -32,19 +34,24 @@ def test_need_index_in_the_pack():
     data = _with_needs(small_authority())
     table = need_index(data.students)
     here = table[table["school_year"] == YEAR]
-    shown = here[here["n_students"] >= 10]
-    for sid in SCHOOLS[:-1]:
+    # the schools the Nulägesrapport hides that year: the small one and those protecting it
+    hidden = dataset_from_authority(data).hidden(YEAR)
+    assert SCHOOLS[-1] in hidden and len(hidden) >= 2
+    shown = here[(here["n_students"] >= 10) & ~here["school_id"].astype(str).isin(hidden)]
+    for sid in sorted(set(SCHOOLS) - hidden):
         need = build_data_pack(data, sid, YEAR)[0]["need"]
         row = here[here["school_id"].astype(str) == sid].iloc[0]
         assert need["value"] == round(float(row["need_index"]), 1)
         assert need["low"] <= need["value"] <= need["high"]
         # ranked among the schools whose need is shown (the small school's place would bound its value)
         assert need["rank"] == 1 + int((shown["need_index"] > row["need_index"]).sum())
-        assert need["n_schools"] == len(shown) == len(SCHOOLS) - 1
+        assert need["n_schools"] == len(shown) == len(SCHOOLS) - len(hidden)
     highest = str(shown.loc[shown["need_index"].idxmax(), "school_id"])
     assert build_data_pack(data, highest, YEAR)[0]["need"]["rank"] == 1
-    small = build_data_pack(data, SCHOOLS[-1], YEAR)[0]["need"]
-    assert small["value"] == SUPPRESSED and small["rank"] is None and small["low"] is None
+    for sid in hidden:
+        small = build_data_pack(data, sid, YEAR)[0]["need"]
+        assert small["value"] == SUPPRESSED and small["n"] == SUPPRESSED
+        assert small["rank"] is None and small["low"] is None
 
 
 def test_cached_figures_equal_a_fresh_computation():

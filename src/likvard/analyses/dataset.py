@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from likvard.errors import DataError, ParameterError
-from likvard.disclosure import protect, sensitive_share
+from likvard.disclosure.schools import authority_counts, protect_schools
+from likvard.disclosure.schools import latest_school_rows as _latest_school_rows
 from likvard.sources.published import PublishedFiles, deso_rings, read_published_folder
 from likvard.tables import AuthorityData
 
-FOREIGN = ("born_in_sweden_foreign_parents", "foreign_born")
 EDUCATION_GROUPS = ("compulsory", "upper_secondary", "post_secondary")
 MIGRATION_GROUPS = ("swedish", "born_in_sweden_foreign_parents", "foreign_born")
 GROUPINGS = ("parent_education", "migration_background")
@@ -105,89 +105,9 @@ class Dataset:
     def _protection(self, year: int, min_students: int, complementary: bool) -> tuple[frozenset, frozenset]:
         key = (int(year), int(min_students), bool(complementary))
         if key not in self._hidden:
-            self._hidden[key] = _protect_year(self, int(year), int(min_students), bool(complementary))
+            self._hidden[key] = protect_schools(self.composition, self.schools, int(year), int(min_students),
+                                                bool(complementary))
         return self._hidden[key]
-
-
-COUNTED_SHARES = {"n_post_secondary": "share_post_secondary", "n_foreign_background": "share_foreign_background",
-                  "n_newly_arrived": "share_newly_arrived"}
-"""Count columns behind the shown shares (a share times the shown number of students is the count)."""
-
-
-def _protect_year(ds: Dataset, year: int, min_n: int, complementary: bool) -> tuple[frozenset, frozenset]:
-    """Hidden schools and hidden share cells of one year (see :meth:`Dataset.hidden`)."""
-    c = ds.composition[ds.composition["school_year"] == year].drop_duplicates("school_id").set_index("school_id")
-    c.index = c.index.astype(str)
-    n = pd.to_numeric(c["n_students"], errors="coerce")
-    info = ds.schools.assign(school_id=ds.schools["school_id"].astype(str)).drop_duplicates("school_id")
-    info = info.set_index("school_id")
-    values: dict = {}
-    rows_primary = {sid for sid in n.index if not (n[sid] >= min_n)}
-    for sid, v in n.items():
-        if v == v:
-            values[("n_students", sid)] = float(v)
-    primary = {("n_students", sid) for sid in rows_primary if ("n_students", sid) in values}
-    bounds = []
-    families = ["n_students"]
-    for col in COUNTED_SHARES:
-        if col not in c:
-            continue
-        k = pd.to_numeric(c[col], errors="coerce")
-        if k.notna().sum() == 0:
-            continue
-        families.append(col)
-        for sid, v in k.items():
-            if v != v or ("n_students", sid) not in values:
-                continue
-            values[(col, sid)] = float(v)
-            bounds.append(((col, sid), ("n_students", sid)))
-            if sid in rows_primary or sensitive_share(float(v), float(n[sid]), min_n):
-                primary.add((col, sid))
-    if not complementary:
-        return frozenset(rows_primary), frozenset((COUNTED_SHARES[f], sid) for f, sid in primary if f != "n_students")
-    partitions = [pd.Series("all", index=c.index)]
-    for col in ("organiser_type", "area_type"):
-        if col in info:
-            partitions.append(info[col].reindex(c.index).astype(object).fillna("?"))
-    totals: dict = {}
-    for f in families:
-        for part in partitions:
-            for g, idx in part.groupby(part, sort=True).groups.items():
-                members = [(f, sid) for sid in idx if (f, sid) in values]
-                if members:
-                    totals[(f, part.name, g)] = members
-    # published whatever is hidden: every total of each count over all schools (the municipality
-    # per year) and the numbers of students per organiser type and area type (the decompositions)
-    shown = {name for name in totals if name[1] is None or name[0] == "n_students"}
-    hidden: set = set(primary)
-    for _ in range(10):
-        prot = protect(values, totals, hidden, bounds=bounds, min_total=0, shown_totals=shown)
-        rows = {sid for f, sid in prot.hidden if f == "n_students"} | rows_primary
-        grown = set(prot.hidden) | {(f, sid) for f in families for sid in rows if (f, sid) in values}
-        if grown == hidden:
-            break
-        hidden = grown
-    rows = {sid for f, sid in hidden if f == "n_students"} | rows_primary
-    shares = {(COUNTED_SHARES[f], sid) for f, sid in hidden if f != "n_students" and sid not in rows}
-    return frozenset(rows), frozenset(shares)
-
-
-def _latest_school_rows(schools: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    s = schools.copy()
-    s["school_id"] = s["school_id"].astype(str)
-    if "school_year" in s and years:
-        s = s[s["school_year"].isin(years) | s["school_year"].isna()]
-        s = s.sort_values("school_year").groupby("school_id", as_index=False).last()
-    else:
-        s = s.drop_duplicates("school_id", keep="last")
-    if ("x" not in s or s["x"].isna().all()) and {"lat", "lon"} <= set(s.columns):
-        from likvard.geo import to_sweref99tm
-
-        s["x"], s["y"] = to_sweref99tm(s["lat"], s["lon"])
-    for col in ("x", "y"):
-        if col not in s:
-            s[col] = np.nan
-    return s
 
 
 def _choose_years(available: list[int], years: list[int] | None) -> list[int]:
@@ -207,20 +127,7 @@ def dataset_from_authority(data: AuthorityData, years: list[int] | None = None) 
     st["school_id"] = st["school_id"].astype(str)
     years = _choose_years(sorted(int(y) for y in st["school_year"].unique()), years)
     st = st[st["school_year"].isin(years)]
-    schools = _school_area_types(_latest_school_rows(data.schools, years), data.areas)
-    st["is_post"] = st["parent_education"].astype(str).eq("post_secondary")
-    st["is_foreign"] = st["migration_background"].astype(str).isin(FOREIGN)
-    st["is_new"] = st["newly_arrived"].astype(bool) if "newly_arrived" in st else False
-    comp = (
-        st.groupby(["school_id", "school_year"])
-        .agg(
-            n_students=("student_id", "size"),
-            n_post_secondary=("is_post", "sum"),
-            n_foreign_background=("is_foreign", "sum"),
-            n_newly_arrived=("is_new", "sum"),
-        )
-        .reset_index()
-    )
+    schools, comp = authority_counts(data, years)  # the counts disclosure control rests on
     comp = _add_shares(comp, schools)
     tables = {}
     for grouping, groups in (("parent_education", EDUCATION_GROUPS), ("migration_background", MIGRATION_GROUPS)):
@@ -238,25 +145,6 @@ def dataset_from_authority(data: AuthorityData, years: list[int] | None = None) 
         group_tables=tables,
         data=data,
     )
-
-
-def _school_area_types(schools: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
-    """Each school's area type = that of the nearest area centre (SWEREF99 TM), when not given."""
-    if "area_type" in schools and schools["area_type"].notna().any():
-        return schools
-    if areas is None or areas.empty or not {"area_type", "x", "y"} <= set(areas.columns):
-        return schools
-    a = areas.dropna(subset=["area_type", "x", "y"])
-    ok = schools["x"].notna() & schools["y"].notna()
-    if a.empty or not ok.any():
-        return schools
-    from scipy.spatial import cKDTree
-
-    _, idx = cKDTree(a[["x", "y"]].to_numpy(float)).query(schools.loc[ok, ["x", "y"]].to_numpy(float))
-    out = schools.copy()
-    out["area_type"] = np.nan
-    out.loc[ok, "area_type"] = a["area_type"].astype(float).to_numpy()[idx]
-    return out
 
 
 def _add_shares(comp: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,11 @@ teachers, turnover: ``likvard.allocation.teachers``); the flags (``flags``); the
 interventions at the school and the evaluations that are due; the open decisions of the
 school's previous dialogue with their status. Every figure resting on fewer than 10 students
 (counts in the trend too), and staffing at a school with fewer than ``MIN_SHOWN_TEACHERS``
-teachers, is ``..`` already in the pack. The school's need index (``likvard.expected.need.need_index``:
+teachers, is ``..`` already in the pack. So is every figure of a school in a year in which the
+published tables hide it to protect a small school (``likvard.disclosure.schools.hidden_schools``,
+the same decision as the Nulägesrapport and the quality report): its own counts beside the
+authority's total would otherwise give the small school's size. Ranks and quarters are among the
+shown schools only. The school's need index (``likvard.expected.need.need_index``:
 100 × the school's mean predicted risk of not becoming eligible over the authority's mean that
 year, with its 90 % interval and the school's rank among the authority's schools). ``sha256`` is
 the hash of the content, ``data_version`` the hash of the panels it came from.
@@ -34,6 +38,7 @@ from scipy.stats import norm
 
 from likvard.allocation.teachers import teacher_distribution
 from likvard.disclosure import MIN_SHOWN_TEACHERS
+from likvard.disclosure.schools import hidden_schools
 from likvard.errors import LikvardError
 from likvard.expected.need import need_index
 from likvard.followup import vocabulary as v
@@ -83,21 +88,29 @@ def _need_table(data: AuthorityData) -> pd.DataFrame | None:
         return None
 
 
-def _need_rows(data: AuthorityData) -> dict[tuple[str, int], dict[str, Any]]:
-    """The data pack's need entry per (school, year) (module docstring)."""
-    table = _need_table(data)
+def hidden_in(data: AuthorityData, year: int) -> frozenset[str]:
+    """The schools every published table of ``year`` hides (``hidden_schools``), once per data object."""
+    return derived(data, f"hidden:{int(year)}", partial(hidden_schools, data, int(year)))
+
+
+def _need_rows(data: AuthorityData, year: int) -> dict[str, dict[str, Any]]:
+    """The data pack's need entry per school in ``year`` (module docstring)."""
+    table = derived(data, "need_table", partial(_need_table, data))
     if table is None:
         return {}
-    out: dict[tuple[str, int], dict[str, Any]] = {}
-    for year, here in table.groupby("school_year", sort=True):
+    out: dict[str, dict[str, Any]] = {}
+    hidden = hidden_in(data, year)
+    here = table[table["school_year"] == year]
+    if len(here):
         # ranked among the schools whose need index is shown: a hidden school's place among them
         # would bound its value
-        shown = here["n_students"].to_numpy(float) >= MIN_SHOWN_STUDENTS
+        shown = ((here["n_students"].to_numpy(float) >= MIN_SHOWN_STUDENTS)
+                 & ~here["school_id"].astype(str).isin(hidden).to_numpy())
         values = here["need_index"].to_numpy(float)[shown]
-        for r in here.itertuples(index=False):
+        for r, visible in zip(here.itertuples(index=False), shown):
             n = int(r.n_students)
-            key = (str(r.school_id), int(year))
-            if n < MIN_SHOWN_STUDENTS:
+            key = str(r.school_id)
+            if not visible:
                 out[key] = {"value": SUPPRESSED, "n": SUPPRESSED, "low": None, "high": None, "rank": None,
                             "n_schools": int(shown.sum())}
                 continue
@@ -109,18 +122,18 @@ def _need_rows(data: AuthorityData) -> dict[tuple[str, int], dict[str, Any]]:
 
 
 def _need_row(data: AuthorityData, school_id: str, year: int) -> dict[str, Any]:
-    rows = derived(data, "need", partial(_need_rows, data))
-    return dict(rows.get((school_id, int(year)), {}))
+    rows = derived(data, f"need:{int(year)}", partial(_need_rows, data, int(year)))
+    return dict(rows.get(school_id, {}))
 
 
 def _key(indicator: str, respondent: str | None) -> str:
     return indicator if respondent is None else f"{indicator}_{respondent.removeprefix('student_')}"
 
 
-def _shown(value: float | None, n: int) -> float | str | None:
+def _shown(value: float | None, n: int, hidden: bool = False) -> float | str | None:
     if value is None:
         return None
-    return SUPPRESSED if n < MIN_SHOWN_STUDENTS else round(float(value), 3)
+    return SUPPRESSED if hidden or n < MIN_SHOWN_STUDENTS else round(float(value), 3)
 
 
 def _student_stats(data: AuthorityData, col: str) -> dict[tuple[str, int], tuple[float, float, int]]:
@@ -176,8 +189,9 @@ def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, sch
     for y in (year - 2, year - 1, year):
         cell = panel.cells.get((school_id, y))
         if cell is not None:
-            trend.append({"school_year": y, "value": _shown(cell[0], cell[1]),
-                          "n": cell[1] if cell[1] >= MIN_SHOWN_STUDENTS else SUPPRESSED})
+            protected = school_id in hidden_in(data, y)
+            trend.append({"school_year": y, "value": _shown(cell[0], cell[1], protected),
+                          "n": cell[1] if cell[1] >= MIN_SHOWN_STUDENTS and not protected else SUPPRESSED})
     mine = panel.cells.get((school_id, year))
     if mine is None:
         return {"value": None, "n": 0, "trend": trend}
@@ -185,8 +199,8 @@ def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, sch
     mean, q, n_schools = panel.years[year]
     quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if n_schools >= 4 else None
     interval = _student_interval(data, indicator, school_id, year)
-    hidden = n < MIN_SHOWN_STUDENTS
-    return {"value": _shown(value, n), "n": n if not hidden else SUPPRESSED,
+    hidden = n < MIN_SHOWN_STUDENTS or school_id in hidden_in(data, year)
+    return {"value": _shown(value, n, hidden), "n": n if not hidden else SUPPRESSED,
             "low": None if interval is None or hidden else round(interval[0], 3),
             "high": None if interval is None or hidden else round(interval[1], 3),
             "authority_mean": None if mean is None else round(mean, 3),
@@ -224,8 +238,10 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
             staffing = {"teacher_fte": round(float(r["teacher_fte"]), 1),
                         "share_certified": round(float(r["share_certified"]), 3),
                         "turnover": None if pd.isna(r.get("turnover")) else round(float(r["turnover"]), 3)}
-            if not float(r.get("n_teachers", r["teacher_fte"])) >= MIN_SHOWN_TEACHERS:
-                # staff rule: with two or three teachers a share tells each one's certification
+            few = not float(r.get("n_teachers", r["teacher_fte"])) >= MIN_SHOWN_TEACHERS
+            if few or school_id in hidden_in(data, school_year):
+                # staff rule: with two or three teachers a share tells each one's certification;
+                # a school hidden in the published tables shows no staffing there either
                 staffing = dict.fromkeys(staffing, SUPPRESSED)
         versions.append(derived(data, "teachers_version",
                                 lambda: hashlib.sha256(td.to_csv(index=False).encode()).hexdigest()))
