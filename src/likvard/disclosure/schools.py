@@ -146,13 +146,19 @@ def protect_schools(composition: pd.DataFrame, schools: pd.DataFrame, year: int,
     return frozenset(rows), frozenset(shares)
 
 
-def hidden_schools(data: AuthorityData, year: int, min_n: int = MIN_SHOWN_STUDENTS) -> frozenset[str]:
+def student_years(data: AuthorityData) -> list[int]:
+    """The school years with students in ``data``."""
+    return sorted(int(y) for y in data.students["school_year"].unique())
+
+
+def hidden_schools(data: AuthorityData, year: int, min_n: int = MIN_SHOWN_STUDENTS,
+                   counts: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> frozenset[str]:
     """The schools whose figures read ``..`` in every table published from ``data`` for ``year``
-    (:func:`protect_schools` on :func:`authority_counts` of every year with students: the same
-    decision as ``Dataset.hidden`` of the Nulägesrapport and the quality report)."""
+    (:func:`protect_schools` on :func:`authority_counts` of every year with students, or on
+    ``counts`` already computed so: the same decision as ``Dataset.hidden`` of the
+    Nulägesrapport and the quality report)."""
     st = data.students
     if st.empty or not (st["school_year"] == year).any():
         return frozenset()
-    years = sorted(int(y) for y in st["school_year"].unique())
-    schools, counts = authority_counts(data, years)
-    return protect_schools(counts, schools, int(year), min_n)[0]
+    schools, table = counts if counts is not None else authority_counts(data, student_years(data))
+    return protect_schools(table, schools, int(year), min_n)[0]

@@ -38,7 +38,7 @@ from scipy.stats import norm
 
 from likvard.allocation.teachers import teacher_distribution
 from likvard.disclosure import MIN_SHOWN_TEACHERS
-from likvard.disclosure.schools import hidden_schools
+from likvard.disclosure.schools import authority_counts, hidden_schools, student_years
 from likvard.errors import LikvardError
 from likvard.expected.need import need_index
 from likvard.followup import vocabulary as v
@@ -89,8 +89,13 @@ def _need_table(data: AuthorityData) -> pd.DataFrame | None:
 
 
 def hidden_in(data: AuthorityData, year: int) -> frozenset[str]:
-    """The schools every published table of ``year`` hides (``hidden_schools``), once per data object."""
-    return derived(data, f"hidden:{int(year)}", partial(hidden_schools, data, int(year)))
+    """The schools every published table of ``year`` hides (``likvard.disclosure.schools.hidden_schools``:
+    the school counts of every year computed once per data object, the protection once per year)."""
+    def make() -> frozenset[str]:
+        counts = derived(data, "disclosure_counts", lambda: authority_counts(data, student_years(data)))
+        return hidden_schools(data, int(year), counts=counts)
+
+    return derived(data, f"hidden:{int(year)}", make)
 
 
 def _need_rows(data: AuthorityData, year: int) -> dict[str, dict[str, Any]]:
