@@ -25,7 +25,12 @@ def test_utvardera_writes_to_dict(tmp_path):
     assert r.exit_code == 0, r.output
     d = json.loads(out.read_text(encoding="utf-8"))
     direct = evaluate(df, ["S00"], 2019, design="sc")
-    assert d["estimate"] == direct.estimate and d["verdict"] == direct.verdict == "effekt"
+    # at the decimals shown (the web app and the quality report show two), never more precise
+    assert d["estimate"] == round(direct.estimate, 2) and d["verdict"] == direct.verdict == "effekt"
+    assert d["ci_low"] == round(direct.ci_low, 2) and d["p_value"] == round(direct.p_value, 3)
+    assert all(r["treated"] == round(r["treated"], 2) for r in d["path"])
+    assert all(r["n_students"] is None or r["n_students"] >= 10 for r in d["path"])
+    assert (out.stat().st_mode & 0o077) == 0  # only the user can read it
 
 
 def test_mde_command(tmp_path):

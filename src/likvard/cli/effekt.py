@@ -1,12 +1,14 @@
 """``likvard effekt utvardera|mde``: evaluate an intervention, or its minimum detectable effect
 before the decision. Reads a panel file (CSV: ``school_id, school_year, <utfall>, n_students``),
 Exempelstad (``--demo``), the authority's database (``--db``) or Skolverket's published files
-(``--data``, the national donor pool); writes the result as JSON (``--ut``)."""
+(``--data``, the national donor pool); writes the result as JSON (``--ut``) through disclosure
+control: the figures at the decimals shown, no count of 1–9 students."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
@@ -61,10 +63,46 @@ def _ids(text: str) -> list[str]:
     return ids
 
 
+SHOWN_DECIMALS = 2
+"""Decimals of figures in the outcome's units, as the web app and the quality report show them."""
+FINE = ("p_value", "permutation_floor", "level", "weights", "share")
+"""Keys of figures shown with three decimals (p-values, levels, weights, shares)."""
+
+
+def _rounded(value: Any, decimals: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v, 3 if any(f in str(k) for f in FINE) else decimals) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v, decimals) for v in value]
+    if isinstance(value, float):
+        return round(value, decimals) + 0.0
+    return value
+
+
+def _disclosed(payload: dict[str, Any]) -> dict[str, Any]:
+    """The result as written, under the rule of ``publish``: no count of 1–9 students visible in
+    the chart's path or the effects per year (``DisclosureError`` otherwise) and every figure at
+    the decimals shown (``SHOWN_DECIMALS``; p-values, levels and weights 3)."""
+    from likvard.disclosure import check_counts
+
+    for key in ("path", "per_year"):
+        rows = payload.get(key) or []
+        if rows:
+            check_counts(pd.DataFrame(rows), what="Effektutvärdering")
+    out: dict[str, Any] = _rounded(payload, SHOWN_DECIMALS)
+    return out
+
+
 def _write(out: Path, payload: dict) -> None:
+    from likvard.files import write_private_text
+
     out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        text = json.dumps(_disclosed(payload), ensure_ascii=False, indent=2)
+    except LikvardError as exc:
+        fail(str(exc))
     tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_private_text(tmp, text)
     tmp.replace(out)
 
 
