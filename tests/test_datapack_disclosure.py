@@ -223,3 +223,17 @@ def test_dialogue_created_through_the_service_freezes_the_same_pack(run, tmp_pat
     store.close()
     assert dlg.data_pack is not None and dlg.data_pack.content["need"]["n"] == SUPPRESSED
     assert dlg.data_pack.content == json.loads(json.dumps(packs[protecting]))
+
+
+def test_quarters_are_among_the_shown_schools(run):
+    """A shown school's quarter comes from the shown schools' values only (hand computation from
+    the packs): limits through a hidden school's value would bound it."""
+    data, report, mix, packs = run
+    hidden = set(mix.loc[mix["n_students"].astype(str) == SUPPRESSED, "school_id"].astype(str))
+    for key in ("merit_value", "share_eligible", "trygghet_grade5"):
+        values = {s: p["indicators"][key]["value"] for s, p in packs.items()
+                  if key in p["indicators"] and isinstance(p["indicators"][key].get("value"), float)}
+        assert not set(values) & hidden and len(values) >= 4
+        q = np.quantile(list(values.values()), [0.25, 0.5, 0.75])
+        for s, x in values.items():
+            assert packs[s]["indicators"][key]["quartile"] == 1 + int((x > q).sum()), (key, s)

@@ -201,10 +201,15 @@ def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, sch
     if mine is None:
         return {"value": None, "n": 0, "trend": trend}
     value, n = mine
-    mean, q, n_schools = panel.years[year]
-    quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if n_schools >= 4 else None
+    mean = panel.years[year][0]
+    protected = hidden_in(data, year)
+    # the quarters of the shown schools' values: limits through hidden values would bound them
+    shown = [x for (s, y), (x, k) in panel.cells.items()
+             if y == year and k >= MIN_SHOWN_STUDENTS and s not in protected]
+    q = pd.Series(shown, dtype=float).quantile([0.25, 0.5, 0.75]).to_numpy()
+    quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if len(shown) >= 4 else None
     interval = _student_interval(data, indicator, school_id, year)
-    hidden = n < MIN_SHOWN_STUDENTS or school_id in hidden_in(data, year)
+    hidden = n < MIN_SHOWN_STUDENTS or school_id in protected
     return {"value": _shown(value, n, hidden), "n": n if not hidden else SUPPRESSED,
             "low": None if interval is None or hidden else round(interval[0], 3),
             "high": None if interval is None or hidden else round(interval[1], 3),
