@@ -202,14 +202,14 @@ def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, sch
         return {"value": None, "n": 0, "trend": trend}
     value, n = mine
     mean = panel.years[year][0]
-    protected = hidden_in(data, year)
+    hidden_now = hidden_in(data, year)
     # the quarters of the shown schools' values: limits through hidden values would bound them
     shown = [x for (s, y), (x, k) in panel.cells.items()
-             if y == year and k >= MIN_SHOWN_STUDENTS and s not in protected]
+             if y == year and k >= MIN_SHOWN_STUDENTS and s not in hidden_now]
     q = pd.Series(shown, dtype=float).quantile([0.25, 0.5, 0.75]).to_numpy()
     quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if len(shown) >= 4 else None
     interval = _student_interval(data, indicator, school_id, year)
-    hidden = n < MIN_SHOWN_STUDENTS or school_id in protected
+    hidden = n < MIN_SHOWN_STUDENTS or school_id in hidden_now
     return {"value": _shown(value, n, hidden), "n": n if not hidden else SUPPRESSED,
             "low": None if interval is None or hidden else round(interval[0], 3),
             "high": None if interval is None or hidden else round(interval[1], 3),
