@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from likvard.paths import real_data_dir
+from tests._postgres import fresh_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +36,6 @@ def exempelstad():
     return generate_exempelstad()
 
 
-POSTGRES_ENV = "LIKVARD_TEST_POSTGRES_URL"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
     """A fresh, empty database: an SQLite file, and a new PostgreSQL database on the server in
@@ -45,26 +43,5 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield str(tmp_path / "likvard.db")
         return
-    import os
-    import uuid
-
-    import sqlalchemy as sa
-
-    from likvard.store import database_url
-
-    admin_url = os.environ.get(POSTGRES_ENV)
-    if not admin_url:
-        pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL tests run in .ci/run, which starts a server.")
-    name = f"likvard_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(database_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(database_url(admin_url)).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database("likvard_test") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()

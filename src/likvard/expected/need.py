@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from scipy.special import expit
 
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
@@ -110,7 +111,7 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
     totals = np.bincount(code, minlength=len(combos)).astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-convergence is checked below
-        fit = sm.GLM(np.column_stack([failures, totals - failures]), combos, family=sm.families.Binomial()).fit(
+        fit = GLM(np.column_stack([failures, totals - failures]), combos, family=families.Binomial()).fit(
             method="newton", maxiter=100
         )
     cov_arr = np.asarray(fit.cov_params())

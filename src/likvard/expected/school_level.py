@@ -40,7 +40,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 from scipy.special import expit
 from scipy.stats import norm
 
@@ -94,7 +97,7 @@ def design(features: pd.DataFrame, *, form: Form = "likvard") -> pd.DataFrame:
                 "pe_fb": f["pe"] * f["fb"], "girls": f["girls"], "log_n": np.log(f["n"].where(f["n"] > 0)),
             }
         )
-    return sm.add_constant(x.dropna(), has_constant="add")
+    return add_constant(x.dropna(), has_constant="add")
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def fit_school_model(features: pd.DataFrame, actual: pd.Series, *, form: Form = 
     x = design(features, form=form)
     d = x.join(actual.rename("_y"), how="inner").dropna()
     _enough(d, x)
-    fit = sm.OLS(d["_y"], d.drop(columns="_y")).fit()
+    fit = OLS(d["_y"], d.drop(columns="_y")).fit()
     return SchoolModel(form, fit.params, fit.cov_params(), float(fit.scale), float(fit.rsquared), int(fit.nobs))
 
 
@@ -138,7 +141,7 @@ def fit_share_model(features: pd.DataFrame, actual: pd.Series, n: pd.Series, *, 
     _enough(d, x)
     if ((d["_y"] < 0) | (d["_y"] > 1)).any():
         raise ParameterError("actual", "andelarna ska ligga mellan 0 och 1.")
-    fit = sm.GLM(d["_y"], d.drop(columns=["_y", "_n"]), family=sm.families.Binomial(),
+    fit = GLM(d["_y"], d.drop(columns=["_y", "_n"]), family=families.Binomial(),
                  var_weights=d["_n"]).fit(scale="X2")
     r2 = r_squared(d["_y"], fit.fittedvalues)
     return SchoolModel(form, fit.params, fit.cov_params(), float(fit.scale), r2, int(fit.nobs), kind="share")

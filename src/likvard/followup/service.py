@@ -363,13 +363,7 @@ def _decision(conn: sa.Connection, row: Any) -> Decision:
     hist = tuple(StatusChange(status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
                               changed_at=_aware(h.changed_at)) for h in conn.execute(
         sa.select(t.decision_status).where(t.decision_status.c.decision_id == row.id).order_by(t.decision_status.c.id)))
-    last = hist[-1] if hist else None
-    return Decision(id=row.id, dialogue_id=row.dialogue_id, what=row.what, responsible_role=row.responsible_role,
-                    due_date=row.due_date, resource=row.resource, intervention_id=row.intervention_id,
-                    indicator=row.indicator, follow_up_dialogue_id=row.follow_up_dialogue_id,
-                    status=last.status if last else "ej påbörjad", status_comment=last.comment if last else "",
-                    deleted=row.deleted_at is not None, created_by=row.created_by, created_at=_aware(row.created_at),
-                    history=hist)
+    return _decision_from(row, hist)
 
 
 @cache
