@@ -197,6 +197,18 @@ def test_scale_multiplies_schools_and_students(small):
     assert 5 <= small.schools["school_id"].nunique() <= 12
 
 
+def test_population_scale_grows_the_students_not_the_schools(small):
+    dense = generate_exempelstad(seed=11, n_years=3, first_year=2021, scale=0.3, population_scale=0.6)
+    ids = sorted(small.schools["school_id"].unique())
+    assert sorted(dense.schools["school_id"].unique()) == ids
+    per_year = dense.students.groupby("school_year").size()
+    assert per_year.between(0.6 * 10_500, 0.6 * 13_500).all()
+    assert set(dense.students["school_id"]) <= set(ids)
+    # municipal places follow the students (nearest-school demand), so they grow with them
+    cap = [d.schools.loc[d.schools["organiser_type"] == "municipal", "capacity_0"].sum() for d in (small, dense)]
+    assert cap[1] > 1.5 * cap[0]
+
+
 def test_scale_four_gives_about_a_hundred_schools():
     big = generate_exempelstad(seed=2026, n_years=2, scale=4)
     assert 85 <= big.schools["school_id"].nunique() <= 115

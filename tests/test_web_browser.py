@@ -9,6 +9,10 @@ accessibility (axe-core, vendored: no serious or critical violation).
 - analytiker: registers an intervention in the form and runs its evaluation (background job with
   progress, then the result on the intervention's page);
 - nämnd: sees the overview with '..' for a school of six students and no write form anywhere;
+- analytiker: defines a placement scenario in the form (close a school, two runs), follows the
+  background run's progress and reads the comparison side by side with the current state; the
+  figures equal ``analyses.placement.compare_scenarios`` run in the test on the same data, and the
+  closed school gets no students;
 - analytiker (last, it changes the data): imports a staff file with an unknown school unit and
   sees the row, nothing imported; then the corrected file is imported.
 """
@@ -63,6 +67,9 @@ def server(tmp_path_factory):
     small = next(s for s in ids if s not in full[:2])
     mask = (st["school_year"] == year) & (st["school_id"].astype(str) == small)
     data.students = pd.concat([st[~mask], st[mask].head(SMALL)], ignore_index=True)
+    gone = set(st.loc[mask, "student_id"]) - set(st[mask].head(SMALL)["student_id"])
+    ch = data.choices  # the school choices of the students taken out go too (placement reads them)
+    data.choices = ch[~((ch["school_year"] == year) & ch["student_id"].isin(gone))].reset_index(drop=True)
     db = tmp_path_factory.mktemp("webb") / "webb.db"
     store = open_store(db)
     store.save_authority_data(data, "test")
@@ -270,6 +277,106 @@ def test_board_reads_overview_without_forms(server, browser):
     assert "image-alt:critical" in planted
     v.goto(f"/dialoger/{server['dialogue']}", status=403)
     v.goto("/insatser/ny", status=403)
+    v.close()
+
+
+def _number(text: str) -> float:
+    """A Swedish display number ('1\u202f234,5', '\u22120,25') as a float."""
+    return float(text.replace("\u2212", "-").replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
+
+
+def _shown_table(page, caption: str) -> list[dict[str, str]]:
+    """The rows of the table with ``caption`` as header -> cell text."""
+    table = page.locator("table", has=page.locator("caption", has_text=caption)).first
+    heads = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    return [dict(zip(heads, [c.strip() for c in row.locator("td").all_inner_texts()]))
+            for row in table.locator("tbody tr").all()]
+
+
+def test_analyst_runs_a_placement_scenario_and_sees_the_comparison(server, browser):
+    from likvard.analyses.placement import compare_scenarios
+    from likvard.placement.scenario_file import parse_scenario_text
+    from likvard.views.placement import MEASURE_LABELS
+
+    store, base, year = server["store"], server["base"], server["year"]
+    data = store.load()
+    schools = data.schools[data.schools["school_year"] == year]
+    entry = schools[(schools["capacity_0"] > 0) & (schools["organiser_type"] == "municipal")]
+    closed = sorted(str(s) for s in entry["school_id"] if str(s) != server["small"])[0]
+    name = f"Stäng {server['names'][closed]}"
+    # the same scenario written by hand in likvard.placement's format (the form's seed is 2026)
+    reference = compare_scenarios(data, parse_scenario_text(
+        f"namn: {name}\nårskurs: 0\nreplikeringar: 2\nfrö: 2026\nvalmodell: skattad\n"
+        f"scenarier:\n  - namn: Nuläge\n  - namn: {name}\n    stäng: ['{closed}']\n", "test"))
+    assert reference.scenarios == ["Nuläge", name]
+
+    v = Visit(browser, base, "ana")
+    v.check("/placering")
+    v.page.fill("#namn", name)
+    v.page.select_option("#arskurs", "0")
+    v.page.check(f"input[name=stang][value='{closed}']")
+    v.page.fill("#replikat", "2")
+    with v.page.expect_navigation():
+        v.page.click("text=Kör scenariot")
+    job = v.page.url.removeprefix(base)
+    assert re.fullmatch(r"/jobb/[0-9a-f]+", job), job
+    assert v.page.locator("#jobb progress").count() == 1
+    # follow the run as another tab would (the browser's own page polls with HTMX meanwhile)
+    seen: list[tuple[str, int]] = []
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        body = v.context.request.get(base + job).text()
+        status = re.search(r"Status: <strong>([^<]+)</strong>", body)
+        value = re.search(r'<progress max="100" value="(\d+)"', body)
+        assert status is not None and value is not None, body[:500]
+        seen.append((status.group(1), int(value.group(1))))
+        if status.group(1) in ("klar", "fel"):
+            break
+        time.sleep(0.2)
+    assert seen[-1] == ("klar", 100), seen
+    assert any(s == "körs" for s, _ in seen), seen  # the page answered while the run went on in the background
+    assert [p for _, p in seen] == sorted(p for _, p in seen), seen  # and its progress never went back
+    v.page.wait_for_url(re.compile(re.escape(base) + r"/placering/\d+$"), timeout=60000)  # HTMX redirect
+    result = v.page.url.removeprefix(base)
+    v.check(result)
+    assert v.page.locator("h1").inner_text() == name
+
+    measures = {r["Mått"]: r for r in _shown_table(v.page, "Scenarierna i sammandrag")}
+    expected = reference.measures.set_index("measure")
+    assert set(measures) == {MEASURE_LABELS[m] for m in expected.index}
+    compared = 0
+    for measure, row in expected.iterrows():
+        for column in ("Nuläge", name):
+            want, shown = row[column], measures[MEASURE_LABELS[measure]][column]
+            if pd.isna(want):
+                assert shown == "", (measure, column, shown)
+            else:
+                assert _number(shown) == pytest.approx(round(float(want), 3), abs=1e-9), (measure, column, shown)
+                compared += 1
+    assert compared >= 16
+    # closing the school moved its students: the scenarios differ where they must
+    assert expected.loc["mean_distance_km", name] > expected.loc["mean_distance_km", "Nuläge"]
+
+    rows = _shown_table(v.page, "Skolornas elevsammansättning per scenario")
+    by_key = {(r["Scenario"], r["Skolenhetskod"]): r for r in rows}
+    ref = reference.schools.assign(school_id=reference.schools["school_id"].astype(str))
+    assert len(by_key) == len(ref)
+    shut = by_key[(name, closed)]
+    assert shut["Öppen"] == "nej" and _number(shut["Antal elever (medel)"]) == 0
+    assert _number(by_key[("Nuläge", closed)]["Antal elever (medel)"]) >= 10
+    for r in ref.itertuples():
+        cell = by_key[(r.scenario, r.school_id)]["Antal elever (medel)"]
+        if cell == "..":
+            continue
+        shown = _number(cell)
+        assert shown == pytest.approx(round(float(r.n_students), 1), abs=1e-9), (r.scenario, r.school_id, cell)
+        assert shown == 0 or shown >= 10, (r.scenario, r.school_id, cell)  # fewer than 10 reads '..'
+    assert any(r["Antal elever (medel)"] != ".." for r in rows)
+
+    v.check(job)  # the finished run's page links to the comparison
+    assert v.page.locator(f"a[href='{result}']").count() == 1
+    v.check("/placering")
+    assert v.page.locator(f"a[href='{result}']").inner_text() == name
     v.close()
 
 

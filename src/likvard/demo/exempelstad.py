@@ -31,21 +31,23 @@ STUDENT_COLUMNS = ["student_id", "school_year", "school_id", "grade", "sex", "pa
                    "protected_identity", "merit_value", "eligible"]
 
 
-def generate_exempelstad(seed: int = 2026, n_years: int = 11, first_year: int = 2014, scale: float = 1.0) -> DemoData:
-    """Exempelstad: ~25 schools and ~12,000 students a year (times ``scale``) over ``n_years``.
+def generate_exempelstad(seed: int = 2026, n_years: int = 11, first_year: int = 2014, scale: float = 1.0,
+                         population_scale: float | None = None) -> DemoData:
+    """Exempelstad: ~25 schools and ~12,000 students a year (times ``scale``) over ``n_years``;
+    ``population_scale`` (default ``scale``) scales the students alone, so schools grow larger.
 
     Returns the registers (schools, students, choices, staff, survey, areas) and ``truth``,
     among them the planted interventions (``likvard.demo.interventions``).
     """
     if n_years < 1:
         raise ValueError("n_years must be at least 1")
-    if scale <= 0:
+    if scale <= 0 or (population_scale is not None and population_scale <= 0):
         raise ValueError("scale must be positive")
     years = list(range(first_year, first_year + n_years))
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
     areas = make_areas(rngs[0], scale)
     sim_years = [first_year - BURN_IN_YEARS + k for k in range(BURN_IN_YEARS)] + years
-    pop = make_population(rngs[1], areas, sim_years, scale)
+    pop = make_population(rngs[1], areas, sim_years, scale if population_scale is None else population_scale)
     children, panel_all = pop.children, pop.panel
 
     schools = make_schools(rngs[2], areas, scale)
