@@ -189,6 +189,7 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
         spec = {"årskurs": grade, "replikeringar": reps, "stäng": close, "platser": capacity, "fil": text}
 
         def work(progress: Progress) -> int:
+            progress(0.0, "Läser elevdata och skattar valmodellen …")
             data = store.load()
             total = reps * 2
             done = [0]
