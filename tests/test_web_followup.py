@@ -341,3 +341,51 @@ def test_intervention_form_picks_a_catalogue_type(site):
     r = ana.post("/insatser/ny", data={"csrf_token": csrf, "name": "Fel", "category": KOMP,
                                        "school_ids": treated[:1], "catalogue_type": "finns/inte"})
     assert r.status_code == 400
+
+
+def test_intervention_card_shows_the_types_pooled_evidence_beside_the_expected_effect(site):
+    """An intervention of a catalogue type with other authorities' evaluations on its indicator: the card
+    shows the DerSimonian–Laird pooled effect and 95 % interval that statsmodels' combine_effects gives
+    on the same inputs, beside the intervention's own expected effect; an evaluation resting on fewer
+    than 10 students adds nothing to the pool."""
+    import dataclasses
+    import datetime as dt
+
+    from scipy.stats import norm
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    from likvard.analyses.catalogue import save_own
+    from likvard.catalogue.records import Catalogue, LocalEvaluation
+    from likvard.catalogue.schema import STUDENT_BANDS
+    from likvard.catalogue.starter import starter_catalogue
+
+    app, store, _, treated, _ = site
+    kinds = [t for t in starter_catalogue().types if t.kategori == KOMP]
+    kind = kinds[-1]  # not the type the catalogue-page test stores evaluations for
+    rows = [("E-stad", 1.0, 0.2, 1.8), ("F-by", 2.5, 1.5, 3.5), ("G-ort", 0.4, -0.6, 1.4)]
+    local = tuple(LocalEvaluation(
+        utvardering_id=f"kort{i}", insats_typ_id=kind.insats_typ_id, version=kind.version, huvudman=who,
+        huvudman_typ="kommun", antal_skolor=2, period_start=2019, period_slut=2022, design="sc",
+        indikator="merit_value", utlatande="effekt", n_elever_band="100-499", likvard_version="1",
+        data_hash="0" * 64, skattad_effekt=est, ki_lag=lo, ki_hog=hi, ki_niva=0.9,
+        forregistrerad=dt.date(2019, 6, 1)) for i, (who, est, lo, hi) in enumerate(rows))
+    tiny = dataclasses.replace(local[0], utvardering_id="kort-liten", huvudman="H-by",
+                               n_elever_band=STUDENT_BANDS[0], skattad_effekt=50.0, ki_lag=49.0, ki_hog=51.0)
+    save_own(store, Catalogue(publisher="test", types=(kind,), local=(*local, tiny)))
+    ana, csrf = login(app, "ana")
+    url = _post(ana, "/insatser/ny", csrf, name="Läxhjälp i biblioteket", category=KOMP, school_ids=treated[:1],
+                catalogue_type=kind.insats_typ_id, indicator="merit_value", expected_effect="1.75", horizon="2",
+                status="planerad", design="auto", direction="+")
+    page = ana.get(url).text
+    z = norm.ppf(0.95)
+    y = np.array([est for _, est, _, _ in rows])
+    var = np.array([((hi - lo) / (2 * z)) ** 2 for _, _, lo, hi in rows])
+    ref = combine_effects(y, var, method_re="chi2")
+    mu, se = float(ref.mean_effect_re), float(ref.sd_eff_w_re)
+    expected = (f"{mu:.2f} (95 % intervall {mu - 1.959964 * se:.2f} till {mu + 1.959964 * se:.2f}) "
+                f"från 3 utvärderingar hos 3 huvudmän").replace(".", ",")
+    section = page.split('id="rubrik-katalog"', 1)[1].split("</section>", 1)[0]
+    assert expected in section
+    assert f"tau {float(ref.tau2) ** 0.5:.2f}".replace(".", ",") in section
+    assert "Egen förväntad effekt</dt><dd>1,75" in section
+    assert "50,00" not in page

@@ -30,7 +30,8 @@ import sqlalchemy as sa
 
 from likvard import __version__
 from likvard.catalogue import schema
-from likvard.catalogue.package import read_package, write_package
+from likvard.catalogue.package import read_package, suppressed, write_package
+from likvard.catalogue.pooling import Method, PooledEffect, pool_evaluations
 from likvard.catalogue.records import Catalogue, Evidence, InterventionType, LocalEvaluation, as_row
 from likvard.catalogue.starter import starter_catalogue
 from likvard.errors import StoreError
@@ -328,3 +329,41 @@ def export_catalogue(store: Store, out: str | Path, *, include_schools: bool = F
     known = {t.key: t for t in (*starter_catalogue().types, *every.types)}
     types = tuple(known[k] for k in sorted(wanted) if k in known)
     return write_package(dataclasses.replace(own, types=types), out, include_schools=include_schools)
+
+
+@dataclass(frozen=True)
+class TypeEvidence:
+    """What a catalogue holds on one intervention type for one indicator: the local evaluations of
+    the type on that indicator (``n_local``, by ``authorities`` publishers), pooled by a random-effects
+    model (``pooled``; None with fewer than two usable evaluations, ``note`` says why) and the type's
+    research evidence rows (reference and figure as published)."""
+
+    type_id: str
+    type_name: str
+    indicator: str | None
+    n_local: int
+    authorities: int
+    pooled: PooledEffect | None
+    note: str | None
+    research: tuple[Evidence, ...]
+
+
+def type_evidence(catalogue: Catalogue, type_id: str, indicator: str | None, *, method: Method = "dl",
+                  level: float = 0.95) -> TypeEvidence:
+    """The pooled local evaluations and the research for ``type_id`` on ``indicator`` (all versions of
+    the type together, as ``pool_evaluations`` groups them; each evaluation as it may be published, so
+    one resting on fewer than 10 students adds nothing), for showing beside an intervention's own
+    expected effect in the quality report and the web app."""
+    names = {t.insats_typ_id: t.namn for t in catalogue.types}
+    local = [suppressed(e) for e in catalogue.local if e.insats_typ_id == type_id and indicator is not None
+             and e.indikator == indicator]  # as they may be published: no figure on fewer than 10 students
+    group = next(iter(pool_evaluations(local, method=method, level=level)), None) if local else None
+    used = set(group.evaluation_ids) if group is not None else set()
+    note = None if local else "inga lokala utvärderingar i katalogen"
+    if group is not None and group.pooled is None:
+        note = f"{len(local)} utvärdering{'ar' if len(local) != 1 else ''}, för få att väga samman"
+    research = tuple(sorted((e for e in catalogue.evidence if e.insats_typ_id == type_id),
+                            key=lambda e: e.evidens_id))
+    return TypeEvidence(type_id=type_id, type_name=names.get(type_id, type_id), indicator=indicator,
+                        n_local=len(local), authorities=len({e.huvudman for e in local if e.utvardering_id in used}),
+                        pooled=group.pooled if group is not None else None, note=note, research=research)

@@ -14,6 +14,8 @@ students is ``..``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import html
 import io
@@ -330,8 +332,7 @@ def _catalogue(store: Store, ivs: list[Intervention]) -> QualitySection:
     on the intervention's indicator (random effects, DerSimonian–Laird, 95 %; the same figures as
     ``likvard katalog lista --metod dl``) beside the authority's own expected effect, and the
     research evidence rows of the type (the store's catalogue and the starter catalogue)."""
-    from likvard.analyses.catalogue import store_catalogue
-    from likvard.catalogue import pool_evaluations
+    from likvard.analyses.catalogue import store_catalogue, type_evidence
     from likvard.catalogue.starter import shipped_catalogue
 
     linked = [iv for iv in ivs if iv.catalogue_type]
@@ -339,24 +340,20 @@ def _catalogue(store: Store, ivs: list[Intervention]) -> QualitySection:
     starter = shipped_catalogue()
     type_names = {t.insats_typ_id: t.namn for t in (*starter.types, *stored.types)}
     evidence = {e.evidens_id: e for e in (*starter.evidence, *stored.evidence)}
+    merged = dataclasses.replace(stored, types=(*starter.types, *stored.types), evidence=tuple(evidence.values()))
     rows, research = [], []
     for iv in linked:
-        local = [e for e in stored.local if e.insats_typ_id == iv.catalogue_type and e.indikator == iv.indicator]
-        groups = pool_evaluations(local, method=POOLING_METHOD, level=POOLING_LEVEL) if local else []
-        g = groups[0] if groups else None
-        p = g.pooled if g is not None else None
-        authorities = len({e.huvudman for e in local if g is not None and e.utvardering_id in g.evaluation_ids})
+        known = type_evidence(merged, iv.catalogue_type or "", iv.indicator, method=POOLING_METHOD,
+                              level=POOLING_LEVEL)
+        p = known.pooled
         if p is None:
-            pooled = ("inga lokala utvärderingar i katalogen" if not local
-                      else f"{len(local)} utvärdering, för få att väga samman")
-            cells = [pooled, "–", str(authorities) if local else "0", "–"]
+            cells = [known.note or "–", "–", str(known.authorities if known.n_local else 0), "–"]
         else:
             cells = [format_number(p.estimate, 2),
-                     f"{format_number(p.ci_low, 2)} till {format_number(p.ci_high, 2)}", str(authorities),
+                     f"{format_number(p.ci_low, 2)} till {format_number(p.ci_high, 2)}", str(known.authorities),
                      format_number(p.tau2 ** 0.5, 2)]
-        n_research = sum(e.insats_typ_id == iv.catalogue_type for e in evidence.values())
-        rows.append([iv.name, type_names.get(iv.catalogue_type or "", iv.catalogue_type or "–"), _indicator(iv),
-                     _expected(iv), *cells, str(n_research)])
+        rows.append([iv.name, known.type_name if iv.catalogue_type else "–", _indicator(iv),
+                     _expected(iv), *cells, str(len(known.research))])
     for e in sorted(evidence.values(), key=lambda e: e.evidens_id):
         users = [iv.name for iv in linked if iv.catalogue_type == e.insats_typ_id]
         if not users:

@@ -235,12 +235,18 @@ def register(app: FastAPI, *, store: Store, cache: AnalysisCache, jobs: Jobs, re
         base = iv.baseline
         base_hidden = base is not None and base.n < MIN_SHOWN_STUDENTS
         writes = all(may(user, "write_intervention", s) for s in iv.school_ids)
-        kind = iv.catalogue_type
-        type_name = next((t.namn for t in catalogue_types() if t.insats_typ_id == kind), kind) if kind else None
+        known = None
+        if iv.catalogue_type:
+            from likvard.analyses.catalogue import type_evidence
+            from likvard.web.routes_catalogue import merged_catalogue
+
+            # other authorities' evaluations as they may be published (.. under 10 students), pooled as in
+            # the quality report, beside the intervention's own expected effect
+            known = type_evidence(merged_catalogue(store), iv.catalogue_type, iv.indicator, method="dl")
         return render(request, "intervention.html", title=iv.name, iv=iv, runs=runs, chart=chart, base=base,
                       base_hidden=base_hidden, names=school_names(), indicators=v.INDICATORS, designs=v.DESIGNS,
                       can_write=writes, num=format_number, label=school_year_label, verdicts=VERDICTS,
-                      field_labels=FORM_FIELDS, type_name=type_name)
+                      field_labels=FORM_FIELDS, known=known)
 
     @app.get("/insatser/{intervention_id}/andra")
     def intervention_edit(request: Request, intervention_id: int, user: User = Depends(user_of)) -> Response:
