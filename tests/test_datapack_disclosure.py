@@ -237,3 +237,33 @@ def test_quarters_are_among_the_shown_schools(run):
         q = np.quantile(list(values.values()), [0.25, 0.5, 0.75])
         for s, x in values.items():
             assert packs[s]["indicators"][key]["quartile"] == 1 + int((x > q).sum()), (key, s)
+
+
+def test_effect_evaluation_of_a_protecting_school_hides_its_count_where_the_reports_do(tmp_path):
+    """``likvard effekt utvardera --db`` on a school the reports hide to protect the planted one: the
+    number of students in its path reads ``..`` in the hidden year and equals the school's grade-9
+    students with a merit value (counted here from the data) in the other years."""
+    from typer.testing import CliRunner
+
+    from likvard.cli.main import app
+    from likvard.disclosure.schools import hidden_schools
+    from likvard.store import open_store
+
+    data = planted_authority()
+    protecting = sorted(hidden_schools(data, YEAR) - {PLANTED})
+    assert protecting  # the planted school needs a complement: otherwise there is nothing to test
+    db = tmp_path / "a.db"
+    store = open_store(db)
+    store.save_authority_data(data, "test")
+    store.close()
+    out = tmp_path / "effekt.json"
+    result = CliRunner().invoke(app, ["effekt", "utvardera", "--db", str(db), "--behandlade", protecting[0],
+                                      "--start", str(YEAR - 1), "--utfall", "merit_value", "--ut", str(out)])
+    assert result.exit_code == 0, result.output
+    path = {int(r["school_year"]): r["n_students"] for r in json.loads(out.read_text())["path"]}
+    st = data.students
+    g9 = st[(st["school_id"] == protecting[0]) & (st["grade"] == 9) & st["merit_value"].notna()]
+    counts = g9.groupby("school_year").size()
+    assert path[YEAR] == SUPPRESSED
+    shown = {y: n for y, n in path.items() if y != YEAR}
+    assert shown and all(n == counts[y] for y, n in shown.items())

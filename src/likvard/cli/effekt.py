@@ -25,8 +25,10 @@ DataOpt = typer.Option(None, "--data", help="Mapp med Skolverkets publicerade fi
 DbOpt = typer.Option(None, "--db", help="Databasfil (SQLite) eller SQLAlchemy-URL.")
 
 
-def _panel(panel: Path | None, demo: bool, data: Path | None, db: str | None, outcome: str) -> tuple[pd.DataFrame, str]:
-    """The long panel and the name of its outcome column."""
+def _panel(panel: Path | None, demo: bool, data: Path | None, db: str | None,
+           outcome: str) -> tuple[pd.DataFrame, str, Any]:
+    """The long panel, the name of its outcome column and the authority's data it came from (None
+    for a panel file or the published files)."""
     given = sum(x is not None and x is not False for x in (panel, data, db)) + bool(demo)
     if given != 1:
         fail("Ange precis en källa: --panel FIL, --demo, --data MAPP eller --db URL.")
@@ -37,14 +39,14 @@ def _panel(panel: Path | None, demo: bool, data: Path | None, db: str | None, ou
             df = pd.read_csv(panel, dtype={"school_id": str}, sep=None, engine="python", encoding="utf-8-sig")
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             fail(f"{panel.name}: filen kan inte läsas som CSV ({exc}).")
-        return df, outcome
+        return df, outcome, None
     from likvard.evaluation import OUTCOMES, authority_panel
 
     name = "merit_value" if outcome == "value" else outcome
     if data is not None:
         from likvard.sources.skolverket.school_panel import read_national_panel
 
-        return read_national_panel(data, name), "value"
+        return read_national_panel(data, name), "value", None
     if name not in OUTCOMES:
         fail(f"Okänt utfall '{name}'; välj bland {', '.join(OUTCOMES)}.")
     from likvard.cli.common import load_authority
@@ -53,7 +55,7 @@ def _panel(panel: Path | None, demo: bool, data: Path | None, db: str | None, ou
         fail("Ange var panelen kommer från: --panel FIL, --demo, --data MAPP eller --db URL.")
     authority, _store = load_authority(demo, db or "")
     respondent = "student_grade5" if name in ("trygghet", "studiero", "stod") else "student_grade8"
-    return authority_panel(authority, name, respondent=respondent), "value"
+    return authority_panel(authority, name, respondent=respondent), "value", authority
 
 
 def _ids(text: str) -> list[str]:
@@ -93,6 +95,31 @@ def _disclosed(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _protected(payload: dict[str, Any], authority: Any, treated: list[str]) -> dict[str, Any]:
+    """``payload`` with the number of students ``..`` in every year where a treated school is one the
+    Nulägesrapport and the quality report hide (``likvard.disclosure.schools.hidden_schools``: a school
+    hidden to protect a small one), so that the evaluation cannot give away its size."""
+    from likvard.privacy import SUPPRESSED
+    from likvard.disclosure.schools import authority_counts, hidden_schools, student_years
+
+    counts = authority_counts(authority, student_years(authority))
+    hidden: dict[int, bool] = {}
+    out = dict(payload)
+    for key in ("path", "per_year"):
+        rows = []
+        for row in payload.get(key) or []:
+            year = row.get("school_year")
+            if isinstance(year, int | float) and row.get("n_students") is not None:
+                y = int(year)
+                if y not in hidden:
+                    hidden[y] = bool(set(treated) & hidden_schools(authority, y, counts=counts))
+                if hidden[y]:
+                    row = {**row, "n_students": SUPPRESSED}
+            rows.append(row)
+        out[key] = rows
+    return out
+
+
 def _write(out: Path, payload: dict) -> None:
     from likvard.files import write_private_text
 
@@ -126,7 +153,7 @@ def utvardera(
     """Skatta effekten av en insats med osäkerhet och ett utlåtande."""
     from likvard.evaluation import evaluate
 
-    df, col = _panel(panel, demo, data, db, utfall)
+    df, col, authority = _panel(panel, demo, data, db, utfall)
     try:
         with console.status("Utvärderar (placebojämförelser) …"):
             result = evaluate(df, _ids(behandlade), start, outcome=col, level=niva, design=design, seed=seed,
@@ -134,7 +161,10 @@ def utvardera(
                               exclude=[s.strip() for s in utan.split(",") if s.strip()])
     except LikvardError as exc:
         fail(str(exc))
-    _write(ut, result.to_dict())
+    payload = result.to_dict()
+    if authority is not None:  # the authority's own students: hide what its reports hide
+        payload = _protected(payload, authority, _ids(behandlade))
+    _write(ut, payload)
     lo = "–" if result.ci_low is None else f"{result.ci_low:.1f}".replace(".", ",")
     hi = "–" if result.ci_high is None else f"{result.ci_high:.1f}".replace(".", ",")
     console.print(f"Design: {result.design} ({result.inference}). Skattning {result.estimate:.1f} "
@@ -162,7 +192,7 @@ def mde(
     """Minsta upptäckbara effekt före beslutet (av placebojämförelser på åren före start)."""
     from likvard.evaluation import minimum_detectable_effect
 
-    df, col = _panel(panel, demo, data, db, utfall)
+    df, col, _ = _panel(panel, demo, data, db, utfall)
     try:
         res = minimum_detectable_effect(df, _ids(behandlade), start, horisont, col, level=niva, design=design)
     except LikvardError as exc:
