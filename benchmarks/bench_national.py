@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import psutil
+from _memory import tree_rss
 
 
 class TreePeak:
@@ -44,14 +45,7 @@ class TreePeak:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                root = psutil.Process(self.pid)
-                total = root.memory_info().rss
-                for child in root.children(recursive=True):
-                    try:
-                        total += child.memory_info().rss
-                    except psutil.Error:
-                        pass
-                self.peak = max(self.peak, total)
+                self.peak = max(self.peak, tree_rss(self.pid))
             except psutil.Error:
                 pass
             time.sleep(0.05)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Self
 
 import pandas as pd
-import psutil
+from _memory import tree_rss
 
 from likvard.compiled import is_prepared, prepare
 from likvard.demo import generate_national
@@ -49,19 +49,9 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _total(self) -> int:
-        me = psutil.Process()
-        total = me.memory_info().rss
-        for child in me.children(recursive=True):
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._total())
+            self.peak = max(self.peak, tree_rss())
             time.sleep(0.05)
 
     def __enter__(self) -> Self:
