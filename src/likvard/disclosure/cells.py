@@ -9,7 +9,7 @@ every shown total, and that counts are non-negative, and may also know that one 
 another (``bounds``: a school's students with post-secondary parents are at most its students).
 
 For each hidden cell the attacker's best interval is the minimum and maximum of the cell over
-every table consistent with what is shown: two linear programs (scipy's HiGHS).
+every table consistent with what is shown: two linear programs (HiGHS, through ``highspy``).
 :func:`protect` hides, besides the primary cells, the fewest further cells it finds (greedily,
 smallest first) until every hidden cell's interval is at least ``2 * PROTECTION`` students wide
 (``±3``), and hides a total when no shown cell can protect a hidden one within it.
@@ -21,6 +21,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from likvard.disclosure._highs import highspy, new_highs as _highs
 
 PROTECTION = 3
 """Half the smallest width of the interval an attacker can narrow a hidden count to (students)."""
@@ -49,49 +51,76 @@ def sensitive_share(count: float, n: float, min_n: int = 10) -> bool:
 
 
 class _Problem:
-    """The attacker's linear program for the current hidden cells and totals."""
+    """The attacker's linear program for the current hidden cells and totals, set up once in HiGHS
+    (``highspy``); each interval changes only the objective, so HiGHS starts from the last basis."""
 
     def __init__(self, values: Mapping, totals: Mapping, hidden: set, hidden_totals: set,
                  bounds: Sequence[tuple[Hashable, Hashable]]):
         self.values = values
         keys = sorted(hidden, key=repr)
         self.pos = pos = {k: i for i, k in enumerate(keys)}
-        rows, rhs = [], []
+        rows: list[list[int]] = []  # column positions of each row
+        coefs: list[list[float]] = []
+        row_low: list[float] = []
+        row_up: list[float] = []
         for name, members in totals.items():
             if name in hidden_totals:
                 continue
             h = [m for m in members if m in pos]
             if not h:
                 continue
-            row = np.zeros(len(keys))
-            for m in h:
-                row[pos[m]] += 1.0
-            rows.append(row)
-            rhs.append(sum(float(values[m]) for m in h))  # the total minus its shown cells
-        ub_rows, ub_rhs = [], []
+            rows.append([pos[m] for m in h])
+            coefs.append([1.0] * len(h))
+            rhs = sum(float(values[m]) for m in h)  # the total minus its shown cells
+            row_low.append(rhs)
+            row_up.append(rhs)
         upper = dict.fromkeys(keys, np.inf)
         lower = dict.fromkeys(keys, 0.0)
         for a, b in bounds:  # a <= b
             if a in pos and b in pos:
-                row = np.zeros(len(keys))
-                row[pos[a]] += 1.0
-                row[pos[b]] -= 1.0
-                ub_rows.append(row)
-                ub_rhs.append(0.0)
+                rows.append([pos[a], pos[b]])
+                coefs.append([1.0, -1.0])
+                row_low.append(-np.inf)
+                row_up.append(0.0)
             elif a in pos:
                 upper[a] = min(upper[a], float(values[b]))
             elif b in pos:  # a hidden whole is at least its shown part
                 lower[b] = max(lower[b], float(values[a]))
-        self.a_eq = np.array(rows) if rows else None
-        self.b_eq = np.array(rhs) if rows else None
-        self.a_ub = np.array(ub_rows) if ub_rows else None
-        self.b_ub = np.array(ub_rhs) if ub_rows else None
         self.bounds = [(lower[k], None if not np.isfinite(upper[k]) else upper[k]) for k in keys]
         constrained = np.zeros(len(keys), dtype=bool)
-        for m in (self.a_eq, self.a_ub):
-            if m is not None:
-                constrained |= (m != 0).any(axis=0)
+        for r in rows:
+            constrained[r] = True
         self.constrained = constrained
+        self._rows = (rows, coefs, row_low, row_up)
+        self._highs = None
+
+    def _model(self):
+        """The HiGHS model of the constraints (built at the first solve)."""
+        if self._highs is None:
+            from scipy.sparse import csc_matrix
+
+            rows, coefs, row_low, row_up = self._rows
+            n = len(self.pos)
+            r_idx = [i for i, r in enumerate(rows) for _ in r]
+            c_idx = [j for r in rows for j in r]
+            a = csc_matrix((np.concatenate(coefs) if coefs else np.zeros(0), (r_idx, c_idx)), shape=(len(rows), n))
+            a.sum_duplicates()
+            h = _highs()
+            lp = highspy.HighsLp()
+            lp.num_col_, lp.num_row_ = n, len(rows)
+            lp.col_cost_ = np.zeros(n)
+            lp.col_lower_ = np.array([lo for lo, _ in self.bounds], dtype=float)
+            lp.col_upper_ = np.array([highspy.kHighsInf if hi is None else hi for _, hi in self.bounds], dtype=float)
+            lp.row_lower_ = np.where(np.isfinite(row_low), row_low, -highspy.kHighsInf).astype(float)
+            lp.row_upper_ = np.asarray(row_up, dtype=float)
+            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+            lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+            lp.a_matrix_.index_ = a.indices.astype(np.int32)
+            lp.a_matrix_.value_ = a.data.astype(float)
+            h.passModel(lp)
+            self._highs = h
+            self._all = np.arange(n, dtype=np.int32)
+        return self._highs
 
     def objective(self, members: Iterable[Hashable]) -> tuple[np.ndarray, float]:
         c = np.zeros(len(self.pos))
@@ -104,11 +133,13 @@ class _Problem:
         return c, const
 
     def _solve(self, c: np.ndarray) -> float:
-        from scipy.optimize import linprog
-
-        res = linprog(c, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds,
-                      method="highs")
-        return res.fun if res.status == 0 else -np.inf
+        """Minimum of ``c @ x`` over the attacker's tables; ``-inf`` when unbounded."""
+        h = self._model()
+        h.changeColsCost(len(c), self._all, np.asarray(c, dtype=float))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return -np.inf
+        return float(h.getInfo().objective_function_value)
 
     def interval(self, members: Iterable[Hashable], need: float | None = None) -> tuple[float, float]:
         """Min and max of the sum of ``members``; with ``need``, stops early once the width is

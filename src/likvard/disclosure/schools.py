@@ -96,10 +96,11 @@ def protect_schools(composition: pd.DataFrame, schools: pd.DataFrame, year: int,
     info = schools.assign(school_id=schools["school_id"].astype(str)).drop_duplicates("school_id")
     info = info.set_index("school_id")
     values: dict = {}
-    rows_primary = {sid for sid in n.index if not (n[sid] >= min_n)}
-    for sid, v in n.items():
+    n_of = dict(zip(n.index, n.to_numpy(dtype=float)))
+    rows_primary = {sid for sid, v in n_of.items() if not (v >= min_n)}
+    for sid, v in n_of.items():
         if v == v:
-            values[("n_students", sid)] = float(v)
+            values[("n_students", sid)] = v
     primary = {("n_students", sid) for sid in rows_primary if ("n_students", sid) in values}
     bounds = []
     families = ["n_students"]
@@ -110,12 +111,12 @@ def protect_schools(composition: pd.DataFrame, schools: pd.DataFrame, year: int,
         if k.notna().sum() == 0:
             continue
         families.append(col)
-        for sid, v in k.items():
+        for sid, v in zip(k.index, k.to_numpy(dtype=float)):
             if v != v or ("n_students", sid) not in values:
                 continue
-            values[(col, sid)] = float(v)
+            values[(col, sid)] = v
             bounds.append(((col, sid), ("n_students", sid)))
-            if sid in rows_primary or sensitive_share(float(v), float(n[sid]), min_n):
+            if sid in rows_primary or sensitive_share(v, n_of[sid], min_n):
                 primary.add((col, sid))
     if not complementary:
         return frozenset(rows_primary), frozenset((COUNTED_SHARES[f], sid) for f, sid in primary if f != "n_students")
@@ -124,12 +125,13 @@ def protect_schools(composition: pd.DataFrame, schools: pd.DataFrame, year: int,
         if col in info:
             partitions.append(info[col].reindex(c.index).astype(object).fillna("?"))
     totals: dict = {}
+    groups = [(part.name, part.groupby(part, sort=True).groups) for part in partitions]
     for f in families:
-        for part in partitions:
-            for g, idx in part.groupby(part, sort=True).groups.items():
+        for part_name, part_groups in groups:
+            for g, idx in part_groups.items():
                 members = [(f, sid) for sid in idx if (f, sid) in values]
                 if members:
-                    totals[(f, part.name, g)] = members
+                    totals[(f, part_name, g)] = members
     # published whatever is hidden: every total of each count over all schools (the municipality
     # per year) and the numbers of students per organiser type and area type (the decompositions)
     shown = {name for name in totals if name[1] is None or name[0] == "n_students"}
