@@ -46,7 +46,8 @@ def command(
     from likvard.demo import generate_exempelstad
     from likvard.demo.followup import fill_followup
     from likvard.report import render_overview
-    from likvard.report.quality import write_quality_report
+    from likvard.parallel.beside import beside
+    from likvard.report.quality import quality_report_names, write_quality_report
     from likvard.store import open_store
     from likvard.text import school_year_label
 
@@ -77,6 +78,18 @@ def command(
     data.write_truth(truth_dir)
     console.print(f"Registerfiler (för [bold]likvard import[/]): {register_dir}")
     console.print(f"Facit (generatorns dolda sanningar, för test av analyserna): {truth_dir}")
+    last_year = data.years()[-1]
+    link = (f"Kvalitetsrapport {school_year_label(last_year)}", quality_report_names(last_year)[1])
+
+    def nulagesrapport():
+        """The Nulägesrapport: it rests on the registers alone, not on the follow-up history, so it
+        is written in a second process while this one fills in the follow-up (with --serve, here:
+        the web app needs the analyses)."""
+        ov = run_overview(dataset_from_authority(data), store=store)
+        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link])
+        return (ov if serve else None), result.html_path, result.xlsx_path
+
+    report = beside(nulagesrapport, enabled=not serve, in_child=lambda: store.engine.dispose(close=False))
     with console.status("Fyller i uppföljningen: insatser, kvalitetsdialoger och utvärderingar …"):
         history = fill_followup(store, data, data.truth["planted_interventions"], seed=seed)
         quality_docx, quality_html = write_quality_report(store, history.school_year, ut, data=data)
@@ -85,15 +98,13 @@ def command(
                   f"{len(history.evaluations)} utvärderingar.")
     for reason in history.skipped:
         console.print(f"[yellow]Inte utvärderad:[/] {escape(reason)}")
-    with console.status("Kör analyserna och skriver rapporten …"):
-        ov = run_overview(dataset_from_authority(data), store=store)
-        link = (f"Kvalitetsrapport {school_year_label(history.school_year)}", quality_html.name)
-        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link])
+    with console.status("Kör analyserna och skriver nulägesrapporten …"):
+        ov, html_path, xlsx_path = report.result()
     console.print(f"[bold green]Klart[/] på {time.perf_counter() - started:.0f} s.")
-    console.print(f"Rapport: [bold]{result.html_path.resolve()}[/]")
-    console.print(f"Tabeller (Excel): {result.xlsx_path.resolve()}")
+    console.print(f"Rapport: [bold]{html_path.resolve()}[/]")
+    console.print(f"Tabeller (Excel): {xlsx_path.resolve()}")
     console.print(f"Kvalitetsrapport: {quality_html.resolve()} (Word: {quality_docx.name})")
-    typer.echo(str(result.html_path.resolve()))
+    typer.echo(str(html_path.resolve()))
     if serve:
         serve_demo(store, data, db, port, ov)
 
