@@ -62,6 +62,19 @@ def command(
         f"Exempelstad: {data.schools['school_id'].nunique()} skolenheter, "
         f"{len(data.students):,} elevrader över {len(data.years())} läsår.".replace(",", " ")
     )
+    last_year = data.years()[-1]
+    link = (f"Kvalitetsrapport {school_year_label(last_year)}", quality_report_names(last_year)[1])
+
+    def nulagesrapport():
+        """The Nulägesrapport rests on the registers alone (a new Exempelstad database has no
+        saved placement comparison), not on the database or the follow-up history, so it is
+        written in a second process while this one saves, writes the files and fills in the
+        follow-up (with --serve, here afterwards: the web app needs the analyses)."""
+        ov = run_overview(dataset_from_authority(data), store=None)
+        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link])
+        return (ov if serve else None), result.html_path, result.xlsx_path
+
+    report = beside(nulagesrapport, enabled=not serve)
     if db.exists():
         try:
             db.unlink()
@@ -78,18 +91,6 @@ def command(
     data.write_truth(truth_dir)
     console.print(f"Registerfiler (för [bold]likvard import[/]): {register_dir}")
     console.print(f"Facit (generatorns dolda sanningar, för test av analyserna): {truth_dir}")
-    last_year = data.years()[-1]
-    link = (f"Kvalitetsrapport {school_year_label(last_year)}", quality_report_names(last_year)[1])
-
-    def nulagesrapport():
-        """The Nulägesrapport: it rests on the registers alone, not on the follow-up history, so it
-        is written in a second process while this one fills in the follow-up (with --serve, here:
-        the web app needs the analyses)."""
-        ov = run_overview(dataset_from_authority(data), store=store)
-        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link])
-        return (ov if serve else None), result.html_path, result.xlsx_path
-
-    report = beside(nulagesrapport, enabled=not serve, in_child=lambda: store.engine.dispose(close=False))
     with console.status("Fyller i uppföljningen: insatser, kvalitetsdialoger och utvärderingar …"):
         history = fill_followup(store, data, data.truth["planted_interventions"], seed=seed)
         quality_docx, quality_html = write_quality_report(store, history.school_year, ut, data=data)
