@@ -102,6 +102,17 @@ class Dataset:
         is hidden so that such a share cannot be recovered from the totals."""
         return set(self._protection(year, min_students, complementary)[1])
 
+    def protection_of_all_years(self, min_students: int = 10, complementary: bool = True) -> dict:
+        """The decisions behind :meth:`hidden` and :meth:`hidden_shares` for every year of the
+        dataset, keyed as they are kept (for :meth:`adopt_protection`)."""
+        keys = [(int(y), int(min_students), bool(complementary)) for y in self.years]
+        return {k: self._protection(*k) for k in keys}
+
+    def adopt_protection(self, decisions: dict) -> None:
+        """Keep ``decisions`` computed by :meth:`protection_of_all_years` on this same dataset
+        (e.g. in a second process while the analyses run), so they are not computed again."""
+        self._hidden.update(decisions)
+
     def _protection(self, year: int, min_students: int, complementary: bool) -> tuple[frozenset, frozenset]:
         key = (int(year), int(min_students), bool(complementary))
         if key not in self._hidden:

@@ -58,6 +58,7 @@ def command(
     en riksöversikt (riksoversikt.html och riksoversikt.xlsx) efter en enda läsning av filerna."""
     from likvard.analyses.overview import PARTS, run_overview
     from likvard.cli.common import load_dataset
+    from likvard.parallel.beside import beside
     from likvard.report import render_overview
 
     settings = settings_from(niva, replikat, seed)
@@ -68,8 +69,12 @@ def command(
     if arbetare is not None or dask is not None:
         fail("--arbetare och --dask gäller bara flera kommuner (--kommun alla eller t.ex. --kommun 0180,1480).")
     ds, store = load_dataset(demo, db, data, kommun, years)
+    # which schools every table must hide (linear programs per year) is worked out in a second
+    # process while the analyses run here
+    protection = beside(lambda: ds.protection_of_all_years(settings.min_students, settings.complementary_suppression))
     with progress() as bar:
         ov = run_overview(ds, settings, store=store, on_part=part_progress(bar, len(PARTS), PART_LABELS))
+    ds.adopt_protection(protection.result())
     stem = f"nulagesrapport_{ds.municipality_code}" if ds.municipality_code else "nulagesrapport"
     title = "Nulägesrapport – Exempelstad" if demo else f"Nulägesrapport {ds.name}".strip()
     with console.status("Skriver rapporten …"):
