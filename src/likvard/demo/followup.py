@@ -355,7 +355,7 @@ def fill_followup(store: Store, data: AuthorityData, planted: Sequence[Mapping[s
     """Write Exempelstad's follow-up history (module docstring) into ``store``, which holds
     ``data``; ``planted``: ``truth["planted_interventions"]``. An evaluation the data cannot
     carry (too few school years) is left out and named in ``skipped``."""
-    with _quick_commits(store):
+    with _quick_commits(store), sv.batch(store):
         return _fill(store, data, planted, seed, max_placebos)
 
 

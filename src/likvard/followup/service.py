@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -63,7 +64,7 @@ from likvard.text import school_year_label
 
 __all__ = [
     "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note",
-    "add_notes", "atgardsplan", "catalogue_types", "create_dialogue", "create_intervention",
+    "add_notes", "atgardsplan", "batch", "catalogue_types", "create_dialogue", "create_intervention",
     "delete_decision", "delete_intervention", "evaluate_intervention", "evaluation_payload", "get_dialogue",
     "get_intervention", "import_decisions", "import_interventions", "list_decisions", "list_dialogues",
     "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
@@ -89,10 +90,99 @@ def _errors(store: Store) -> Iterator[None]:
         raise StoreError(describe_error(exc, str(store.engine.url))) from None
 
 
+@dataclass
+class _Batch:
+    """The state of ``batch``: its connection (one transaction) and what the service calls inside
+    it have read, kept up to date by the writes made through them."""
+
+    store: Store
+    conn: sa.Connection
+    schools: dict[int, dict[str, str]] | None = None
+    catalogue: dict[str, set[int]] | None = None
+    interventions: list[Intervention] | None = None
+    dialogues: dict[int, Dialogue] = field(default_factory=dict)
+
+
+_BATCH: ContextVar[_Batch | None] = ContextVar("likvard_followup_batch", default=None)
+
+
+def _batch_of(store: Store) -> _Batch | None:
+    current = _BATCH.get()
+    return current if current is not None and current.store is store else None
+
+
+@contextmanager
+def batch(store: Store) -> Iterator[None]:
+    """Run every service call on ``store`` inside the block on one connection in ONE transaction:
+    each call checks the same rules as alone (a ``FollowupError`` still means that call wrote
+    nothing), but nothing is committed before the block ends, and an exception leaving the block
+    rolls back every write made in it. Inside, the calls reuse what they have read (the schools,
+    the catalogue's types, the interventions, the dialogues) instead of reading it again after each
+    write. For a program writing many records in a row (the demo's follow-up history); the store
+    must not be written by anything else meanwhile. A block inside a block joins the outer one."""
+    if _batch_of(store) is not None:
+        yield
+        return
+    with _errors(store), store.engine.connect() as conn:
+        transaction = conn.begin()
+        token = _BATCH.set(_Batch(store, conn))
+        try:
+            yield
+        except BaseException:
+            transaction.rollback()
+            raise
+        finally:
+            _BATCH.reset(token)
+        transaction.commit()
+
+
+def _read(store: Store) -> Any:
+    """A connection for reading: the batch's, or a new one."""
+    b = _batch_of(store)
+    return nullcontext(b.conn) if b is not None else store.engine.connect()
+
+
 def _write(store: Store, actor: str, role: str, **role_rule: Any) -> Any:
     check_actor(actor)
     check_role(role, **role_rule)
-    return store.engine.begin()
+    b = _batch_of(store)
+    return nullcontext(b.conn) if b is not None else store.engine.begin()
+
+
+def _interventions_changed(store: Store) -> None:
+    b = _batch_of(store)
+    if b is not None:
+        b.interventions = None
+
+
+def _cache_dialogue(store: Store, dlg: Dialogue) -> Dialogue:
+    b = _batch_of(store)
+    if b is not None:
+        b.dialogues[dlg.id] = dlg
+    return dlg
+
+
+def _forget_school(store: Store, school_id: str, keep: int | None = None) -> None:
+    """Drop the batch's dialogues of the school (their previous dialogue or its decisions changed)."""
+    b = _batch_of(store)
+    if b is not None:
+        for did in [i for i, d in b.dialogues.items() if d.school_id == school_id and i != keep]:
+            del b.dialogues[did]
+
+
+def _replace_decision(store: Store, dec: Decision) -> None:
+    """Put the decision as now stored into the batch's dialogues that show it."""
+    b = _batch_of(store)
+    if b is None:
+        return
+
+    def swap(decisions: tuple[Decision, ...]) -> tuple[Decision, ...]:
+        return tuple(dec if d.id == dec.id else d for d in decisions)
+
+    for did, dlg in list(b.dialogues.items()):
+        if any(d.id == dec.id for d in dlg.decisions + dlg.previous_decisions):
+            b.dialogues[did] = replace(dlg, decisions=swap(dlg.decisions),
+                                       previous_decisions=swap(dlg.previous_decisions))
 
 
 # --- schools ----------------------------------------------------------------------------------
@@ -103,6 +193,16 @@ def _schools(conn: sa.Connection) -> dict[int, dict[str, str]]:
     for year, sid, name in conn.execute(sa.select(s.c.school_year, s.c.school_id, s.c.name)):
         out.setdefault(int(year), {})[str(sid)] = str(name)
     return out
+
+
+def _schools_of(store: Store, conn: sa.Connection) -> dict[int, dict[str, str]]:
+    """``_schools``, read once per batch (the service does not write schools)."""
+    b = _batch_of(store)
+    if b is None:
+        return _schools(conn)
+    if b.schools is None:
+        b.schools = _schools(conn)
+    return b.schools
 
 
 # --- interventions ----------------------------------------------------------------------------
@@ -171,16 +271,27 @@ def list_interventions(store: Store, *, school_ids: Iterable[str] | None = None,
                        include_deleted: bool = False) -> list[Intervention]:
     """Interventions (newest version each), optionally only those at some of ``school_ids``."""
     wanted = None if school_ids is None else {str(s) for s in school_ids}
-    with _errors(store), store.engine.connect() as conn:
-        ids = [r[0] for r in conn.execute(sa.select(t.interventions.c.id).order_by(t.interventions.c.id))]
-        out = [_intervention(conn, i) for i in ids]
+    b = _batch_of(store)
+    if b is not None and b.interventions is not None:
+        out = b.interventions
+    else:
+        with _errors(store), _read(store) as conn:
+            ids = [r[0] for r in conn.execute(sa.select(t.interventions.c.id).order_by(t.interventions.c.id))]
+            out = [_intervention(conn, i) for i in ids]
+        if b is not None:
+            b.interventions = out
     return [iv for iv in out if (include_deleted or not iv.deleted)
             and (wanted is None or wanted & set(iv.school_ids))]
 
 
 def get_intervention(store: Store, intervention_id: int) -> Intervention:
     """One intervention with its versions and evaluations."""
-    with _errors(store), store.engine.connect() as conn:
+    b = _batch_of(store)
+    if b is not None and b.interventions is not None:
+        hit = [iv for iv in b.interventions if iv.id == int(intervention_id)]
+        if hit:
+            return hit[0]
+    with _errors(store), _read(store) as conn:
         return _intervention(conn, int(intervention_id))
 
 
@@ -196,8 +307,8 @@ def _other_schools(store: Store, indicator: str | None, exclude_id: int | None) 
 
 
 def _known_schools(store: Store) -> set[str]:
-    with _errors(store), store.engine.connect() as conn:
-        return {sid for names in _schools(conn).values() for sid in names}
+    with _errors(store), _read(store) as conn:
+        return {sid for names in _schools_of(store, conn).values() for sid in names}
 
 
 def catalogue_types(store: Store) -> dict[str, set[int]]:
@@ -205,13 +316,18 @@ def catalogue_types(store: Store) -> dict[str, set[int]]:
     catalogue in the store (imported packages) and the starter catalogue shipped with Likvärd."""
     from likvard.catalogue.starter import shipped_catalogue
 
+    b = _batch_of(store)
+    if b is not None and b.catalogue is not None:
+        return {k: set(versions) for k, versions in b.catalogue.items()}
     out: dict[str, set[int]] = {}
     for tp in shipped_catalogue().types:
         out.setdefault(tp.insats_typ_id, set()).add(int(tp.version))
     ct = store_schema.catalogue_types
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         for type_id, version in conn.execute(sa.select(ct.c.insats_typ_id, ct.c.version)):
             out.setdefault(str(type_id), set()).add(int(version))
+    if b is not None:
+        b.catalogue = {k: set(versions) for k, versions in out.items()}
     return out
 
 
@@ -250,6 +366,7 @@ def create_intervention(store: Store, fields: Mapping[str, Any], *, actor: str, 
     clean, base = _prepare(store, fields, data, compute_baseline, None)
     with _errors(store), _write(store, actor, role, authority=True) as conn:
         new_id = _create(conn, clean, base, actor, role)
+    _interventions_changed(store)
     return get_intervention(store, new_id)
 
 
@@ -302,6 +419,7 @@ def update_intervention(store: Store, intervention_id: int, changes: Mapping[str
         version = int(current) + 1
         _insert_version(conn, iv.id, version, clean_new, base, changed, actor, role, _now())
         conn.execute(t.interventions.update().where(t.interventions.c.id == iv.id).values(current_version=version))
+    _interventions_changed(store)
     return get_intervention(store, iv.id)
 
 
@@ -313,6 +431,7 @@ def delete_intervention(store: Store, intervention_id: int, *, actor: str, role:
     with _errors(store), _write(store, actor, role, authority=True, what="ta bort insatser") as conn:
         conn.execute(t.interventions.update().where(t.interventions.c.id == iv.id)
                      .values(deleted_at=_now(), deleted_by=actor))
+    _interventions_changed(store)
     return get_intervention(store, iv.id)
 
 
@@ -343,6 +462,7 @@ def evaluate_intervention(store: Store, intervention_id: int, *, actor: str, rol
             verdict=r.verdict, reason=r.reason, data_version=out.data_version, result=payload, run_by=actor,
             run_at=_now())).inserted_primary_key[0]
         row = conn.execute(sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.id == eid)).one()
+    _interventions_changed(store)
     return _evaluation(row)
 
 
@@ -350,7 +470,7 @@ def evaluation_payload(store: Store, evaluation_id: int) -> dict[str, Any]:
     """The stored result of an evaluation run as the engine gave it
     (``likvard.evaluation.EvaluationResult.to_dict`` and the register's additions)."""
     ev = t.intervention_evaluations
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         row = conn.execute(sa.select(ev.c.result).where(ev.c.id == int(evaluation_id))).first()
     if row is None:
         raise fail(f"Utvärderingen {evaluation_id} finns inte.")
@@ -458,14 +578,23 @@ def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
         q = q.where(d.c.school_id.in_([str(s) for s in school_ids]))
     if school_year is not None:
         q = q.where(d.c.school_year == int(school_year))
-    with _errors(store), store.engine.connect() as conn:
-        return [_dialogue(conn, i) for i in conn.execute(q).scalars()]
+    with _errors(store), _read(store) as conn:
+        return [_batch_dialogue(store, conn, i) for i in conn.execute(q).scalars().all()]
 
 
 def get_dialogue(store: Store, dialogue_id: int) -> Dialogue:
     """One dialogue with agenda, notes, decisions, sign-offs, data pack and the previous decisions."""
-    with _errors(store), store.engine.connect() as conn:
-        return _dialogue(conn, int(dialogue_id))
+    with _errors(store), _read(store) as conn:
+        return _batch_dialogue(store, conn, int(dialogue_id))
+
+
+def _batch_dialogue(store: Store, conn: sa.Connection, dialogue_id: int) -> Dialogue:
+    """``_dialogue``; inside a batch the one it has read or written already."""
+    b = _batch_of(store)
+    if b is None:
+        return _dialogue(conn, dialogue_id)
+    hit = b.dialogues.get(dialogue_id)
+    return hit if hit is not None else _cache_dialogue(store, _dialogue(conn, dialogue_id))
 
 
 def _participants(participants: Iterable[Any]) -> list[dict[str, str]]:
@@ -502,8 +631,9 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
     day = parse_date(date, "Dialogens datum")
     check_in_school_year(day, school_year, "Dialogens datum")
     people = _participants(participants)
-    with _errors(store), store.engine.connect() as conn:
-        schools = _schools(conn)
+    b = _batch_of(store)
+    with _errors(store), _read(store) as conn:
+        schools = _schools_of(store, conn)
         if school_id not in schools.get(school_year, {}):
             where = "finns inte i databasen" if not any(school_id in s for s in schools.values()) else \
                 f"finns inte läsåret {school_year_label(school_year)}"
@@ -517,30 +647,60 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
                        f"{school_year_label(school_year)}.")
         check_dialogue_order(kind, day, [(k, dd) for k, dd in same], school_id, school_year)
         prev_id = _previous_dialogue_id(conn, school_id, day)
-        previous = _decisions_of(conn, prev_id) if prev_id is not None else ()
+        known = None if b is None or prev_id is None else b.dialogues.get(prev_id)
+        previous = known.decisions if known is not None else _decisions_of(conn, prev_id) if prev_id is not None else ()
     data = data if data is not None else store.load()
     ivs = list_interventions(store, school_ids=[school_id])
     content, version = build_data_pack(data, school_id, school_year, interventions=ivs, previous_decisions=previous)
     now = _now()
+    sha = pack_hash(content)
     with _errors(store), _write(store, actor, role, authority=True) as conn:
         did = conn.execute(t.dialogues.insert().values(
             school_id=school_id, school_year=school_year, kind=kind, date=day, participants=people,
-            data_pack=content, data_pack_sha256=pack_hash(content), data_version=version, data_pack_at=now,
+            data_pack=content, data_pack_sha256=sha, data_version=version, data_pack_at=now,
             created_by=actor, created_at=now)).inserted_primary_key[0]
+        items = []
         for flag in content["flags"]:
-            conn.execute(t.dialogue_items.insert().values(
+            item_id = conn.execute(t.dialogue_items.insert().values(
                 dialogue_id=did, kind="genererad", title=flag["text"], motivation="", flagged=True,
-                indicator=flag["indicator"], created_by=actor, created_at=now))
+                indicator=flag["indicator"], created_by=actor, created_at=now)).inserted_primary_key[0]
+            items.append(AgendaItem(id=item_id, kind="genererad", title=flag["text"], motivation="", flagged=True,
+                                    indicator=flag["indicator"]))
+        followed = set()
         for dec in previous:
             if dec.status in v.OPEN_DECISION_STATUSES and dec.follow_up_dialogue_id is None and not dec.deleted:
                 conn.execute(t.decisions.update().where(t.decisions.c.id == dec.id).values(follow_up_dialogue_id=did))
-    return get_dialogue(store, did)
+                followed.add(dec.id)
+        stored = None if b is None else conn.execute(sa.select(t.dialogues.c.data_pack)
+                                                     .where(t.dialogues.c.id == did)).scalar()
+    if b is None:
+        return get_dialogue(store, did)
+    # in a batch: the dialogue as just written (the data pack as the database gives it back), and
+    # the school's other dialogues forgotten (their decisions now point here)
+    _forget_school(store, school_id)
+    return _cache_dialogue(store, Dialogue(
+        id=did, school_id=school_id, school_name=_school_name(schools, school_id), school_year=school_year, kind=kind,
+        date=day, participants=tuple(Participant(**p) for p in people), focus_area=None, focus_motivation=None,
+        authority_area=None, authority_motivation=None, created_by=actor, created_at=now, items=tuple(items),
+        data_pack=DataPack(generated_at=now, data_version=version, sha256=sha, content=stored),
+        previous_decisions=tuple(replace(dec, follow_up_dialogue_id=did) if dec.id in followed else dec
+                                 for dec in previous)))
+
+
+def _school_name(schools: Mapping[int, Mapping[str, str]], school_id: str) -> str:
+    """The school's name in the newest school year it has (as the dialogue query gives it)."""
+    for year in sorted(schools, reverse=True):
+        if school_id in schools[year]:
+            return schools[year][school_id]
+    return school_id
 
 
 def _open_dialogue(store: Store, dialogue_id: int) -> Dialogue:
-    """The dialogue (without data pack and decisions) when it may still be written to."""
-    with _errors(store), store.engine.connect() as conn:
-        dlg = _dialogue(conn, int(dialogue_id), full=False)
+    """The dialogue (without data pack and decisions; inside a batch the whole dialogue) when it
+    may still be written to."""
+    with _errors(store), _read(store) as conn:
+        dlg = (_batch_dialogue(store, conn, int(dialogue_id)) if _batch_of(store) is not None
+               else _dialogue(conn, int(dialogue_id), full=False))
     if dlg.deleted:
         raise fail(f"Kvalitetsdialogen {dlg.id} är borttagen.")
     if dlg.signed:
@@ -566,9 +726,14 @@ def _area(store: Store, dialogue_id: int, kind: str, area: str, motivation: str,
         conn.execute(t.dialogue_items.update().where(t.dialogue_items.c.dialogue_id == dlg.id,
                                                      t.dialogue_items.c.kind == kind,
                                                      t.dialogue_items.c.deleted_at.is_(None)).values(deleted_at=now))
-        conn.execute(t.dialogue_items.insert().values(dialogue_id=dlg.id, kind=kind, title=area, motivation=motivation,
-                                                      flagged=False, indicator=None, created_by=actor, created_at=now))
-    return get_dialogue(store, dlg.id)
+        item_id = conn.execute(t.dialogue_items.insert().values(
+            dialogue_id=dlg.id, kind=kind, title=area, motivation=motivation, flagged=False, indicator=None,
+            created_by=actor, created_at=now)).inserted_primary_key[0]
+    if _batch_of(store) is None:
+        return get_dialogue(store, dlg.id)
+    items = tuple(i for i in dlg.items if i.kind != kind) + (
+        AgendaItem(id=item_id, kind=kind, title=area, motivation=motivation, flagged=False, indicator=None),)
+    return _cache_dialogue(store, replace(dlg, items=items, **{cols[0]: area, cols[1]: motivation}))
 
 
 def set_focus_area(store: Store, dialogue_id: int, *, area: str, motivation: str, actor: str, role: str) -> Dialogue:
@@ -593,6 +758,11 @@ def add_item(store: Store, dialogue_id: int, *, title: str, actor: str, role: st
         iid = conn.execute(t.dialogue_items.insert().values(
             dialogue_id=dlg.id, kind="manuell", title=str(title).strip(), motivation=str(motivation).strip(),
             flagged=bool(flagged), indicator=indicator, created_by=actor, created_at=_now())).inserted_primary_key[0]
+    if _batch_of(store) is not None:
+        item = AgendaItem(id=iid, kind="manuell", title=str(title).strip(), motivation=str(motivation).strip(),
+                          flagged=bool(flagged), indicator=indicator)
+        _cache_dialogue(store, replace(dlg, items=dlg.items + (item,)))
+        return item
     return next(i for i in get_dialogue(store, dlg.id).items if i.id == iid)
 
 
@@ -607,10 +777,15 @@ def add_note(store: Store, dialogue_id: int, item_id: int, *, kind: str, text: s
         raise fail(f"Punkten {item_id} finns inte på dagordningen för kvalitetsdialog {dlg.id}.")
     if not str(text or "").strip():
         raise fail("Anteckningen är tom.")
+    now = _now()
     with _errors(store), _write(store, actor, role) as conn:
         nid = conn.execute(t.dialogue_notes.insert().values(
             dialogue_id=dlg.id, item_id=int(item_id), kind=kind, text=str(text).strip(), created_by=actor,
-            created_at=_now())).inserted_primary_key[0]
+            created_at=now)).inserted_primary_key[0]
+    if _batch_of(store) is not None:
+        note = Note(id=nid, item_id=int(item_id), kind=kind, text=str(text).strip(), created_by=actor, created_at=now)
+        _cache_dialogue(store, _with_notes(dlg, [note]))
+        return note
     item = next(i for i in get_dialogue(store, dlg.id).items if i.id == int(item_id))
     return next(n for n in item.notes if n.id == nid)
 
@@ -633,10 +808,23 @@ def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, st
             raise fail("Anteckningen är tom.")
         rows.append({"dialogue_id": dlg.id, "item_id": int(item_id), "kind": kind, "text": str(text).strip(),
                      "created_by": actor, "created_at": _now()})
+    if _batch_of(store) is not None:
+        # in a batch: row by row, for the ids of the notes to put into the dialogue
+        with _errors(store), _write(store, actor, role) as conn:
+            added = [Note(id=conn.execute(t.dialogue_notes.insert().values(r)).inserted_primary_key[0],
+                          item_id=r["item_id"], kind=r["kind"], text=r["text"], created_by=actor,
+                          created_at=r["created_at"]) for r in rows]
+        return _cache_dialogue(store, _with_notes(dlg, added))
     if rows:
         with _errors(store), _write(store, actor, role) as conn:
             conn.execute(t.dialogue_notes.insert(), rows)
     return get_dialogue(store, dlg.id)
+
+
+def _with_notes(dlg: Dialogue, notes: Sequence[Note]) -> Dialogue:
+    """The dialogue with ``notes`` (newly written) added to their items."""
+    return replace(dlg, items=tuple(replace(i, notes=i.notes + tuple(n for n in notes if n.item_id == i.id))
+                                    for i in dlg.items))
 
 
 def _check_intervention_link(conn: sa.Connection, intervention_id: int | None) -> int | None:
@@ -681,7 +869,12 @@ def add_decision(store: Store, dialogue_id: int, *, what: str, responsible_role:
         conn.execute(t.decision_status.insert().values(decision_id=did, status="ej påbörjad", comment="",
                                                        dialogue_id=dlg.id, changed_by=actor, changed_at=now))
         row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == did)).one()
-        return _decision(conn, row)
+        dec = _decision(conn, row)
+    if _batch_of(store) is not None:
+        # the dialogue that follows this one shows its decisions as previous ones
+        _forget_school(store, dlg.school_id, keep=dlg.id)
+        _cache_dialogue(store, replace(dlg, decisions=dlg.decisions + (dec,)))
+    return dec
 
 
 def list_decisions(store: Store, *, school_ids: Iterable[str] | None = None, school_year: int | None = None,
@@ -703,7 +896,7 @@ def set_decision_status(store: Store, decision_id: int, *, status: str, comment:
     comment = str(comment or "").strip()
     if status in ("delvis", "ändrad", "struken") and not comment:
         raise fail(f"Statusen {status} kräver en kommentar om varför.")
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).first()
         if row is None:
             raise fail(f"Beslutet {decision_id} finns inte.")
@@ -721,7 +914,9 @@ def set_decision_status(store: Store, decision_id: int, *, status: str, comment:
         conn.execute(t.decision_status.insert().values(
             decision_id=int(decision_id), status=status, comment=comment,
             dialogue_id=None if dialogue_id is None else int(dialogue_id), changed_by=actor, changed_at=_now()))
-        return _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).one())
+        dec = _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).one())
+    _replace_decision(store, dec)
+    return dec
 
 
 def delete_decision(store: Store, decision_id: int, *, actor: str, role: str) -> Decision:
@@ -733,7 +928,9 @@ def delete_decision(store: Store, decision_id: int, *, actor: str, role: str) ->
         if row is None:
             raise fail(f"Beslutet {decision_id} finns inte.")
         conn.execute(t.decisions.update().where(t.decisions.c.id == row.id).values(deleted_at=_now(), deleted_by=actor))
-        return _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == row.id)).one())
+        dec = _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == row.id)).one())
+    _replace_decision(store, dec)
+    return dec
 
 
 def sign_off(store: Store, dialogue_id: int, *, as_role: str, actor: str, role: str) -> Dialogue:
@@ -754,9 +951,12 @@ def sign_off(store: Store, dialogue_id: int, *, as_role: str, actor: str, role: 
     if missing:
         raise fail("Flaggade punkter saknar orsaksanalys (skollagen 4 kap. 3 §): " + "; ".join(missing)
                    + ". Skriv en anteckning av typen analys på varje punkt innan dialogen signeras.")
+    now = _now()
     with _errors(store), _write(store, actor, role) as conn:
         conn.execute(t.dialogue_signoffs.insert().values(dialogue_id=dlg.id, as_role=as_role, signed_by=actor,
-                                                         role=role, signed_at=_now()))
+                                                         role=role, signed_at=now))
+    if _batch_of(store) is not None:
+        return _cache_dialogue(store, replace(dlg, signoffs=dlg.signoffs + (SignOff(as_role, actor, now),)))
     return get_dialogue(store, dlg.id)
 
 
@@ -779,8 +979,8 @@ def nulagesanalys(store: Store, school_id: str, school_year: int, *, data: Autho
     """The newest saved nulägesanalys of the school and year, or a new one pre-filled from data
     (the data pack's figures and flags; each flag becomes a problem that needs a cause)."""
     school_id, school_year = str(school_id).strip(), int(school_year)
-    with _errors(store), store.engine.connect() as conn:
-        if school_id not in _schools(conn).get(school_year, {}):
+    with _errors(store), _read(store) as conn:
+        if school_id not in _schools_of(store, conn).get(school_year, {}):
             raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
         a = t.status_analyses
         row = conn.execute(sa.select(a).where(a.c.school_id == school_id, a.c.school_year == school_year)
@@ -848,7 +1048,7 @@ def action_plan(store: Store, *, school_id: str | None = None, school_year: int 
         q = q.where(a.c.school_id == str(school_id))
     if school_year is not None:
         q = q.where(a.c.school_year == int(school_year))
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         return [_plan_row(r) for r in conn.execute(q)]
 
 
@@ -873,8 +1073,8 @@ def add_action_plan_row(store: Store, school_id: str, school_year: int, *, goal:
         raise fail(f"Indikatorn {indicator!r} finns inte; välj bland {', '.join(v.INDICATORS)}.")
     if expected_effect is not None and (indicator is None or horizon is None):
         raise fail("En förväntad effekt i åtgärdsplanen kräver både indikator och horisont.")
-    with _errors(store), store.engine.connect() as conn:
-        if school_id not in _schools(conn).get(school_year, {}):
+    with _errors(store), _read(store) as conn:
+        if school_id not in _schools_of(store, conn).get(school_year, {}):
             raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
     with _errors(store), _write(store, actor, role) as conn:
         rid = conn.execute(t.action_plan_rows.insert().values(
@@ -909,6 +1109,7 @@ def plan_row_to_intervention(store: Store, row_id: int, *, category: str, actor:
     with _errors(store), _write(store, actor, role, authority=True) as conn:  # one transaction: both or neither
         new_id = _create(conn, clean, base, actor, role)
         conn.execute(t.action_plan_rows.update().where(t.action_plan_rows.c.id == r.id).values(intervention_id=new_id))
+    _interventions_changed(store)
     return get_intervention(store, new_id)
 
 
@@ -945,6 +1146,7 @@ def import_interventions(store: Store, rows: Sequence[tuple[int, Mapping[str, An
             bases.append(None)
     with _errors(store), _write(store, actor, role, authority=True) as conn:
         ids = [_create(conn, clean, base, actor, role) for clean, base in zip(cleaned, bases)]
+    _interventions_changed(store)
     return [get_intervention(store, i) for i in ids]
 
 
@@ -962,7 +1164,7 @@ def import_decisions(store: Store, rows: Sequence[tuple[int, Mapping[str, Any]]]
     check_role(role, authority=True, what="fatta beslut i dialogen")
     problems = []
     checked = []
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         for row_no, f in rows:
             where = f"{source}, rad {row_no}"
             try:
@@ -1024,4 +1226,8 @@ def import_decisions(store: Store, rows: Sequence[tuple[int, Mapping[str, Any]]]
                 conn.execute(t.decision_status.insert().values(decision_id=new, status=status, comment=comment,
                                                                dialogue_id=did, changed_by=actor, changed_at=now))
             ids.append(new)
-        return [_decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == i)).one()) for i in ids]
+        out = [_decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == i)).one()) for i in ids]
+    b = _batch_of(store)
+    if b is not None:
+        b.dialogues.clear()
+    return out
