@@ -481,9 +481,13 @@ def evaluation_payload(store: Store, evaluation_id: int) -> dict[str, Any]:
 
 def _decision(conn: sa.Connection, row: Any) -> Decision:
     hist = tuple(StatusChange(status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
-                              changed_at=_aware(h.changed_at)) for h in conn.execute(
-        sa.select(t.decision_status).where(t.decision_status.c.decision_id == row.id).order_by(t.decision_status.c.id)))
+                              changed_at=_aware(h.changed_at))
+                 for h in conn.execute(_statements()["history"], {"dec": row.id}))
     return _decision_from(row, hist)
+
+
+def _decision_by_id(conn: sa.Connection, decision_id: int) -> Decision:
+    return _decision(conn, conn.execute(_statements()["decision"], {"dec": int(decision_id)}).one())
 
 
 @cache
@@ -508,6 +512,25 @@ def _statements() -> dict[str, Any]:
         "previous": sa.select(d.c.id).where(d.c.school_id == p("sid"), d.c.date < p("day"), d.c.deleted_at.is_(None),
                                             d.c.id != p("exclude"))
         .order_by(d.c.date.desc(), d.c.id.desc()).limit(1),
+        # the writes and the checks before them (executed with a dict of values)
+        "same": sa.select(d.c.kind, d.c.date).where(d.c.school_id == p("sid"), d.c.school_year == p("year"),
+                                                    d.c.deleted_at.is_(None)),
+        "pack": sa.select(d.c.data_pack).where(d.c.id == p("did")),
+        "school_of": sa.select(d.c.school_id).where(d.c.id == p("did")),
+        "decision": sa.select(t.decisions).where(t.decisions.c.id == p("dec")),
+        "history": sa.select(ds).where(ds.c.decision_id == p("dec")).order_by(ds.c.id),
+        "intervention_deleted": sa.select(t.interventions.c.deleted_at).where(t.interventions.c.id == p("iv")),
+        "insert_dialogue": d.insert(),
+        "insert_item": t.dialogue_items.insert(),
+        "insert_note": t.dialogue_notes.insert(),
+        "insert_decision": t.decisions.insert(),
+        "insert_status": ds.insert(),
+        "insert_signoff": t.dialogue_signoffs.insert(),
+        "update_dialogue": d.update().where(d.c.id == p("did")),
+        "follow_up": t.decisions.update().where(t.decisions.c.id == p("dec")),
+        "drop_items": t.dialogue_items.update().where(t.dialogue_items.c.dialogue_id == p("did"),
+                                                      t.dialogue_items.c.kind == p("item_kind"),
+                                                      t.dialogue_items.c.deleted_at.is_(None)),
     }
 
 
@@ -639,9 +662,7 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
                 f"finns inte läsåret {school_year_label(school_year)}"
             raise fail(f"Skolenheten {school_id} {where}; en kvalitetsdialog kan bara hållas med en skolenhet som "
                        "finns det läsåret.")
-        same = conn.execute(sa.select(t.dialogues.c.kind, t.dialogues.c.date).where(
-            t.dialogues.c.school_id == school_id, t.dialogues.c.school_year == school_year,
-            t.dialogues.c.deleted_at.is_(None))).all()
+        same = conn.execute(_statements()["same"], {"sid": school_id, "year": school_year}).all()
         if any(k == kind for k, _ in same):
             raise fail(f"Skolenheten {school_id} har redan en {v.DIALOGUE_KINDS[kind]}dialog läsåret "
                        f"{school_year_label(school_year)}.")
@@ -654,14 +675,15 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
     content, version = build_data_pack(data, school_id, school_year, interventions=ivs, previous_decisions=previous)
     now = _now()
     sha = pack_hash(content)
+    q = _statements()
     with _errors(store), _write(store, actor, role, authority=True) as conn:
-        did = conn.execute(t.dialogues.insert().values(
+        did = conn.execute(q["insert_dialogue"], dict(
             school_id=school_id, school_year=school_year, kind=kind, date=day, participants=people,
             data_pack=content, data_pack_sha256=sha, data_version=version, data_pack_at=now,
             created_by=actor, created_at=now)).inserted_primary_key[0]
         items = []
         for flag in content["flags"]:
-            item_id = conn.execute(t.dialogue_items.insert().values(
+            item_id = conn.execute(q["insert_item"], dict(
                 dialogue_id=did, kind="genererad", title=flag["text"], motivation="", flagged=True,
                 indicator=flag["indicator"], created_by=actor, created_at=now)).inserted_primary_key[0]
             items.append(AgendaItem(id=item_id, kind="genererad", title=flag["text"], motivation="", flagged=True,
@@ -669,10 +691,9 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
         followed = set()
         for dec in previous:
             if dec.status in v.OPEN_DECISION_STATUSES and dec.follow_up_dialogue_id is None and not dec.deleted:
-                conn.execute(t.decisions.update().where(t.decisions.c.id == dec.id).values(follow_up_dialogue_id=did))
+                conn.execute(q["follow_up"], {"dec": dec.id, "follow_up_dialogue_id": did})
                 followed.add(dec.id)
-        stored = None if b is None else conn.execute(sa.select(t.dialogues.c.data_pack)
-                                                     .where(t.dialogues.c.id == did)).scalar()
+        stored = None if b is None else conn.execute(q["pack"], {"did": did}).scalar()
     if b is None:
         return get_dialogue(store, did)
     # in a batch: the dialogue as just written (the data pack as the database gives it back), and
@@ -721,12 +742,11 @@ def _area(store: Store, dialogue_id: int, kind: str, area: str, motivation: str,
         raise fail(f"Området {area!r} saknar motivering: skriv varför skolan har särskilda utmaningar där.")
     cols = ("focus_area", "focus_motivation") if kind == "rektor" else ("authority_area", "authority_motivation")
     now = _now()
+    q = _statements()
     with _errors(store), _write(store, actor, role, authority=authority) as conn:
-        conn.execute(t.dialogues.update().where(t.dialogues.c.id == dlg.id).values({cols[0]: area, cols[1]: motivation}))
-        conn.execute(t.dialogue_items.update().where(t.dialogue_items.c.dialogue_id == dlg.id,
-                                                     t.dialogue_items.c.kind == kind,
-                                                     t.dialogue_items.c.deleted_at.is_(None)).values(deleted_at=now))
-        item_id = conn.execute(t.dialogue_items.insert().values(
+        conn.execute(q["update_dialogue"], {"did": dlg.id, cols[0]: area, cols[1]: motivation})
+        conn.execute(q["drop_items"], {"did": dlg.id, "item_kind": kind, "deleted_at": now})
+        item_id = conn.execute(q["insert_item"], dict(
             dialogue_id=dlg.id, kind=kind, title=area, motivation=motivation, flagged=False, indicator=None,
             created_by=actor, created_at=now)).inserted_primary_key[0]
     if _batch_of(store) is None:
@@ -811,7 +831,7 @@ def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, st
     if _batch_of(store) is not None:
         # in a batch: row by row, for the ids of the notes to put into the dialogue
         with _errors(store), _write(store, actor, role) as conn:
-            added = [Note(id=conn.execute(t.dialogue_notes.insert().values(r)).inserted_primary_key[0],
+            added = [Note(id=conn.execute(_statements()["insert_note"], r).inserted_primary_key[0],
                           item_id=r["item_id"], kind=r["kind"], text=r["text"], created_by=actor,
                           created_at=r["created_at"]) for r in rows]
         return _cache_dialogue(store, _with_notes(dlg, added))
@@ -834,7 +854,7 @@ def _check_intervention_link(conn: sa.Connection, intervention_id: int | None) -
         iid = int(intervention_id)
     except (TypeError, ValueError):
         raise fail(f"Insatsen {intervention_id!r} finns inte (ange insatsens nummer).") from None
-    head = conn.execute(sa.select(t.interventions.c.deleted_at).where(t.interventions.c.id == iid)).first()
+    head = conn.execute(_statements()["intervention_deleted"], {"iv": iid}).first()
     if head is None:
         raise fail(f"Beslutet hänvisar till insatsen {iid}, som inte finns i insatsregistret.")
     if head.deleted_at is not None:
@@ -862,14 +882,20 @@ def add_decision(store: Store, dialogue_id: int, *, what: str, responsible_role:
     now = _now()
     with _errors(store), _write(store, actor, role, authority=True) as conn:
         iid = _check_intervention_link(conn, intervention_id)
-        did = conn.execute(t.decisions.insert().values(
+        q = _statements()
+        did = conn.execute(q["insert_decision"], dict(
             dialogue_id=dlg.id, what=what, responsible_role=responsible_role, due_date=due,
             resource=(str(resource).strip() or None) if resource is not None else None, intervention_id=iid,
             indicator=indicator, created_by=actor, created_at=now)).inserted_primary_key[0]
-        conn.execute(t.decision_status.insert().values(decision_id=did, status="ej påbörjad", comment="",
-                                                       dialogue_id=dlg.id, changed_by=actor, changed_at=now))
-        row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == did)).one()
-        dec = _decision(conn, row)
+        conn.execute(q["insert_status"], dict(decision_id=did, status="ej påbörjad", comment="",
+                                              dialogue_id=dlg.id, changed_by=actor, changed_at=now))
+        dec = _decision_by_id(conn, did) if _batch_of(store) is None else Decision(  # in a batch: as written
+            id=did, dialogue_id=dlg.id, what=what, responsible_role=responsible_role, due_date=due,
+            resource=(str(resource).strip() or None) if resource is not None else None, intervention_id=iid,
+            indicator=indicator, follow_up_dialogue_id=None, status="ej påbörjad", status_comment="", deleted=False,
+            created_by=actor, created_at=now, history=(StatusChange(status="ej påbörjad", comment="",
+                                                                    dialogue_id=dlg.id, changed_by=actor,
+                                                                    changed_at=now),))
     if _batch_of(store) is not None:
         # the dialogue that follows this one shows its decisions as previous ones
         _forget_school(store, dlg.school_id, keep=dlg.id)
@@ -896,27 +922,49 @@ def set_decision_status(store: Store, decision_id: int, *, status: str, comment:
     comment = str(comment or "").strip()
     if status in ("delvis", "ändrad", "struken") and not comment:
         raise fail(f"Statusen {status} kräver en kommentar om varför.")
+    q = _statements()
+    b = _batch_of(store)
+    known = None if b is None else _known_decision(b, int(decision_id))
     with _errors(store), _read(store) as conn:
-        row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).first()
-        if row is None:
-            raise fail(f"Beslutet {decision_id} finns inte.")
-        if row.deleted_at is not None:
+        if known is not None:
+            deleted, school = known[0].deleted, known[1]
+        else:
+            row = conn.execute(q["decision"], {"dec": int(decision_id)}).first()
+            if row is None:
+                raise fail(f"Beslutet {decision_id} finns inte.")
+            deleted = row.deleted_at is not None
+            school = conn.execute(q["school_of"], {"did": row.dialogue_id}).scalar()
+        if deleted:
             raise fail(f"Beslutet {decision_id} är borttaget.")
-        school = conn.execute(sa.select(t.dialogues.c.school_id).where(t.dialogues.c.id == row.dialogue_id)).scalar()
         if dialogue_id is not None:
-            at = conn.execute(sa.select(t.dialogues.c.school_id).where(t.dialogues.c.id == int(dialogue_id))).first()
+            held = None if b is None else b.dialogues.get(int(dialogue_id))
+            at = held.school_id if held is not None else conn.execute(q["school_of"], {"did": int(dialogue_id)}).scalar()
             if at is None:
                 raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
-            if at.school_id != school:
-                raise fail(f"Kvalitetsdialogen {dialogue_id} gäller skolenheten {at.school_id}, men beslutet "
+            if at != school:
+                raise fail(f"Kvalitetsdialogen {dialogue_id} gäller skolenheten {at}, men beslutet "
                            f"{decision_id} skolenheten {school}.")
+    now = _now()
+    at_id = None if dialogue_id is None else int(dialogue_id)
     with _errors(store), _write(store, actor, role) as conn:
-        conn.execute(t.decision_status.insert().values(
-            decision_id=int(decision_id), status=status, comment=comment,
-            dialogue_id=None if dialogue_id is None else int(dialogue_id), changed_by=actor, changed_at=_now()))
-        dec = _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).one())
+        conn.execute(q["insert_status"], dict(decision_id=int(decision_id), status=status, comment=comment,
+                                              dialogue_id=at_id, changed_by=actor, changed_at=now))
+        if known is None:
+            dec = _decision_by_id(conn, int(decision_id))
+        else:  # in a batch: the decision as it was with the new status added to its history
+            dec = replace(known[0], status=status, status_comment=comment, history=known[0].history + (
+                StatusChange(status=status, comment=comment, dialogue_id=at_id, changed_by=actor, changed_at=now),))
     _replace_decision(store, dec)
     return dec
+
+
+def _known_decision(b: _Batch, decision_id: int) -> tuple[Decision, str] | None:
+    """The decision and its school from the batch's dialogues (its own or the following one)."""
+    for dlg in b.dialogues.values():
+        for dec in dlg.decisions + dlg.previous_decisions:
+            if dec.id == decision_id:
+                return dec, dlg.school_id
+    return None
 
 
 def delete_decision(store: Store, decision_id: int, *, actor: str, role: str) -> Decision:
@@ -953,8 +1001,8 @@ def sign_off(store: Store, dialogue_id: int, *, as_role: str, actor: str, role: 
                    + ". Skriv en anteckning av typen analys på varje punkt innan dialogen signeras.")
     now = _now()
     with _errors(store), _write(store, actor, role) as conn:
-        conn.execute(t.dialogue_signoffs.insert().values(dialogue_id=dlg.id, as_role=as_role, signed_by=actor,
-                                                         role=role, signed_at=now))
+        conn.execute(_statements()["insert_signoff"], dict(dialogue_id=dlg.id, as_role=as_role, signed_by=actor,
+                                                           role=role, signed_at=now))
     if _batch_of(store) is not None:
         return _cache_dialogue(store, replace(dlg, signoffs=dlg.signoffs + (SignOff(as_role, actor, now),)))
     return get_dialogue(store, dlg.id)
