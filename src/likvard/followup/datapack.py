@@ -81,6 +81,18 @@ def derived(data: AuthorityData, key: str, make: Callable[[], Any]) -> Any:
     return values[key]
 
 
+def pack_panel(data: AuthorityData, indicator: str, respondent: str | None) -> pd.DataFrame:
+    """``baseline.indicator_panel`` of ``data``, computed once per data object (shared by every
+    reader: not to be changed in place)."""
+    return derived(data, f"panel:{indicator}:{respondent}", partial(indicator_panel, data, indicator, respondent))
+
+
+def teacher_table(data: AuthorityData) -> pd.DataFrame:
+    """``likvard.allocation.teachers.teacher_distribution`` of ``data``, computed once per data
+    object (shared: not to be changed in place)."""
+    return derived(data, "teachers", lambda: teacher_distribution(data.staff, data.students))
+
+
 def _need_table(data: AuthorityData) -> pd.DataFrame | None:
     try:
         return need_index(data.students)
@@ -237,8 +249,7 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     rows: dict[str, dict[str, Any]] = {}
     labels: dict[str, str] = {}
     for indicator, respondent, label in PACK_INDICATORS:
-        panel: pd.DataFrame = derived(data, f"panel:{indicator}:{respondent}",
-                                      partial(indicator_panel, data, indicator, respondent))
+        panel = pack_panel(data, indicator, respondent)
         versions.append(derived(data, f"version:{indicator}:{respondent}", partial(data_version, panel)))
         if panel.empty:
             continue
@@ -253,7 +264,7 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     flags = school_flags(flag_rows, labels)
     staffing: dict[str, Any] = {}
     if len(data.staff):
-        td = derived(data, "teachers", lambda: teacher_distribution(data.staff, data.students))
+        td = teacher_table(data)
         r = derived(data, "teacher_rows", partial(_teacher_rows, td)).get((school_id, int(school_year)))
         if r is not None:
             staffing = {"teacher_fte": round(float(r["teacher_fte"]), 1),

@@ -195,6 +195,14 @@ def _schools(conn: sa.Connection) -> dict[int, dict[str, str]]:
     return out
 
 
+def _school_exists(store: Store, conn: sa.Connection, school_id: str, school_year: int) -> bool:
+    """Whether the school unit is in the schools table that school year."""
+    b = _batch_of(store)
+    if b is not None:
+        return school_id in _schools_of(store, conn).get(int(school_year), {})
+    return conn.execute(_statements()["school_exists"], {"sid": school_id, "year": int(school_year)}).first() is not None
+
+
 def _schools_of(store: Store, conn: sa.Connection) -> dict[int, dict[str, str]]:
     """``_schools``, read once per batch (the service does not write schools)."""
     b = _batch_of(store)
@@ -499,6 +507,18 @@ def _statements() -> dict[str, Any]:
     light = [c for c in d.c if c.name != "data_pack"]
     return {
         "full": sa.select(*d.c, name).where(d.c.id == p("did")),
+        "full_many": sa.select(*d.c, name).where(d.c.id.in_(p("ids", expanding=True))),
+        "dated": sa.select(d.c.id, d.c.school_id, d.c.date).where(d.c.school_id.in_(p("sids", expanding=True)),
+                                                                 d.c.deleted_at.is_(None)),
+        "notes_many": sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id.in_(p("ids", expanding=True)))
+        .order_by(t.dialogue_notes.c.id),
+        "items_many": sa.select(t.dialogue_items).where(t.dialogue_items.c.dialogue_id.in_(p("ids", expanding=True)),
+                                                        t.dialogue_items.c.deleted_at.is_(None))
+        .order_by(t.dialogue_items.c.id),
+        "signoffs_many": sa.select(t.dialogue_signoffs)
+        .where(t.dialogue_signoffs.c.dialogue_id.in_(p("ids", expanding=True))).order_by(t.dialogue_signoffs.c.id),
+        "decisions_many": sa.select(t.decisions).where(t.decisions.c.dialogue_id.in_(p("ids", expanding=True)))
+        .order_by(t.decisions.c.id),
         "light": sa.select(*light, name).where(d.c.id == p("did")),
         "notes": sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id == p("did"))
         .order_by(t.dialogue_notes.c.id),
@@ -516,6 +536,8 @@ def _statements() -> dict[str, Any]:
         "same": sa.select(d.c.kind, d.c.date).where(d.c.school_id == p("sid"), d.c.school_year == p("year"),
                                                     d.c.deleted_at.is_(None)),
         "pack": sa.select(d.c.data_pack).where(d.c.id == p("did")),
+        "school_exists": sa.select(sc.c.school_id).where(sc.c.school_id == p("sid"), sc.c.school_year == p("year"))
+        .limit(1),
         "school_of": sa.select(d.c.school_id).where(d.c.id == p("did")),
         "decision": sa.select(t.decisions).where(t.decisions.c.id == p("dec")),
         "history": sa.select(ds).where(ds.c.decision_id == p("dec")).order_by(ds.c.id),
@@ -569,27 +591,98 @@ def _dialogue(conn: sa.Connection, dialogue_id: int, full: bool = True) -> Dialo
     d = conn.execute(q["full" if full else "light"], {"did": dialogue_id}).first()
     if d is None:
         raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
-    notes: dict[int, list[Note]] = {}
-    for n in conn.execute(q["notes"], {"did": d.id}):
-        notes.setdefault(n.item_id, []).append(Note(id=n.id, item_id=n.item_id, kind=n.kind, text=n.text,
-                                                    created_by=n.created_by, created_at=_aware(n.created_at)))
-    items = tuple(AgendaItem(id=i.id, kind=i.kind, title=i.title, motivation=i.motivation, flagged=bool(i.flagged),
-                             indicator=i.indicator, notes=tuple(notes.get(i.id, ())))
-                  for i in conn.execute(q["items"], {"did": d.id}))
-    signoffs = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at))
-                     for s in conn.execute(q["signoffs"], {"did": d.id}))
+    notes = conn.execute(q["notes"], {"did": d.id}).all()
+    items = conn.execute(q["items"], {"did": d.id}).all()
+    signoffs = conn.execute(q["signoffs"], {"did": d.id}).all()
+    if not full:
+        return _dialogue_from(d, items, notes, signoffs, (), (), full=False)
+    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id)
+    return _dialogue_from(d, items, notes, signoffs, _decisions_of(conn, d.id),
+                          () if prev is None else _decisions_of(conn, prev))
+
+
+def _dialogue_from(d: Any, items: Sequence[Any], notes: Sequence[Any], signoffs: Sequence[Any],
+                   decisions: tuple[Decision, ...], previous: tuple[Decision, ...], full: bool = True) -> Dialogue:
+    """The dialogue of row ``d`` with its agenda items, notes and sign-offs (rows ordered by id),
+    its decisions and the previous dialogue's."""
+    by_item: dict[int, list[Note]] = {}
+    for n in notes:
+        by_item.setdefault(n.item_id, []).append(Note(id=n.id, item_id=n.item_id, kind=n.kind, text=n.text,
+                                                      created_by=n.created_by, created_at=_aware(n.created_at)))
+    agenda = tuple(AgendaItem(id=i.id, kind=i.kind, title=i.title, motivation=i.motivation, flagged=bool(i.flagged),
+                              indicator=i.indicator, notes=tuple(by_item.get(i.id, ()))) for i in items)
+    signed = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at)) for s in signoffs)
     pack = None if not full or d.data_pack is None else DataPack(
         generated_at=_aware(d.data_pack_at), data_version=d.data_version, sha256=d.data_pack_sha256,
         content=d.data_pack)
-    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id) if full else None
     return Dialogue(
         id=d.id, school_id=d.school_id, school_name=str(d.school_name) if d.school_name is not None else d.school_id,
         school_year=d.school_year,
         kind=d.kind, date=d.date, participants=tuple(Participant(**p) for p in d.participants),
         focus_area=d.focus_area, focus_motivation=d.focus_motivation, authority_area=d.authority_area,
         authority_motivation=d.authority_motivation, created_by=d.created_by, created_at=_aware(d.created_at),
-        deleted=d.deleted_at is not None, items=items, decisions=_decisions_of(conn, d.id) if full else (),
-        signoffs=signoffs, data_pack=pack, previous_decisions=() if prev is None else _decisions_of(conn, prev))
+        deleted=d.deleted_at is not None, items=agenda, decisions=decisions, signoffs=signed, data_pack=pack,
+        previous_decisions=previous)
+
+
+MANY = 500
+"""Dialogues read together by ``_dialogues_many`` (bounded: the database's limit of bound values)."""
+
+
+def _dialogues_many(conn: sa.Connection, ids: Sequence[int]) -> list[Dialogue]:
+    """``_dialogue`` of each of ``ids`` (in that order), read together: a handful of queries for
+    every ``MANY`` dialogues instead of nine for each."""
+    out: list[Dialogue] = []
+    for k in range(0, len(ids), MANY):
+        out.extend(_dialogues_chunk(conn, [int(i) for i in ids[k:k + MANY]]))
+    return out
+
+
+def _dialogues_chunk(conn: sa.Connection, ids: list[int]) -> list[Dialogue]:
+    if not ids:
+        return []
+    q = _statements()
+    heads = {r.id: r for r in conn.execute(q["full_many"], {"ids": ids})}
+    missing = [i for i in ids if i not in heads]
+    if missing:
+        raise fail(f"Kvalitetsdialogen {missing[0]} finns inte.")
+    # the previous dialogue of each (as _previous_dialogue_id: the school's latest one not deleted
+    # before the date, the highest id among those of the same day)
+    dated: dict[str, list[tuple[dt.date, int]]] = {}
+    for r in conn.execute(q["dated"], {"sids": sorted({h.school_id for h in heads.values()})}):
+        dated.setdefault(r.school_id, []).append((r.date, r.id))
+    prev: dict[int, int | None] = {}
+    for did, h in heads.items():
+        before = [x for x in dated.get(h.school_id, []) if x[0] < h.date and x[1] != did]
+        prev[did] = max(before)[1] if before else None
+    wanted = sorted(set(ids) | {p for p in prev.values() if p is not None})
+    decisions: dict[int, list[Any]] = {}
+    for r in _in_chunks(conn, q["decisions_many"], wanted):
+        decisions.setdefault(r.dialogue_id, []).append(r)
+    history: dict[int, list[StatusChange]] = {}
+    for h in _in_chunks(conn, q["status"], [r.id for rows in decisions.values() for r in rows]):
+        history.setdefault(h.decision_id, []).append(StatusChange(
+            status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
+            changed_at=_aware(h.changed_at)))
+    made = {did: tuple(_decision_from(r, tuple(history.get(r.id, ()))) for r in rows)
+            for did, rows in decisions.items()}
+    parts: dict[str, dict[int, list[Any]]] = {}
+    for key in ("items_many", "notes_many", "signoffs_many"):
+        parts[key] = {}
+        for r in conn.execute(q[key], {"ids": ids}):
+            parts[key].setdefault(r.dialogue_id, []).append(r)
+    return [_dialogue_from(heads[i], parts["items_many"].get(i, []), parts["notes_many"].get(i, []),
+                           parts["signoffs_many"].get(i, []), made.get(i, ()),
+                           () if prev[i] is None else made.get(prev[i], ())) for i in ids]
+
+
+def _in_chunks(conn: sa.Connection, query: Any, ids: Sequence[int]) -> Iterator[Any]:
+    """The rows of ``query`` (an expanding ``ids`` parameter, ordered by id) for ``ids`` taken
+    ``MANY`` at a time, in id order."""
+    rows: list[Any] = []
+    for k in range(0, len(ids), MANY):
+        rows.extend(conn.execute(query, {"ids": list(ids[k:k + MANY])}))
+    return iter(sorted(rows, key=lambda r: r.id))
 
 
 def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
@@ -602,7 +695,13 @@ def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
     if school_year is not None:
         q = q.where(d.c.school_year == int(school_year))
     with _errors(store), _read(store) as conn:
-        return [_batch_dialogue(store, conn, i) for i in conn.execute(q).scalars().all()]
+        ids = conn.execute(q).scalars().all()
+        b = _batch_of(store)
+        if b is None:
+            return _dialogues_many(conn, ids)
+        for dlg in _dialogues_many(conn, [i for i in ids if i not in b.dialogues]):
+            _cache_dialogue(store, dlg)
+        return [b.dialogues[i] for i in ids]
 
 
 def get_dialogue(store: Store, dialogue_id: int) -> Dialogue:
@@ -1028,7 +1127,7 @@ def nulagesanalys(store: Store, school_id: str, school_year: int, *, data: Autho
     (the data pack's figures and flags; each flag becomes a problem that needs a cause)."""
     school_id, school_year = str(school_id).strip(), int(school_year)
     with _errors(store), _read(store) as conn:
-        if school_id not in _schools_of(store, conn).get(school_year, {}):
+        if not _school_exists(store, conn, school_id, school_year):
             raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
         a = t.status_analyses
         row = conn.execute(sa.select(a).where(a.c.school_id == school_id, a.c.school_year == school_year)
@@ -1122,7 +1221,7 @@ def add_action_plan_row(store: Store, school_id: str, school_year: int, *, goal:
     if expected_effect is not None and (indicator is None or horizon is None):
         raise fail("En förväntad effekt i åtgärdsplanen kräver både indikator och horisont.")
     with _errors(store), _read(store) as conn:
-        if school_id not in _schools_of(store, conn).get(school_year, {}):
+        if not _school_exists(store, conn, school_id, school_year):
             raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
     with _errors(store), _write(store, actor, role) as conn:
         rid = conn.execute(t.action_plan_rows.insert().values(
