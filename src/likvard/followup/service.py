@@ -673,7 +673,11 @@ def _dialogues_chunk(conn: sa.Connection, ids: list[int]) -> list[Dialogue]:
             parts[key].setdefault(r.dialogue_id, []).append(r)
     return [_dialogue_from(heads[i], parts["items_many"].get(i, []), parts["notes_many"].get(i, []),
                            parts["signoffs_many"].get(i, []), made.get(i, ()),
-                           () if prev[i] is None else made.get(prev[i], ())) for i in ids]
+                           _previous_of(made, prev[i])) for i in ids]
+
+
+def _previous_of(made: Mapping[int, tuple[Decision, ...]], previous: int | None) -> tuple[Decision, ...]:
+    return () if previous is None else made.get(previous, ())
 
 
 def _in_chunks(conn: sa.Connection, query: Any, ids: Sequence[int]) -> Iterator[Any]:
@@ -802,7 +806,7 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
         id=did, school_id=school_id, school_name=_school_name(schools, school_id), school_year=school_year, kind=kind,
         date=day, participants=tuple(Participant(**p) for p in people), focus_area=None, focus_motivation=None,
         authority_area=None, authority_motivation=None, created_by=actor, created_at=now, items=tuple(items),
-        data_pack=DataPack(generated_at=now, data_version=version, sha256=sha, content=stored),
+        data_pack=DataPack(generated_at=now, data_version=version, sha256=sha, content=dict(stored or {})),
         previous_decisions=tuple(replace(dec, follow_up_dialogue_id=did) if dec.id in followed else dec
                                  for dec in previous)))
 
@@ -852,7 +856,9 @@ def _area(store: Store, dialogue_id: int, kind: str, area: str, motivation: str,
         return get_dialogue(store, dlg.id)
     items = tuple(i for i in dlg.items if i.kind != kind) + (
         AgendaItem(id=item_id, kind=kind, title=area, motivation=motivation, flagged=False, indicator=None),)
-    return _cache_dialogue(store, replace(dlg, items=items, **{cols[0]: area, cols[1]: motivation}))
+    if kind == "rektor":
+        return _cache_dialogue(store, replace(dlg, items=items, focus_area=area, focus_motivation=motivation))
+    return _cache_dialogue(store, replace(dlg, items=items, authority_area=area, authority_motivation=motivation))
 
 
 def set_focus_area(store: Store, dialogue_id: int, *, area: str, motivation: str, actor: str, role: str) -> Dialogue:
@@ -917,7 +923,7 @@ def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, st
     check_role(role)
     dlg = _open_dialogue(store, dialogue_id)
     items = {i.id for i in dlg.items}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item_id, kind, text in notes:
         if kind not in v.NOTE_KINDS:
             raise fail(f"Anteckningstypen {kind!r} finns inte; välj bland {', '.join(v.NOTE_KINDS)}.")
