@@ -42,7 +42,7 @@ from likvard.disclosure.schools import authority_counts, hidden_schools, student
 from likvard.errors import LikvardError
 from likvard.expected.need import need_index
 from likvard.followup import vocabulary as v
-from likvard.followup.baseline import data_version, indicator_panel
+from likvard.followup.baseline import derived, shared_panel, shared_version
 from likvard.followup.flags import school_flags
 from likvard.followup.records import Decision, Intervention
 from likvard.privacy import SUPPRESSED
@@ -61,30 +61,10 @@ PACK_INDICATORS: tuple[tuple[str, str | None, str], ...] = (
 Z = float(norm.ppf(0.95))
 
 
-_DERIVED: dict[int, tuple[weakref.ref[AuthorityData], dict[str, Any]]] = {}
-
-
-def derived(data: AuthorityData, key: str, make: Callable[[], Any]) -> Any:
-    """``make()`` computed once per data object and ``key`` (dropped with the data object)."""
-    ident = id(data)
-    entry = _DERIVED.get(ident)
-    if entry is None or entry[0]() is not data:
-        def forget(ref: weakref.ref[AuthorityData], ident: int = ident) -> None:
-            if ident in _DERIVED and _DERIVED[ident][0] is ref:
-                del _DERIVED[ident]
-
-        entry = (weakref.ref(data, forget), {})
-        _DERIVED[ident] = entry
-    values = entry[1]
-    if key not in values:
-        values[key] = make()
-    return values[key]
-
-
 def pack_panel(data: AuthorityData, indicator: str, respondent: str | None) -> pd.DataFrame:
     """``baseline.indicator_panel`` of ``data``, computed once per data object (shared by every
     reader: not to be changed in place)."""
-    return derived(data, f"panel:{indicator}:{respondent}", partial(indicator_panel, data, indicator, respondent))
+    return shared_panel(data, indicator, respondent)
 
 
 def teacher_table(data: AuthorityData) -> pd.DataFrame:
@@ -250,7 +230,7 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     labels: dict[str, str] = {}
     for indicator, respondent, label in PACK_INDICATORS:
         panel = pack_panel(data, indicator, respondent)
-        versions.append(derived(data, f"version:{indicator}:{respondent}", partial(data_version, panel)))
+        versions.append(shared_version(data, indicator, respondent))
         if panel.empty:
             continue
         key = _key(indicator, respondent)

@@ -545,6 +545,8 @@ def _statements() -> dict[str, Any]:
         "insert_dialogue": d.insert(),
         "insert_item": t.dialogue_items.insert(),
         "insert_note": t.dialogue_notes.insert(),
+        "insert_items": t.dialogue_items.insert().returning(t.dialogue_items.c.id, sort_by_parameter_order=True),
+        "insert_notes": t.dialogue_notes.insert().returning(t.dialogue_notes.c.id, sort_by_parameter_order=True),
         "insert_decision": t.decisions.insert(),
         "insert_status": ds.insert(),
         "insert_signoff": t.dialogue_signoffs.insert(),
@@ -784,18 +786,14 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
             school_id=school_id, school_year=school_year, kind=kind, date=day, participants=people,
             data_pack=content, data_pack_sha256=sha, data_version=version, data_pack_at=now,
             created_by=actor, created_at=now)).inserted_primary_key[0]
-        items = []
-        for flag in content["flags"]:
-            item_id = conn.execute(q["insert_item"], dict(
-                dialogue_id=did, kind="genererad", title=flag["text"], motivation="", flagged=True,
-                indicator=flag["indicator"], created_by=actor, created_at=now)).inserted_primary_key[0]
-            items.append(AgendaItem(id=item_id, kind="genererad", title=flag["text"], motivation="", flagged=True,
-                                    indicator=flag["indicator"]))
-        followed = set()
-        for dec in previous:
-            if dec.status in v.OPEN_DECISION_STATUSES and dec.follow_up_dialogue_id is None and not dec.deleted:
-                conn.execute(q["follow_up"], {"dec": dec.id, "follow_up_dialogue_id": did})
-                followed.add(dec.id)
+        flags = [dict(dialogue_id=did, kind="genererad", title=flag["text"], motivation="", flagged=True,
+                      indicator=flag["indicator"], created_by=actor, created_at=now) for flag in content["flags"]]
+        items = [AgendaItem(id=item_id, kind="genererad", title=f["title"], motivation="", flagged=True,
+                            indicator=f["indicator"]) for item_id, f in zip(_insert_rows(conn, "item", flags), flags)]
+        followed = {dec.id for dec in previous if dec.status in v.OPEN_DECISION_STATUSES
+                    and dec.follow_up_dialogue_id is None and not dec.deleted}
+        if followed:
+            conn.execute(q["follow_up"], [{"dec": i, "follow_up_dialogue_id": did} for i in sorted(followed)])
         stored = None if b is None else conn.execute(q["pack"], {"did": did}).scalar()
     if b is None:
         return get_dialogue(store, did)
@@ -809,6 +807,18 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
         data_pack=DataPack(generated_at=now, data_version=version, sha256=sha, content=dict(stored or {})),
         previous_decisions=tuple(replace(dec, follow_up_dialogue_id=did) if dec.id in followed else dec
                                  for dec in previous)))
+
+
+def _insert_rows(conn: sa.Connection, what: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert ``rows`` (in order) into the agenda items (``what="item"``) or notes (``"note"``)
+    and return their ids: one statement where the database returns the ids of many rows in order,
+    else row by row."""
+    if not rows:
+        return []
+    q = _statements()
+    if len(rows) > 1 and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        return [int(r[0]) for r in conn.execute(q[f"insert_{what}s"], list(rows))]
+    return [int(conn.execute(q[f"insert_{what}"], r).inserted_primary_key[0]) for r in rows]
 
 
 def _school_name(schools: Mapping[int, Mapping[str, str]], school_id: str) -> str:
@@ -848,7 +858,8 @@ def _area(store: Store, dialogue_id: int, kind: str, area: str, motivation: str,
     q = _statements()
     with _errors(store), _write(store, actor, role, authority=authority) as conn:
         conn.execute(q["update_dialogue"], {"did": dlg.id, cols[0]: area, cols[1]: motivation})
-        conn.execute(q["drop_items"], {"did": dlg.id, "item_kind": kind, "deleted_at": now})
+        if _batch_of(store) is None or any(i.kind == kind for i in dlg.items):  # a batch knows the agenda
+            conn.execute(q["drop_items"], {"did": dlg.id, "item_kind": kind, "deleted_at": now})
         item_id = conn.execute(q["insert_item"], dict(
             dialogue_id=dlg.id, kind=kind, title=area, motivation=motivation, flagged=False, indicator=None,
             created_by=actor, created_at=now)).inserted_primary_key[0]
@@ -936,9 +947,8 @@ def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, st
     if _batch_of(store) is not None:
         # in a batch: row by row, for the ids of the notes to put into the dialogue
         with _errors(store), _write(store, actor, role) as conn:
-            added = [Note(id=conn.execute(_statements()["insert_note"], r).inserted_primary_key[0],
-                          item_id=r["item_id"], kind=r["kind"], text=r["text"], created_by=actor,
-                          created_at=r["created_at"]) for r in rows]
+            added = [Note(id=note_id, item_id=r["item_id"], kind=r["kind"], text=r["text"], created_by=actor,
+                          created_at=r["created_at"]) for note_id, r in zip(_insert_rows(conn, "note", rows), rows)]
         return _cache_dialogue(store, _with_notes(dlg, added))
     if rows:
         with _errors(store), _write(store, actor, role) as conn:
