@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from _followup_data import SCHOOLS, START, TREATED, small_authority
+from tests._postgres import fresh_postgres_database
 from likvard.analyses.dataset import dataset_from_authority
 from likvard.followup import service as sv
 from likvard.followup import tables as t
@@ -131,10 +132,30 @@ def scenario(store, data) -> list[Any]:
     return out
 
 
-def test_batch_writes_and_returns_what_call_by_call_does(template, data, tmp_path, stopped_clock):
-    one = _copy(template, tmp_path / "one.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_stores(request, template, data, tmp_path):
+    """Two stores holding ``data``: SQLite files, and two new databases on the PostgreSQL server in
+    ``$LIKVARD_TEST_POSTGRES_URL`` (started by .ci/run; skipped with a message when unset)."""
+    if request.param == "sqlite":
+        stores = [_copy(template, tmp_path / f"{name}.db") for name in ("one", "many")]
+        yield stores
+        for store in stores:
+            store.close()
+        return
+    with fresh_postgres_database("likvard_batch") as first, fresh_postgres_database("likvard_batch") as second:
+        stores = [open_store(url) for url in (first, second)]
+        try:
+            for store in stores:
+                store.save_authority_data(data, "test")
+            yield stores
+        finally:
+            for store in stores:
+                store.close()
+
+
+def test_batch_writes_and_returns_what_call_by_call_does(two_stores, data, stopped_clock):
+    one, many = two_stores
     alone = scenario(one, data)
-    many = _copy(template, tmp_path / "many.db")
     with sv.batch(many):
         together = scenario(many, data)
     written = dump(one)
@@ -142,8 +163,6 @@ def test_batch_writes_and_returns_what_call_by_call_does(template, data, tmp_pat
     assert len(written["dialogues"]) == 4 and len(written["decision_status"]) == 14
     assert any(r["deleted_at"] is not None for r in written["dialogue_items"]) and written["dialogue_notes"]
     assert together == alone
-    one.close()
-    many.close()
 
 
 def test_inside_a_batch_what_is_returned_is_what_the_database_holds(template, data, tmp_path, monkeypatch):

@@ -7,7 +7,8 @@ kept with the record) and ``role`` (``vocabulary.ROLES``; see ``rules`` for who 
 checks the rules of ``likvard.followup.rules`` before it writes and runs in one transaction:
 a ``FollowupError`` (Swedish, naming what is wrong) means nothing was written. Nothing decided
 is overwritten: an edit of an intervention is a new version, a status change a new row,
-deleting a mark.
+deleting a mark. Inside ``batch(store)`` the calls share one transaction (committed when the
+block ends) and what they have read, with the same rules and the same rows written.
 """
 
 from __future__ import annotations
@@ -811,14 +812,19 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
 
 def _insert_rows(conn: sa.Connection, what: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert ``rows`` (in order) into the agenda items (``what="item"``) or notes (``"note"``)
-    and return their ids: one statement where the database returns the ids of many rows in order,
-    else row by row."""
+    and return their ids: in one call where the database returns the ids of many rows in the
+    order given, else row by row."""
     if not rows:
         return []
     q = _statements()
     if len(rows) > 1 and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
         return [int(r[0]) for r in conn.execute(q[f"insert_{what}s"], list(rows))]
-    return [int(conn.execute(q[f"insert_{what}"], r).inserted_primary_key[0]) for r in rows]
+    ids = []
+    for r in rows:
+        key = conn.execute(q[f"insert_{what}"], r).inserted_primary_key
+        assert key is not None
+        ids.append(int(key[0]))
+    return ids
 
 
 def _school_name(schools: Mapping[int, Mapping[str, str]], school_id: str) -> str:
