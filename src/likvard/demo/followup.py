@@ -354,8 +354,9 @@ def fill_followup(store: Store, data: AuthorityData, planted: Sequence[Mapping[s
                   max_placebos: int = PLACEBOS) -> FollowupHistory:
     """Write Exempelstad's follow-up history (module docstring) into ``store``, which holds
     ``data``; ``planted``: ``truth["planted_interventions"]``. An evaluation the data cannot
-    carry (too few school years) is left out and named in ``skipped``."""
-    with _quick_commits(store):
+    carry (too few school years) is left out and named in ``skipped``. Written in one
+    ``service.batch`` (one transaction; the same rows as the calls one by one)."""
+    with _quick_commits(store), sv.batch(store):
         return _fill(store, data, planted, seed, max_placebos)
 
 

@@ -12,7 +12,9 @@ is the SHA-256 of the panel (``data_version``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,38 @@ def indicator_panel(data: AuthorityData, indicator: str, respondent: str | None 
     """The school panel of ``indicator`` (``likvard.evaluation.authority_panel``)."""
     resp = respondent or v.DEFAULT_RESPONDENT
     return authority_panel(data, indicator, respondent=resp)
+
+
+_DERIVED: dict[int, tuple[weakref.ref[AuthorityData], dict[str, Any]]] = {}
+
+
+def derived(data: AuthorityData, key: str, make: Callable[[], Any]) -> Any:
+    """``make()`` computed once per data object and ``key`` (dropped with the data object)."""
+    ident = id(data)
+    entry = _DERIVED.get(ident)
+    if entry is None or entry[0]() is not data:
+        def forget(ref: weakref.ref[AuthorityData], ident: int = ident) -> None:
+            if ident in _DERIVED and _DERIVED[ident][0] is ref:
+                del _DERIVED[ident]
+
+        entry = (weakref.ref(data, forget), {})
+        _DERIVED[ident] = entry
+    values = entry[1]
+    if key not in values:
+        values[key] = make()
+    return values[key]
+
+
+def shared_panel(data: AuthorityData, indicator: str, respondent: str | None = None) -> pd.DataFrame:
+    """``indicator_panel`` computed once per data object (``AuthorityData`` is not changed in
+    place) and shared by the data packs, baselines and evaluations: not to be changed in place."""
+    return derived(data, f"panel:{indicator}:{respondent}", partial(indicator_panel, data, indicator, respondent))
+
+
+def shared_version(data: AuthorityData, indicator: str, respondent: str | None = None) -> str:
+    """``data_version`` of ``shared_panel``, computed once per data object."""
+    return derived(data, f"version:{indicator}:{respondent}",
+                   lambda: data_version(shared_panel(data, indicator, respondent)))
 
 
 def data_version(panel: pd.DataFrame) -> str:
@@ -95,8 +129,8 @@ def compute_baseline(data: AuthorityData, fields: Mapping[str, Any], *, exclude:
     indicator = fields.get("indicator")
     if indicator is None or year is None:
         return Baseline(None, year, 0, None, None, None, None, None, None, n_students, None)
-    panel = indicator_panel(data, indicator, fields.get("respondent"))
-    version = data_version(panel)
+    panel = shared_panel(data, indicator, fields.get("respondent")).copy()
+    version = shared_version(data, indicator, fields.get("respondent"))
     row = panel[(panel["school_year"] == year) & panel["school_id"].astype(str).isin(schools)]
     n = int(row["n_students"].sum()) if len(row) else 0
     value = float(np.average(row["value"], weights=row["n_students"])) if n > 0 else None

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
@@ -42,7 +41,7 @@ from likvard.disclosure.schools import authority_counts, hidden_schools, student
 from likvard.errors import LikvardError
 from likvard.expected.need import need_index
 from likvard.followup import vocabulary as v
-from likvard.followup.baseline import data_version, indicator_panel
+from likvard.followup.baseline import derived, shared_panel, shared_version
 from likvard.followup.flags import school_flags
 from likvard.followup.records import Decision, Intervention
 from likvard.privacy import SUPPRESSED
@@ -61,24 +60,16 @@ PACK_INDICATORS: tuple[tuple[str, str | None, str], ...] = (
 Z = float(norm.ppf(0.95))
 
 
-_DERIVED: dict[int, tuple[weakref.ref[AuthorityData], dict[str, Any]]] = {}
+def pack_panel(data: AuthorityData, indicator: str, respondent: str | None) -> pd.DataFrame:
+    """``baseline.indicator_panel`` of ``data``, computed once per data object (shared by every
+    reader: not to be changed in place)."""
+    return shared_panel(data, indicator, respondent)
 
 
-def derived(data: AuthorityData, key: str, make: Callable[[], Any]) -> Any:
-    """``make()`` computed once per data object and ``key`` (dropped with the data object)."""
-    ident = id(data)
-    entry = _DERIVED.get(ident)
-    if entry is None or entry[0]() is not data:
-        def forget(ref: weakref.ref[AuthorityData], ident: int = ident) -> None:
-            if ident in _DERIVED and _DERIVED[ident][0] is ref:
-                del _DERIVED[ident]
-
-        entry = (weakref.ref(data, forget), {})
-        _DERIVED[ident] = entry
-    values = entry[1]
-    if key not in values:
-        values[key] = make()
-    return values[key]
+def teacher_table(data: AuthorityData) -> pd.DataFrame:
+    """``likvard.allocation.teachers.teacher_distribution`` of ``data``, computed once per data
+    object (shared: not to be changed in place)."""
+    return derived(data, "teachers", lambda: teacher_distribution(data.staff, data.students))
 
 
 def _need_table(data: AuthorityData) -> pd.DataFrame | None:
@@ -166,11 +157,11 @@ def _student_interval(data: AuthorityData, indicator: str, school_id: str, year:
 
 @dataclass(frozen=True)
 class _PanelLookup:
-    """A panel by (school, year) and by year: value and students, and per year the n-weighted
-    mean and the quartile limits of the schools' values."""
+    """A panel by (school, year): value and students, and per year the n-weighted mean of the
+    schools' values."""
 
     cells: dict[tuple[str, int], tuple[float, int]]
-    years: dict[int, tuple[float | None, np.ndarray, int]]
+    means: dict[int, float | None]
 
 
 def _lookup(panel: pd.DataFrame) -> _PanelLookup:
@@ -179,17 +170,24 @@ def _lookup(panel: pd.DataFrame) -> _PanelLookup:
     value = panel["value"].astype(float).to_numpy()
     n = panel["n_students"].astype(int).to_numpy()
     cells = {(s, int(y)): (float(x), int(k)) for s, y, x, k in zip(sid, year, value, n)}
-    years: dict[int, tuple[float | None, np.ndarray, int]] = {}
+    means: dict[int, float | None] = {}
     for y in np.unique(year):
         hit = year == y
         w = n[hit]
-        mean = float(np.average(value[hit], weights=w)) if w.sum() > 0 else None
-        years[int(y)] = (mean, pd.Series(value[hit]).quantile([0.25, 0.5, 0.75]).to_numpy(), int(hit.sum()))
-    return _PanelLookup(cells, years)
+        means[int(y)] = float(np.average(value[hit], weights=w)) if w.sum() > 0 else None
+    return _PanelLookup(cells, means)
+
+
+def _quarters(panel: _PanelLookup, year: int, hidden: frozenset[str]) -> tuple[np.ndarray, int]:
+    """The quarters' limits of the shown schools' values in ``year`` and their number: limits
+    through hidden values would bound them."""
+    shown = [x for (s, y), (x, k) in panel.cells.items()
+             if y == year and k >= MIN_SHOWN_STUDENTS and s not in hidden]
+    return pd.Series(shown, dtype=float).quantile([0.25, 0.5, 0.75]).to_numpy(), len(shown)
 
 
 def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, school_id: str,
-                   year: int) -> dict[str, Any]:
+                   year: int, key: str) -> dict[str, Any]:
     trend = []
     for y in (year - 2, year - 1, year):
         cell = panel.cells.get((school_id, y))
@@ -201,13 +199,10 @@ def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, sch
     if mine is None:
         return {"value": None, "n": 0, "trend": trend}
     value, n = mine
-    mean = panel.years[year][0]
+    mean = panel.means[year]
     hidden_now = hidden_in(data, year)
-    # the quarters of the shown schools' values: limits through hidden values would bound them
-    shown = [x for (s, y), (x, k) in panel.cells.items()
-             if y == year and k >= MIN_SHOWN_STUDENTS and s not in hidden_now]
-    q = pd.Series(shown, dtype=float).quantile([0.25, 0.5, 0.75]).to_numpy()
-    quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if len(shown) >= 4 else None
+    q, n_shown = derived(data, f"quarters:{indicator}:{key}:{int(year)}", partial(_quarters, panel, year, hidden_now))
+    quartile = int(1 + (value > q[0]) + (value > q[1]) + (value > q[2])) if n_shown >= 4 else None
     interval = _student_interval(data, indicator, school_id, year)
     hidden = n < MIN_SHOWN_STUDENTS or school_id in hidden_now
     return {"value": _shown(value, n, hidden), "n": n if not hidden else SUPPRESSED,
@@ -215,6 +210,14 @@ def _indicator_row(data: AuthorityData, panel: _PanelLookup, indicator: str, sch
             "high": None if interval is None or hidden else round(interval[1], 3),
             "authority_mean": None if mean is None else round(mean, 3),
             "quartile": None if hidden else quartile, "trend": trend}
+
+
+def _teacher_rows(td: pd.DataFrame) -> dict[tuple[str, int], pd.Series]:
+    """The first row of the teacher distribution of each (school, year)."""
+    out: dict[tuple[str, int], pd.Series] = {}
+    for i, (sid, year) in enumerate(zip(td["school_id"].astype(str), td["school_year"])):
+        out.setdefault((sid, int(year)), td.iloc[i])
+    return out
 
 
 def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
@@ -225,15 +228,14 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     rows: dict[str, dict[str, Any]] = {}
     labels: dict[str, str] = {}
     for indicator, respondent, label in PACK_INDICATORS:
-        panel: pd.DataFrame = derived(data, f"panel:{indicator}:{respondent}",
-                                      partial(indicator_panel, data, indicator, respondent))
-        versions.append(derived(data, f"version:{indicator}:{respondent}", partial(data_version, panel)))
+        panel = pack_panel(data, indicator, respondent)
+        versions.append(shared_version(data, indicator, respondent))
         if panel.empty:
             continue
         key = _key(indicator, respondent)
         labels[key] = label
         lookup = derived(data, f"lookup:{indicator}:{respondent}", partial(_lookup, panel))
-        row = _indicator_row(data, lookup, indicator, school_id, school_year)
+        row = _indicator_row(data, lookup, indicator, school_id, school_year, key)
         row["label"] = label
         row["indicator"] = indicator
         rows[key] = row
@@ -241,10 +243,9 @@ def build_data_pack(data: AuthorityData, school_id: str, school_year: int, *,
     flags = school_flags(flag_rows, labels)
     staffing: dict[str, Any] = {}
     if len(data.staff):
-        td = derived(data, "teachers", lambda: teacher_distribution(data.staff, data.students))
-        me = td[(td["school_id"].astype(str) == school_id) & (td["school_year"] == school_year)]
-        if len(me):
-            r = me.iloc[0]
+        td = teacher_table(data)
+        r = derived(data, "teacher_rows", partial(_teacher_rows, td)).get((school_id, int(school_year)))
+        if r is not None:
             staffing = {"teacher_fte": round(float(r["teacher_fte"]), 1),
                         "share_certified": round(float(r["share_certified"]), 3),
                         "turnover": None if pd.isna(r.get("turnover")) else round(float(r["turnover"]), 3)}

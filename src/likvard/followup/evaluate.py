@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from likvard.evaluation import EvaluationResult, evaluate
-from likvard.followup.baseline import LEVEL, data_version, indicator_panel, is_low_result
+from likvard.followup.baseline import LEVEL, is_low_result, shared_panel, shared_version
 from likvard.followup.records import Intervention
 from likvard.followup.rules import fail
 from likvard.tables import AuthorityData
@@ -33,7 +33,7 @@ def run_evaluation(data: AuthorityData, iv: Intervention, *, exclude: Sequence[s
     """Evaluate ``iv`` on ``data`` (module docstring); a ``FollowupError`` when it cannot be."""
     if iv.indicator is None or iv.start_year is None:
         raise fail(f"Insatsen {iv.id} ({iv.name}) saknar indikator eller startläsår och kan inte utvärderas.")
-    panel = indicator_panel(data, iv.indicator, iv.respondent)
+    panel = shared_panel(data, iv.indicator, iv.respondent).copy()
     years = sorted(int(y) for y in panel["school_year"].unique())
     starts = iv.starts()
     if not years or years[-1] < max(starts.values()):
@@ -47,5 +47,5 @@ def run_evaluation(data: AuthorityData, iv: Intervention, *, exclude: Sequence[s
     mine = panel[panel["school_id"].astype(str).isin(iv.school_ids) & panel["school_year"].isin(post)]
     per_year = mine.groupby("school_year")["n_students"].sum()
     n = int(per_year.min()) if len(per_year) else 0  # the smallest group behind a post-year figure
-    return EvaluationOutcome(result=result, data_version=data_version(panel), low_results=bool(low),
+    return EvaluationOutcome(result=result, data_version=shared_version(data, iv.indicator, iv.respondent), low_results=bool(low),
                              n_students=n)

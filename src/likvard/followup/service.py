@@ -7,15 +7,17 @@ kept with the record) and ``role`` (``vocabulary.ROLES``; see ``rules`` for who 
 checks the rules of ``likvard.followup.rules`` before it writes and runs in one transaction:
 a ``FollowupError`` (Swedish, naming what is wrong) means nothing was written. Nothing decided
 is overwritten: an edit of an intervention is a new version, a status change a new row,
-deleting a mark.
+deleting a mark. Inside ``batch(store)`` the calls share one transaction (committed when the
+block ends) and what they have read, with the same rules and the same rows written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -63,7 +65,7 @@ from likvard.text import school_year_label
 
 __all__ = [
     "FollowupError", "action_plan", "add_action_plan_row", "add_decision", "add_item", "add_note",
-    "add_notes", "atgardsplan", "catalogue_types", "create_dialogue", "create_intervention",
+    "add_notes", "atgardsplan", "batch", "catalogue_types", "create_dialogue", "create_intervention",
     "delete_decision", "delete_intervention", "evaluate_intervention", "evaluation_payload", "get_dialogue",
     "get_intervention", "import_decisions", "import_interventions", "list_decisions", "list_dialogues",
     "list_interventions", "nulagesanalys", "plan_row_to_intervention", "save_nulagesanalys",
@@ -89,10 +91,99 @@ def _errors(store: Store) -> Iterator[None]:
         raise StoreError(describe_error(exc, str(store.engine.url))) from None
 
 
+@dataclass
+class _Batch:
+    """The state of ``batch``: its connection (one transaction) and what the service calls inside
+    it have read, kept up to date by the writes made through them."""
+
+    store: Store
+    conn: sa.Connection
+    schools: dict[int, dict[str, str]] | None = None
+    catalogue: dict[str, set[int]] | None = None
+    interventions: list[Intervention] | None = None
+    dialogues: dict[int, Dialogue] = field(default_factory=dict)
+
+
+_BATCH: ContextVar[_Batch | None] = ContextVar("likvard_followup_batch", default=None)
+
+
+def _batch_of(store: Store) -> _Batch | None:
+    current = _BATCH.get()
+    return current if current is not None and current.store is store else None
+
+
+@contextmanager
+def batch(store: Store) -> Iterator[None]:
+    """Run every service call on ``store`` inside the block on one connection in ONE transaction:
+    each call checks the same rules as alone (a ``FollowupError`` still means that call wrote
+    nothing), but nothing is committed before the block ends, and an exception leaving the block
+    rolls back every write made in it. Inside, the calls reuse what they have read (the schools,
+    the catalogue's types, the interventions, the dialogues) instead of reading it again after each
+    write. For a program writing many records in a row (the demo's follow-up history); the store
+    must not be written by anything else meanwhile. A block inside a block joins the outer one."""
+    if _batch_of(store) is not None:
+        yield
+        return
+    with _errors(store), store.engine.connect() as conn:
+        transaction = conn.begin()
+        token = _BATCH.set(_Batch(store, conn))
+        try:
+            yield
+        except BaseException:
+            transaction.rollback()
+            raise
+        finally:
+            _BATCH.reset(token)
+        transaction.commit()
+
+
+def _read(store: Store) -> Any:
+    """A connection for reading: the batch's, or a new one."""
+    b = _batch_of(store)
+    return nullcontext(b.conn) if b is not None else store.engine.connect()
+
+
 def _write(store: Store, actor: str, role: str, **role_rule: Any) -> Any:
     check_actor(actor)
     check_role(role, **role_rule)
-    return store.engine.begin()
+    b = _batch_of(store)
+    return nullcontext(b.conn) if b is not None else store.engine.begin()
+
+
+def _interventions_changed(store: Store) -> None:
+    b = _batch_of(store)
+    if b is not None:
+        b.interventions = None
+
+
+def _cache_dialogue(store: Store, dlg: Dialogue) -> Dialogue:
+    b = _batch_of(store)
+    if b is not None:
+        b.dialogues[dlg.id] = dlg
+    return dlg
+
+
+def _forget_school(store: Store, school_id: str, keep: int | None = None) -> None:
+    """Drop the batch's dialogues of the school (their previous dialogue or its decisions changed)."""
+    b = _batch_of(store)
+    if b is not None:
+        for did in [i for i, d in b.dialogues.items() if d.school_id == school_id and i != keep]:
+            del b.dialogues[did]
+
+
+def _replace_decision(store: Store, dec: Decision) -> None:
+    """Put the decision as now stored into the batch's dialogues that show it."""
+    b = _batch_of(store)
+    if b is None:
+        return
+
+    def swap(decisions: tuple[Decision, ...]) -> tuple[Decision, ...]:
+        return tuple(dec if d.id == dec.id else d for d in decisions)
+
+    for did, dlg in list(b.dialogues.items()):
+        if any(d.id == dec.id for d in dlg.decisions + dlg.previous_decisions):
+            b.dialogues[did] = replace(dlg, decisions=swap(dlg.decisions),
+                                       previous_decisions=swap(dlg.previous_decisions))
 
 
 # --- schools ----------------------------------------------------------------------------------
@@ -103,6 +194,24 @@ def _schools(conn: sa.Connection) -> dict[int, dict[str, str]]:
     for year, sid, name in conn.execute(sa.select(s.c.school_year, s.c.school_id, s.c.name)):
         out.setdefault(int(year), {})[str(sid)] = str(name)
     return out
+
+
+def _school_exists(store: Store, conn: sa.Connection, school_id: str, school_year: int) -> bool:
+    """Whether the school unit is in the schools table that school year."""
+    b = _batch_of(store)
+    if b is not None:
+        return school_id in _schools_of(store, conn).get(int(school_year), {})
+    return conn.execute(_statements()["school_exists"], {"sid": school_id, "year": int(school_year)}).first() is not None
+
+
+def _schools_of(store: Store, conn: sa.Connection) -> dict[int, dict[str, str]]:
+    """``_schools``, read once per batch (the service does not write schools)."""
+    b = _batch_of(store)
+    if b is None:
+        return _schools(conn)
+    if b.schools is None:
+        b.schools = _schools(conn)
+    return b.schools
 
 
 # --- interventions ----------------------------------------------------------------------------
@@ -171,16 +280,27 @@ def list_interventions(store: Store, *, school_ids: Iterable[str] | None = None,
                        include_deleted: bool = False) -> list[Intervention]:
     """Interventions (newest version each), optionally only those at some of ``school_ids``."""
     wanted = None if school_ids is None else {str(s) for s in school_ids}
-    with _errors(store), store.engine.connect() as conn:
-        ids = [r[0] for r in conn.execute(sa.select(t.interventions.c.id).order_by(t.interventions.c.id))]
-        out = [_intervention(conn, i) for i in ids]
+    b = _batch_of(store)
+    if b is not None and b.interventions is not None:
+        out = b.interventions
+    else:
+        with _errors(store), _read(store) as conn:
+            ids = [r[0] for r in conn.execute(sa.select(t.interventions.c.id).order_by(t.interventions.c.id))]
+            out = [_intervention(conn, i) for i in ids]
+        if b is not None:
+            b.interventions = out
     return [iv for iv in out if (include_deleted or not iv.deleted)
             and (wanted is None or wanted & set(iv.school_ids))]
 
 
 def get_intervention(store: Store, intervention_id: int) -> Intervention:
     """One intervention with its versions and evaluations."""
-    with _errors(store), store.engine.connect() as conn:
+    b = _batch_of(store)
+    if b is not None and b.interventions is not None:
+        hit = [iv for iv in b.interventions if iv.id == int(intervention_id)]
+        if hit:
+            return hit[0]
+    with _errors(store), _read(store) as conn:
         return _intervention(conn, int(intervention_id))
 
 
@@ -196,8 +316,8 @@ def _other_schools(store: Store, indicator: str | None, exclude_id: int | None) 
 
 
 def _known_schools(store: Store) -> set[str]:
-    with _errors(store), store.engine.connect() as conn:
-        return {sid for names in _schools(conn).values() for sid in names}
+    with _errors(store), _read(store) as conn:
+        return {sid for names in _schools_of(store, conn).values() for sid in names}
 
 
 def catalogue_types(store: Store) -> dict[str, set[int]]:
@@ -205,13 +325,18 @@ def catalogue_types(store: Store) -> dict[str, set[int]]:
     catalogue in the store (imported packages) and the starter catalogue shipped with Likvärd."""
     from likvard.catalogue.starter import shipped_catalogue
 
+    b = _batch_of(store)
+    if b is not None and b.catalogue is not None:
+        return {k: set(versions) for k, versions in b.catalogue.items()}
     out: dict[str, set[int]] = {}
     for tp in shipped_catalogue().types:
         out.setdefault(tp.insats_typ_id, set()).add(int(tp.version))
     ct = store_schema.catalogue_types
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         for type_id, version in conn.execute(sa.select(ct.c.insats_typ_id, ct.c.version)):
             out.setdefault(str(type_id), set()).add(int(version))
+    if b is not None:
+        b.catalogue = {k: set(versions) for k, versions in out.items()}
     return out
 
 
@@ -250,6 +375,7 @@ def create_intervention(store: Store, fields: Mapping[str, Any], *, actor: str, 
     clean, base = _prepare(store, fields, data, compute_baseline, None)
     with _errors(store), _write(store, actor, role, authority=True) as conn:
         new_id = _create(conn, clean, base, actor, role)
+    _interventions_changed(store)
     return get_intervention(store, new_id)
 
 
@@ -302,6 +428,7 @@ def update_intervention(store: Store, intervention_id: int, changes: Mapping[str
         version = int(current) + 1
         _insert_version(conn, iv.id, version, clean_new, base, changed, actor, role, _now())
         conn.execute(t.interventions.update().where(t.interventions.c.id == iv.id).values(current_version=version))
+    _interventions_changed(store)
     return get_intervention(store, iv.id)
 
 
@@ -313,6 +440,7 @@ def delete_intervention(store: Store, intervention_id: int, *, actor: str, role:
     with _errors(store), _write(store, actor, role, authority=True, what="ta bort insatser") as conn:
         conn.execute(t.interventions.update().where(t.interventions.c.id == iv.id)
                      .values(deleted_at=_now(), deleted_by=actor))
+    _interventions_changed(store)
     return get_intervention(store, iv.id)
 
 
@@ -343,6 +471,7 @@ def evaluate_intervention(store: Store, intervention_id: int, *, actor: str, rol
             verdict=r.verdict, reason=r.reason, data_version=out.data_version, result=payload, run_by=actor,
             run_at=_now())).inserted_primary_key[0]
         row = conn.execute(sa.select(t.intervention_evaluations).where(t.intervention_evaluations.c.id == eid)).one()
+    _interventions_changed(store)
     return _evaluation(row)
 
 
@@ -350,7 +479,7 @@ def evaluation_payload(store: Store, evaluation_id: int) -> dict[str, Any]:
     """The stored result of an evaluation run as the engine gave it
     (``likvard.evaluation.EvaluationResult.to_dict`` and the register's additions)."""
     ev = t.intervention_evaluations
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         row = conn.execute(sa.select(ev.c.result).where(ev.c.id == int(evaluation_id))).first()
     if row is None:
         raise fail(f"Utvärderingen {evaluation_id} finns inte.")
@@ -361,9 +490,13 @@ def evaluation_payload(store: Store, evaluation_id: int) -> dict[str, Any]:
 
 def _decision(conn: sa.Connection, row: Any) -> Decision:
     hist = tuple(StatusChange(status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
-                              changed_at=_aware(h.changed_at)) for h in conn.execute(
-        sa.select(t.decision_status).where(t.decision_status.c.decision_id == row.id).order_by(t.decision_status.c.id)))
+                              changed_at=_aware(h.changed_at))
+                 for h in conn.execute(_statements()["history"], {"dec": row.id}))
     return _decision_from(row, hist)
+
+
+def _decision_by_id(conn: sa.Connection, decision_id: int) -> Decision:
+    return _decision(conn, conn.execute(_statements()["decision"], {"dec": int(decision_id)}).one())
 
 
 @cache
@@ -375,6 +508,18 @@ def _statements() -> dict[str, Any]:
     light = [c for c in d.c if c.name != "data_pack"]
     return {
         "full": sa.select(*d.c, name).where(d.c.id == p("did")),
+        "full_many": sa.select(*d.c, name).where(d.c.id.in_(p("ids", expanding=True))),
+        "dated": sa.select(d.c.id, d.c.school_id, d.c.date).where(d.c.school_id.in_(p("sids", expanding=True)),
+                                                                 d.c.deleted_at.is_(None)),
+        "notes_many": sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id.in_(p("ids", expanding=True)))
+        .order_by(t.dialogue_notes.c.id),
+        "items_many": sa.select(t.dialogue_items).where(t.dialogue_items.c.dialogue_id.in_(p("ids", expanding=True)),
+                                                        t.dialogue_items.c.deleted_at.is_(None))
+        .order_by(t.dialogue_items.c.id),
+        "signoffs_many": sa.select(t.dialogue_signoffs)
+        .where(t.dialogue_signoffs.c.dialogue_id.in_(p("ids", expanding=True))).order_by(t.dialogue_signoffs.c.id),
+        "decisions_many": sa.select(t.decisions).where(t.decisions.c.dialogue_id.in_(p("ids", expanding=True)))
+        .order_by(t.decisions.c.id),
         "light": sa.select(*light, name).where(d.c.id == p("did")),
         "notes": sa.select(t.dialogue_notes).where(t.dialogue_notes.c.dialogue_id == p("did"))
         .order_by(t.dialogue_notes.c.id),
@@ -388,6 +533,29 @@ def _statements() -> dict[str, Any]:
         "previous": sa.select(d.c.id).where(d.c.school_id == p("sid"), d.c.date < p("day"), d.c.deleted_at.is_(None),
                                             d.c.id != p("exclude"))
         .order_by(d.c.date.desc(), d.c.id.desc()).limit(1),
+        # the writes and the checks before them (executed with a dict of values)
+        "same": sa.select(d.c.kind, d.c.date).where(d.c.school_id == p("sid"), d.c.school_year == p("year"),
+                                                    d.c.deleted_at.is_(None)),
+        "pack": sa.select(d.c.data_pack).where(d.c.id == p("did")),
+        "school_exists": sa.select(sc.c.school_id).where(sc.c.school_id == p("sid"), sc.c.school_year == p("year"))
+        .limit(1),
+        "school_of": sa.select(d.c.school_id).where(d.c.id == p("did")),
+        "decision": sa.select(t.decisions).where(t.decisions.c.id == p("dec")),
+        "history": sa.select(ds).where(ds.c.decision_id == p("dec")).order_by(ds.c.id),
+        "intervention_deleted": sa.select(t.interventions.c.deleted_at).where(t.interventions.c.id == p("iv")),
+        "insert_dialogue": d.insert(),
+        "insert_item": t.dialogue_items.insert(),
+        "insert_note": t.dialogue_notes.insert(),
+        "insert_items": t.dialogue_items.insert().returning(t.dialogue_items.c.id, sort_by_parameter_order=True),
+        "insert_notes": t.dialogue_notes.insert().returning(t.dialogue_notes.c.id, sort_by_parameter_order=True),
+        "insert_decision": t.decisions.insert(),
+        "insert_status": ds.insert(),
+        "insert_signoff": t.dialogue_signoffs.insert(),
+        "update_dialogue": d.update().where(d.c.id == p("did")),
+        "follow_up": t.decisions.update().where(t.decisions.c.id == p("dec")),
+        "drop_items": t.dialogue_items.update().where(t.dialogue_items.c.dialogue_id == p("did"),
+                                                      t.dialogue_items.c.kind == p("item_kind"),
+                                                      t.dialogue_items.c.deleted_at.is_(None)),
     }
 
 
@@ -426,27 +594,102 @@ def _dialogue(conn: sa.Connection, dialogue_id: int, full: bool = True) -> Dialo
     d = conn.execute(q["full" if full else "light"], {"did": dialogue_id}).first()
     if d is None:
         raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
-    notes: dict[int, list[Note]] = {}
-    for n in conn.execute(q["notes"], {"did": d.id}):
-        notes.setdefault(n.item_id, []).append(Note(id=n.id, item_id=n.item_id, kind=n.kind, text=n.text,
-                                                    created_by=n.created_by, created_at=_aware(n.created_at)))
-    items = tuple(AgendaItem(id=i.id, kind=i.kind, title=i.title, motivation=i.motivation, flagged=bool(i.flagged),
-                             indicator=i.indicator, notes=tuple(notes.get(i.id, ())))
-                  for i in conn.execute(q["items"], {"did": d.id}))
-    signoffs = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at))
-                     for s in conn.execute(q["signoffs"], {"did": d.id}))
+    notes = conn.execute(q["notes"], {"did": d.id}).all()
+    items = conn.execute(q["items"], {"did": d.id}).all()
+    signoffs = conn.execute(q["signoffs"], {"did": d.id}).all()
+    if not full:
+        return _dialogue_from(d, items, notes, signoffs, (), (), full=False)
+    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id)
+    return _dialogue_from(d, items, notes, signoffs, _decisions_of(conn, d.id),
+                          () if prev is None else _decisions_of(conn, prev))
+
+
+def _dialogue_from(d: Any, items: Sequence[Any], notes: Sequence[Any], signoffs: Sequence[Any],
+                   decisions: tuple[Decision, ...], previous: tuple[Decision, ...], full: bool = True) -> Dialogue:
+    """The dialogue of row ``d`` with its agenda items, notes and sign-offs (rows ordered by id),
+    its decisions and the previous dialogue's."""
+    by_item: dict[int, list[Note]] = {}
+    for n in notes:
+        by_item.setdefault(n.item_id, []).append(Note(id=n.id, item_id=n.item_id, kind=n.kind, text=n.text,
+                                                      created_by=n.created_by, created_at=_aware(n.created_at)))
+    agenda = tuple(AgendaItem(id=i.id, kind=i.kind, title=i.title, motivation=i.motivation, flagged=bool(i.flagged),
+                              indicator=i.indicator, notes=tuple(by_item.get(i.id, ()))) for i in items)
+    signed = tuple(SignOff(as_role=s.as_role, signed_by=s.signed_by, signed_at=_aware(s.signed_at)) for s in signoffs)
     pack = None if not full or d.data_pack is None else DataPack(
         generated_at=_aware(d.data_pack_at), data_version=d.data_version, sha256=d.data_pack_sha256,
         content=d.data_pack)
-    prev = _previous_dialogue_id(conn, d.school_id, d.date, exclude=d.id) if full else None
     return Dialogue(
         id=d.id, school_id=d.school_id, school_name=str(d.school_name) if d.school_name is not None else d.school_id,
         school_year=d.school_year,
         kind=d.kind, date=d.date, participants=tuple(Participant(**p) for p in d.participants),
         focus_area=d.focus_area, focus_motivation=d.focus_motivation, authority_area=d.authority_area,
         authority_motivation=d.authority_motivation, created_by=d.created_by, created_at=_aware(d.created_at),
-        deleted=d.deleted_at is not None, items=items, decisions=_decisions_of(conn, d.id) if full else (),
-        signoffs=signoffs, data_pack=pack, previous_decisions=() if prev is None else _decisions_of(conn, prev))
+        deleted=d.deleted_at is not None, items=agenda, decisions=decisions, signoffs=signed, data_pack=pack,
+        previous_decisions=previous)
+
+
+MANY = 500
+"""Dialogues read together by ``_dialogues_many`` (bounded: the database's limit of bound values)."""
+
+
+def _dialogues_many(conn: sa.Connection, ids: Sequence[int]) -> list[Dialogue]:
+    """``_dialogue`` of each of ``ids`` (in that order), read together: a handful of queries for
+    every ``MANY`` dialogues instead of nine for each."""
+    out: list[Dialogue] = []
+    for k in range(0, len(ids), MANY):
+        out.extend(_dialogues_chunk(conn, [int(i) for i in ids[k:k + MANY]]))
+    return out
+
+
+def _dialogues_chunk(conn: sa.Connection, ids: list[int]) -> list[Dialogue]:
+    if not ids:
+        return []
+    q = _statements()
+    heads = {r.id: r for r in conn.execute(q["full_many"], {"ids": ids})}
+    missing = [i for i in ids if i not in heads]
+    if missing:
+        raise fail(f"Kvalitetsdialogen {missing[0]} finns inte.")
+    # the previous dialogue of each (as _previous_dialogue_id: the school's latest one not deleted
+    # before the date, the highest id among those of the same day)
+    dated: dict[str, list[tuple[dt.date, int]]] = {}
+    for r in conn.execute(q["dated"], {"sids": sorted({h.school_id for h in heads.values()})}):
+        dated.setdefault(r.school_id, []).append((r.date, r.id))
+    prev: dict[int, int | None] = {}
+    for did, h in heads.items():
+        before = [x for x in dated.get(h.school_id, []) if x[0] < h.date and x[1] != did]
+        prev[did] = max(before)[1] if before else None
+    wanted = sorted(set(ids) | {p for p in prev.values() if p is not None})
+    decisions: dict[int, list[Any]] = {}
+    for r in _in_chunks(conn, q["decisions_many"], wanted):
+        decisions.setdefault(r.dialogue_id, []).append(r)
+    history: dict[int, list[StatusChange]] = {}
+    for h in _in_chunks(conn, q["status"], [r.id for rows in decisions.values() for r in rows]):
+        history.setdefault(h.decision_id, []).append(StatusChange(
+            status=h.status, comment=h.comment, dialogue_id=h.dialogue_id, changed_by=h.changed_by,
+            changed_at=_aware(h.changed_at)))
+    made = {did: tuple(_decision_from(r, tuple(history.get(r.id, ()))) for r in rows)
+            for did, rows in decisions.items()}
+    parts: dict[str, dict[int, list[Any]]] = {}
+    for key in ("items_many", "notes_many", "signoffs_many"):
+        parts[key] = {}
+        for r in conn.execute(q[key], {"ids": ids}):
+            parts[key].setdefault(r.dialogue_id, []).append(r)
+    return [_dialogue_from(heads[i], parts["items_many"].get(i, []), parts["notes_many"].get(i, []),
+                           parts["signoffs_many"].get(i, []), made.get(i, ()),
+                           _previous_of(made, prev[i])) for i in ids]
+
+
+def _previous_of(made: Mapping[int, tuple[Decision, ...]], previous: int | None) -> tuple[Decision, ...]:
+    return () if previous is None else made.get(previous, ())
+
+
+def _in_chunks(conn: sa.Connection, query: Any, ids: Sequence[int]) -> Iterator[Any]:
+    """The rows of ``query`` (an expanding ``ids`` parameter, ordered by id) for ``ids`` taken
+    ``MANY`` at a time, in id order."""
+    rows: list[Any] = []
+    for k in range(0, len(ids), MANY):
+        rows.extend(conn.execute(query, {"ids": list(ids[k:k + MANY])}))
+    return iter(sorted(rows, key=lambda r: r.id))
 
 
 def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
@@ -458,14 +701,29 @@ def list_dialogues(store: Store, *, school_ids: Iterable[str] | None = None,
         q = q.where(d.c.school_id.in_([str(s) for s in school_ids]))
     if school_year is not None:
         q = q.where(d.c.school_year == int(school_year))
-    with _errors(store), store.engine.connect() as conn:
-        return [_dialogue(conn, i) for i in conn.execute(q).scalars()]
+    with _errors(store), _read(store) as conn:
+        ids = conn.execute(q).scalars().all()
+        b = _batch_of(store)
+        if b is None:
+            return _dialogues_many(conn, ids)
+        for dlg in _dialogues_many(conn, [i for i in ids if i not in b.dialogues]):
+            _cache_dialogue(store, dlg)
+        return [b.dialogues[i] for i in ids]
 
 
 def get_dialogue(store: Store, dialogue_id: int) -> Dialogue:
     """One dialogue with agenda, notes, decisions, sign-offs, data pack and the previous decisions."""
-    with _errors(store), store.engine.connect() as conn:
-        return _dialogue(conn, int(dialogue_id))
+    with _errors(store), _read(store) as conn:
+        return _batch_dialogue(store, conn, int(dialogue_id))
+
+
+def _batch_dialogue(store: Store, conn: sa.Connection, dialogue_id: int) -> Dialogue:
+    """``_dialogue``; inside a batch the one it has read or written already."""
+    b = _batch_of(store)
+    if b is None:
+        return _dialogue(conn, dialogue_id)
+    hit = b.dialogues.get(dialogue_id)
+    return hit if hit is not None else _cache_dialogue(store, _dialogue(conn, dialogue_id))
 
 
 def _participants(participants: Iterable[Any]) -> list[dict[str, str]]:
@@ -502,45 +760,87 @@ def create_dialogue(store: Store, *, school_id: str, school_year: int, kind: str
     day = parse_date(date, "Dialogens datum")
     check_in_school_year(day, school_year, "Dialogens datum")
     people = _participants(participants)
-    with _errors(store), store.engine.connect() as conn:
-        schools = _schools(conn)
+    b = _batch_of(store)
+    with _errors(store), _read(store) as conn:
+        schools = _schools_of(store, conn)
         if school_id not in schools.get(school_year, {}):
             where = "finns inte i databasen" if not any(school_id in s for s in schools.values()) else \
                 f"finns inte läsåret {school_year_label(school_year)}"
             raise fail(f"Skolenheten {school_id} {where}; en kvalitetsdialog kan bara hållas med en skolenhet som "
                        "finns det läsåret.")
-        same = conn.execute(sa.select(t.dialogues.c.kind, t.dialogues.c.date).where(
-            t.dialogues.c.school_id == school_id, t.dialogues.c.school_year == school_year,
-            t.dialogues.c.deleted_at.is_(None))).all()
+        same = conn.execute(_statements()["same"], {"sid": school_id, "year": school_year}).all()
         if any(k == kind for k, _ in same):
             raise fail(f"Skolenheten {school_id} har redan en {v.DIALOGUE_KINDS[kind]}dialog läsåret "
                        f"{school_year_label(school_year)}.")
         check_dialogue_order(kind, day, [(k, dd) for k, dd in same], school_id, school_year)
         prev_id = _previous_dialogue_id(conn, school_id, day)
-        previous = _decisions_of(conn, prev_id) if prev_id is not None else ()
+        known = None if b is None or prev_id is None else b.dialogues.get(prev_id)
+        previous = known.decisions if known is not None else _decisions_of(conn, prev_id) if prev_id is not None else ()
     data = data if data is not None else store.load()
     ivs = list_interventions(store, school_ids=[school_id])
     content, version = build_data_pack(data, school_id, school_year, interventions=ivs, previous_decisions=previous)
     now = _now()
+    sha = pack_hash(content)
+    q = _statements()
     with _errors(store), _write(store, actor, role, authority=True) as conn:
-        did = conn.execute(t.dialogues.insert().values(
+        did = conn.execute(q["insert_dialogue"], dict(
             school_id=school_id, school_year=school_year, kind=kind, date=day, participants=people,
-            data_pack=content, data_pack_sha256=pack_hash(content), data_version=version, data_pack_at=now,
+            data_pack=content, data_pack_sha256=sha, data_version=version, data_pack_at=now,
             created_by=actor, created_at=now)).inserted_primary_key[0]
-        for flag in content["flags"]:
-            conn.execute(t.dialogue_items.insert().values(
-                dialogue_id=did, kind="genererad", title=flag["text"], motivation="", flagged=True,
-                indicator=flag["indicator"], created_by=actor, created_at=now))
-        for dec in previous:
-            if dec.status in v.OPEN_DECISION_STATUSES and dec.follow_up_dialogue_id is None and not dec.deleted:
-                conn.execute(t.decisions.update().where(t.decisions.c.id == dec.id).values(follow_up_dialogue_id=did))
-    return get_dialogue(store, did)
+        flags = [dict(dialogue_id=did, kind="genererad", title=flag["text"], motivation="", flagged=True,
+                      indicator=flag["indicator"], created_by=actor, created_at=now) for flag in content["flags"]]
+        items = [AgendaItem(id=item_id, kind="genererad", title=f["title"], motivation="", flagged=True,
+                            indicator=f["indicator"]) for item_id, f in zip(_insert_rows(conn, "item", flags), flags)]
+        followed = {dec.id for dec in previous if dec.status in v.OPEN_DECISION_STATUSES
+                    and dec.follow_up_dialogue_id is None and not dec.deleted}
+        if followed:
+            conn.execute(q["follow_up"], [{"dec": i, "follow_up_dialogue_id": did} for i in sorted(followed)])
+        stored = None if b is None else conn.execute(q["pack"], {"did": did}).scalar()
+    if b is None:
+        return get_dialogue(store, did)
+    # in a batch: the dialogue as just written (the data pack as the database gives it back), and
+    # the school's other dialogues forgotten (their decisions now point here)
+    _forget_school(store, school_id)
+    return _cache_dialogue(store, Dialogue(
+        id=did, school_id=school_id, school_name=_school_name(schools, school_id), school_year=school_year, kind=kind,
+        date=day, participants=tuple(Participant(**p) for p in people), focus_area=None, focus_motivation=None,
+        authority_area=None, authority_motivation=None, created_by=actor, created_at=now, items=tuple(items),
+        data_pack=DataPack(generated_at=now, data_version=version, sha256=sha, content=dict(stored or {})),
+        previous_decisions=tuple(replace(dec, follow_up_dialogue_id=did) if dec.id in followed else dec
+                                 for dec in previous)))
+
+
+def _insert_rows(conn: sa.Connection, what: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert ``rows`` (in order) into the agenda items (``what="item"``) or notes (``"note"``)
+    and return their ids: in one call where the database returns the ids of many rows in the
+    order given, else row by row."""
+    if not rows:
+        return []
+    q = _statements()
+    if len(rows) > 1 and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        return [int(r[0]) for r in conn.execute(q[f"insert_{what}s"], list(rows))]
+    ids = []
+    for r in rows:
+        key = conn.execute(q[f"insert_{what}"], r).inserted_primary_key
+        assert key is not None
+        ids.append(int(key[0]))
+    return ids
+
+
+def _school_name(schools: Mapping[int, Mapping[str, str]], school_id: str) -> str:
+    """The school's name in the newest school year it has (as the dialogue query gives it)."""
+    for year in sorted(schools, reverse=True):
+        if school_id in schools[year]:
+            return schools[year][school_id]
+    return school_id
 
 
 def _open_dialogue(store: Store, dialogue_id: int) -> Dialogue:
-    """The dialogue (without data pack and decisions) when it may still be written to."""
-    with _errors(store), store.engine.connect() as conn:
-        dlg = _dialogue(conn, int(dialogue_id), full=False)
+    """The dialogue (without data pack and decisions; inside a batch the whole dialogue) when it
+    may still be written to."""
+    with _errors(store), _read(store) as conn:
+        dlg = (_batch_dialogue(store, conn, int(dialogue_id)) if _batch_of(store) is not None
+               else _dialogue(conn, int(dialogue_id), full=False))
     if dlg.deleted:
         raise fail(f"Kvalitetsdialogen {dlg.id} är borttagen.")
     if dlg.signed:
@@ -561,14 +861,21 @@ def _area(store: Store, dialogue_id: int, kind: str, area: str, motivation: str,
         raise fail(f"Området {area!r} saknar motivering: skriv varför skolan har särskilda utmaningar där.")
     cols = ("focus_area", "focus_motivation") if kind == "rektor" else ("authority_area", "authority_motivation")
     now = _now()
+    q = _statements()
     with _errors(store), _write(store, actor, role, authority=authority) as conn:
-        conn.execute(t.dialogues.update().where(t.dialogues.c.id == dlg.id).values({cols[0]: area, cols[1]: motivation}))
-        conn.execute(t.dialogue_items.update().where(t.dialogue_items.c.dialogue_id == dlg.id,
-                                                     t.dialogue_items.c.kind == kind,
-                                                     t.dialogue_items.c.deleted_at.is_(None)).values(deleted_at=now))
-        conn.execute(t.dialogue_items.insert().values(dialogue_id=dlg.id, kind=kind, title=area, motivation=motivation,
-                                                      flagged=False, indicator=None, created_by=actor, created_at=now))
-    return get_dialogue(store, dlg.id)
+        conn.execute(q["update_dialogue"], {"did": dlg.id, cols[0]: area, cols[1]: motivation})
+        if _batch_of(store) is None or any(i.kind == kind for i in dlg.items):  # a batch knows the agenda
+            conn.execute(q["drop_items"], {"did": dlg.id, "item_kind": kind, "deleted_at": now})
+        item_id = conn.execute(q["insert_item"], dict(
+            dialogue_id=dlg.id, kind=kind, title=area, motivation=motivation, flagged=False, indicator=None,
+            created_by=actor, created_at=now)).inserted_primary_key[0]
+    if _batch_of(store) is None:
+        return get_dialogue(store, dlg.id)
+    items = tuple(i for i in dlg.items if i.kind != kind) + (
+        AgendaItem(id=item_id, kind=kind, title=area, motivation=motivation, flagged=False, indicator=None),)
+    if kind == "rektor":
+        return _cache_dialogue(store, replace(dlg, items=items, focus_area=area, focus_motivation=motivation))
+    return _cache_dialogue(store, replace(dlg, items=items, authority_area=area, authority_motivation=motivation))
 
 
 def set_focus_area(store: Store, dialogue_id: int, *, area: str, motivation: str, actor: str, role: str) -> Dialogue:
@@ -593,6 +900,11 @@ def add_item(store: Store, dialogue_id: int, *, title: str, actor: str, role: st
         iid = conn.execute(t.dialogue_items.insert().values(
             dialogue_id=dlg.id, kind="manuell", title=str(title).strip(), motivation=str(motivation).strip(),
             flagged=bool(flagged), indicator=indicator, created_by=actor, created_at=_now())).inserted_primary_key[0]
+    if _batch_of(store) is not None:
+        item = AgendaItem(id=iid, kind="manuell", title=str(title).strip(), motivation=str(motivation).strip(),
+                          flagged=bool(flagged), indicator=indicator)
+        _cache_dialogue(store, replace(dlg, items=dlg.items + (item,)))
+        return item
     return next(i for i in get_dialogue(store, dlg.id).items if i.id == iid)
 
 
@@ -607,10 +919,15 @@ def add_note(store: Store, dialogue_id: int, item_id: int, *, kind: str, text: s
         raise fail(f"Punkten {item_id} finns inte på dagordningen för kvalitetsdialog {dlg.id}.")
     if not str(text or "").strip():
         raise fail("Anteckningen är tom.")
+    now = _now()
     with _errors(store), _write(store, actor, role) as conn:
         nid = conn.execute(t.dialogue_notes.insert().values(
             dialogue_id=dlg.id, item_id=int(item_id), kind=kind, text=str(text).strip(), created_by=actor,
-            created_at=_now())).inserted_primary_key[0]
+            created_at=now)).inserted_primary_key[0]
+    if _batch_of(store) is not None:
+        note = Note(id=nid, item_id=int(item_id), kind=kind, text=str(text).strip(), created_by=actor, created_at=now)
+        _cache_dialogue(store, _with_notes(dlg, [note]))
+        return note
     item = next(i for i in get_dialogue(store, dlg.id).items if i.id == int(item_id))
     return next(n for n in item.notes if n.id == nid)
 
@@ -623,7 +940,7 @@ def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, st
     check_role(role)
     dlg = _open_dialogue(store, dialogue_id)
     items = {i.id for i in dlg.items}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item_id, kind, text in notes:
         if kind not in v.NOTE_KINDS:
             raise fail(f"Anteckningstypen {kind!r} finns inte; välj bland {', '.join(v.NOTE_KINDS)}.")
@@ -633,10 +950,22 @@ def add_notes(store: Store, dialogue_id: int, notes: Sequence[tuple[int, str, st
             raise fail("Anteckningen är tom.")
         rows.append({"dialogue_id": dlg.id, "item_id": int(item_id), "kind": kind, "text": str(text).strip(),
                      "created_by": actor, "created_at": _now()})
+    if _batch_of(store) is not None:
+        # in a batch: row by row, for the ids of the notes to put into the dialogue
+        with _errors(store), _write(store, actor, role) as conn:
+            added = [Note(id=note_id, item_id=r["item_id"], kind=r["kind"], text=r["text"], created_by=actor,
+                          created_at=r["created_at"]) for note_id, r in zip(_insert_rows(conn, "note", rows), rows)]
+        return _cache_dialogue(store, _with_notes(dlg, added))
     if rows:
         with _errors(store), _write(store, actor, role) as conn:
             conn.execute(t.dialogue_notes.insert(), rows)
     return get_dialogue(store, dlg.id)
+
+
+def _with_notes(dlg: Dialogue, notes: Sequence[Note]) -> Dialogue:
+    """The dialogue with ``notes`` (newly written) added to their items."""
+    return replace(dlg, items=tuple(replace(i, notes=i.notes + tuple(n for n in notes if n.item_id == i.id))
+                                    for i in dlg.items))
 
 
 def _check_intervention_link(conn: sa.Connection, intervention_id: int | None) -> int | None:
@@ -646,7 +975,7 @@ def _check_intervention_link(conn: sa.Connection, intervention_id: int | None) -
         iid = int(intervention_id)
     except (TypeError, ValueError):
         raise fail(f"Insatsen {intervention_id!r} finns inte (ange insatsens nummer).") from None
-    head = conn.execute(sa.select(t.interventions.c.deleted_at).where(t.interventions.c.id == iid)).first()
+    head = conn.execute(_statements()["intervention_deleted"], {"iv": iid}).first()
     if head is None:
         raise fail(f"Beslutet hänvisar till insatsen {iid}, som inte finns i insatsregistret.")
     if head.deleted_at is not None:
@@ -674,14 +1003,25 @@ def add_decision(store: Store, dialogue_id: int, *, what: str, responsible_role:
     now = _now()
     with _errors(store), _write(store, actor, role, authority=True) as conn:
         iid = _check_intervention_link(conn, intervention_id)
-        did = conn.execute(t.decisions.insert().values(
+        q = _statements()
+        did = conn.execute(q["insert_decision"], dict(
             dialogue_id=dlg.id, what=what, responsible_role=responsible_role, due_date=due,
             resource=(str(resource).strip() or None) if resource is not None else None, intervention_id=iid,
             indicator=indicator, created_by=actor, created_at=now)).inserted_primary_key[0]
-        conn.execute(t.decision_status.insert().values(decision_id=did, status="ej påbörjad", comment="",
-                                                       dialogue_id=dlg.id, changed_by=actor, changed_at=now))
-        row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == did)).one()
-        return _decision(conn, row)
+        conn.execute(q["insert_status"], dict(decision_id=did, status="ej påbörjad", comment="",
+                                              dialogue_id=dlg.id, changed_by=actor, changed_at=now))
+        dec = _decision_by_id(conn, did) if _batch_of(store) is None else Decision(  # in a batch: as written
+            id=did, dialogue_id=dlg.id, what=what, responsible_role=responsible_role, due_date=due,
+            resource=(str(resource).strip() or None) if resource is not None else None, intervention_id=iid,
+            indicator=indicator, follow_up_dialogue_id=None, status="ej påbörjad", status_comment="", deleted=False,
+            created_by=actor, created_at=now, history=(StatusChange(status="ej påbörjad", comment="",
+                                                                    dialogue_id=dlg.id, changed_by=actor,
+                                                                    changed_at=now),))
+    if _batch_of(store) is not None:
+        # the dialogue that follows this one shows its decisions as previous ones
+        _forget_school(store, dlg.school_id, keep=dlg.id)
+        _cache_dialogue(store, replace(dlg, decisions=dlg.decisions + (dec,)))
+    return dec
 
 
 def list_decisions(store: Store, *, school_ids: Iterable[str] | None = None, school_year: int | None = None,
@@ -703,25 +1043,49 @@ def set_decision_status(store: Store, decision_id: int, *, status: str, comment:
     comment = str(comment or "").strip()
     if status in ("delvis", "ändrad", "struken") and not comment:
         raise fail(f"Statusen {status} kräver en kommentar om varför.")
-    with _errors(store), store.engine.connect() as conn:
-        row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).first()
-        if row is None:
-            raise fail(f"Beslutet {decision_id} finns inte.")
-        if row.deleted_at is not None:
+    q = _statements()
+    b = _batch_of(store)
+    known = None if b is None else _known_decision(b, int(decision_id))
+    with _errors(store), _read(store) as conn:
+        if known is not None:
+            deleted, school = known[0].deleted, known[1]
+        else:
+            row = conn.execute(q["decision"], {"dec": int(decision_id)}).first()
+            if row is None:
+                raise fail(f"Beslutet {decision_id} finns inte.")
+            deleted = row.deleted_at is not None
+            school = conn.execute(q["school_of"], {"did": row.dialogue_id}).scalar()
+        if deleted:
             raise fail(f"Beslutet {decision_id} är borttaget.")
-        school = conn.execute(sa.select(t.dialogues.c.school_id).where(t.dialogues.c.id == row.dialogue_id)).scalar()
         if dialogue_id is not None:
-            at = conn.execute(sa.select(t.dialogues.c.school_id).where(t.dialogues.c.id == int(dialogue_id))).first()
+            held = None if b is None else b.dialogues.get(int(dialogue_id))
+            at = held.school_id if held is not None else conn.execute(q["school_of"], {"did": int(dialogue_id)}).scalar()
             if at is None:
                 raise fail(f"Kvalitetsdialogen {dialogue_id} finns inte.")
-            if at.school_id != school:
-                raise fail(f"Kvalitetsdialogen {dialogue_id} gäller skolenheten {at.school_id}, men beslutet "
+            if at != school:
+                raise fail(f"Kvalitetsdialogen {dialogue_id} gäller skolenheten {at}, men beslutet "
                            f"{decision_id} skolenheten {school}.")
+    now = _now()
+    at_id = None if dialogue_id is None else int(dialogue_id)
     with _errors(store), _write(store, actor, role) as conn:
-        conn.execute(t.decision_status.insert().values(
-            decision_id=int(decision_id), status=status, comment=comment,
-            dialogue_id=None if dialogue_id is None else int(dialogue_id), changed_by=actor, changed_at=_now()))
-        return _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).one())
+        conn.execute(q["insert_status"], dict(decision_id=int(decision_id), status=status, comment=comment,
+                                              dialogue_id=at_id, changed_by=actor, changed_at=now))
+        if known is None:
+            dec = _decision_by_id(conn, int(decision_id))
+        else:  # in a batch: the decision as it was with the new status added to its history
+            dec = replace(known[0], status=status, status_comment=comment, history=known[0].history + (
+                StatusChange(status=status, comment=comment, dialogue_id=at_id, changed_by=actor, changed_at=now),))
+    _replace_decision(store, dec)
+    return dec
+
+
+def _known_decision(b: _Batch, decision_id: int) -> tuple[Decision, str] | None:
+    """The decision and its school from the batch's dialogues (its own or the following one)."""
+    for dlg in b.dialogues.values():
+        for dec in dlg.decisions + dlg.previous_decisions:
+            if dec.id == decision_id:
+                return dec, dlg.school_id
+    return None
 
 
 def delete_decision(store: Store, decision_id: int, *, actor: str, role: str) -> Decision:
@@ -733,7 +1097,9 @@ def delete_decision(store: Store, decision_id: int, *, actor: str, role: str) ->
         if row is None:
             raise fail(f"Beslutet {decision_id} finns inte.")
         conn.execute(t.decisions.update().where(t.decisions.c.id == row.id).values(deleted_at=_now(), deleted_by=actor))
-        return _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == row.id)).one())
+        dec = _decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == row.id)).one())
+    _replace_decision(store, dec)
+    return dec
 
 
 def sign_off(store: Store, dialogue_id: int, *, as_role: str, actor: str, role: str) -> Dialogue:
@@ -754,9 +1120,12 @@ def sign_off(store: Store, dialogue_id: int, *, as_role: str, actor: str, role: 
     if missing:
         raise fail("Flaggade punkter saknar orsaksanalys (skollagen 4 kap. 3 §): " + "; ".join(missing)
                    + ". Skriv en anteckning av typen analys på varje punkt innan dialogen signeras.")
+    now = _now()
     with _errors(store), _write(store, actor, role) as conn:
-        conn.execute(t.dialogue_signoffs.insert().values(dialogue_id=dlg.id, as_role=as_role, signed_by=actor,
-                                                         role=role, signed_at=_now()))
+        conn.execute(_statements()["insert_signoff"], dict(dialogue_id=dlg.id, as_role=as_role, signed_by=actor,
+                                                           role=role, signed_at=now))
+    if _batch_of(store) is not None:
+        return _cache_dialogue(store, replace(dlg, signoffs=dlg.signoffs + (SignOff(as_role, actor, now),)))
     return get_dialogue(store, dlg.id)
 
 
@@ -779,8 +1148,8 @@ def nulagesanalys(store: Store, school_id: str, school_year: int, *, data: Autho
     """The newest saved nulägesanalys of the school and year, or a new one pre-filled from data
     (the data pack's figures and flags; each flag becomes a problem that needs a cause)."""
     school_id, school_year = str(school_id).strip(), int(school_year)
-    with _errors(store), store.engine.connect() as conn:
-        if school_id not in _schools(conn).get(school_year, {}):
+    with _errors(store), _read(store) as conn:
+        if not _school_exists(store, conn, school_id, school_year):
             raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
         a = t.status_analyses
         row = conn.execute(sa.select(a).where(a.c.school_id == school_id, a.c.school_year == school_year)
@@ -848,7 +1217,7 @@ def action_plan(store: Store, *, school_id: str | None = None, school_year: int 
         q = q.where(a.c.school_id == str(school_id))
     if school_year is not None:
         q = q.where(a.c.school_year == int(school_year))
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         return [_plan_row(r) for r in conn.execute(q)]
 
 
@@ -873,8 +1242,8 @@ def add_action_plan_row(store: Store, school_id: str, school_year: int, *, goal:
         raise fail(f"Indikatorn {indicator!r} finns inte; välj bland {', '.join(v.INDICATORS)}.")
     if expected_effect is not None and (indicator is None or horizon is None):
         raise fail("En förväntad effekt i åtgärdsplanen kräver både indikator och horisont.")
-    with _errors(store), store.engine.connect() as conn:
-        if school_id not in _schools(conn).get(school_year, {}):
+    with _errors(store), _read(store) as conn:
+        if not _school_exists(store, conn, school_id, school_year):
             raise fail(f"Skolenheten {school_id} finns inte läsåret {school_year_label(school_year)}.")
     with _errors(store), _write(store, actor, role) as conn:
         rid = conn.execute(t.action_plan_rows.insert().values(
@@ -909,6 +1278,7 @@ def plan_row_to_intervention(store: Store, row_id: int, *, category: str, actor:
     with _errors(store), _write(store, actor, role, authority=True) as conn:  # one transaction: both or neither
         new_id = _create(conn, clean, base, actor, role)
         conn.execute(t.action_plan_rows.update().where(t.action_plan_rows.c.id == r.id).values(intervention_id=new_id))
+    _interventions_changed(store)
     return get_intervention(store, new_id)
 
 
@@ -945,6 +1315,7 @@ def import_interventions(store: Store, rows: Sequence[tuple[int, Mapping[str, An
             bases.append(None)
     with _errors(store), _write(store, actor, role, authority=True) as conn:
         ids = [_create(conn, clean, base, actor, role) for clean, base in zip(cleaned, bases)]
+    _interventions_changed(store)
     return [get_intervention(store, i) for i in ids]
 
 
@@ -962,7 +1333,7 @@ def import_decisions(store: Store, rows: Sequence[tuple[int, Mapping[str, Any]]]
     check_role(role, authority=True, what="fatta beslut i dialogen")
     problems = []
     checked = []
-    with _errors(store), store.engine.connect() as conn:
+    with _errors(store), _read(store) as conn:
         for row_no, f in rows:
             where = f"{source}, rad {row_no}"
             try:
@@ -1024,4 +1395,8 @@ def import_decisions(store: Store, rows: Sequence[tuple[int, Mapping[str, Any]]]
                 conn.execute(t.decision_status.insert().values(decision_id=new, status=status, comment=comment,
                                                                dialogue_id=did, changed_by=actor, changed_at=now))
             ids.append(new)
-        return [_decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == i)).one()) for i in ids]
+        out = [_decision(conn, conn.execute(sa.select(t.decisions).where(t.decisions.c.id == i)).one()) for i in ids]
+    b = _batch_of(store)
+    if b is not None:
+        b.dialogues.clear()
+    return out

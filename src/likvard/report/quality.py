@@ -26,12 +26,10 @@ from typing import Literal
 
 import pandas as pd
 
-from likvard.allocation.teachers import teacher_distribution
 from likvard.files import write_private_bytes
 from likvard.followup import service as sv
 from likvard.followup import vocabulary as v
-from likvard.followup.baseline import indicator_panel
-from likvard.followup.datapack import PACK_INDICATORS
+from likvard.followup.datapack import PACK_INDICATORS, hidden_in, pack_panel, teacher_table
 from likvard.followup.records import Dialogue, EvaluationRun, Intervention
 from likvard.privacy import SUPPRESSED
 from likvard.store import Store
@@ -136,15 +134,12 @@ def _intro(store: Store, year: int, dialogues: list[Dialogue], authority: str) -
 def _hidden_schools(data: AuthorityData, year: int) -> set[str]:
     """The schools whose figures read ``..`` in ``year`` in every table Likvärd publishes (fewer
     than 10 students and the complements that keep them from following from the totals shown
-    elsewhere: ``Dataset.hidden``), so the quality report hides the same schools."""
-    from likvard.analyses.dataset import dataset_from_authority
-
+    elsewhere: ``Dataset.hidden``), so the quality report hides the same schools: the decision
+    ``likvard.disclosure.schools.hidden_schools`` takes for every output of the data, as the data
+    packs of the quality dialogues already computed it (``datapack.hidden_in``)."""
     if data.students.empty or not (data.students["school_year"] == year).any():
         return set()
-    ds = dataset_from_authority(data)
-    if year not in ds.years:
-        ds = dataset_from_authority(data, [year])
-    return ds.hidden(year)
+    return set(hidden_in(data, year))
 
 
 def _published_rows(frame: pd.DataFrame, key: str, title: str, hidden: set[str], columns: list[str],
@@ -165,7 +160,7 @@ def _conditions(data: AuthorityData, year: int, names: dict[str, str]) -> Qualit
 
     st = data.students[data.students["school_year"] == year]
     counts = st.groupby(st["school_id"].astype(str)).size()
-    td = teacher_distribution(data.staff, data.students) if len(data.staff) else pd.DataFrame()
+    td = teacher_table(data) if len(data.staff) else pd.DataFrame()
     records = []
     for sid in sorted(counts.index, key=lambda s: names.get(s, s)):
         n = int(counts[sid])
@@ -193,7 +188,7 @@ def _results(data: AuthorityData, year: int, names: dict[str, str]) -> QualitySe
     columns = []
     values: dict[str, dict[str, object]] = {}
     for indicator, respondent, label in PACK_INDICATORS:
-        panel = indicator_panel(data, indicator, respondent)
+        panel = pack_panel(data, indicator, respondent)
         here = panel[panel["school_year"] == year]
         if here.empty:
             continue
