@@ -199,14 +199,14 @@ def _xlsx_write(path: Path, tables: Sequence[Table], names: Sequence[str], title
             # in pixels (7 a character), so that the file holds exactly this width in characters
             ws.set_column_pixels(j, j, 7 * min(45, max(10, len(table.header(col)) + 2)))
         ws.freeze_panes(1, 0)
-        write_number = ws.write_number
+        write_string, write_number = ws.write_string, ws.write_number
         for i, row in enumerate(table.data.itertuples(index=False), start=1):
             for j, (v, col) in enumerate(zip(row, columns)):
                 value = _xlsx_cell(v, col)
                 if value is None or value == "":
                     continue
                 if isinstance(value, str):
-                    text(ws, i, j, value)
+                    write_string(i, j, _xml_text(value) if "\r" in value else value)
                 elif isinstance(value, float):
                     if math.isfinite(value):
                         write_number(i, j, value, decimals[j])
