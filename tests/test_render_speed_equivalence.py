@@ -396,6 +396,7 @@ def _tables() -> list[Table]:
         publish(Table(long_key, "Lång", pd.DataFrame({"value": [0.5, 1.25]}), decimals={"value": 2})),
         publish(Table(long_key + "_2", "Lång igen", pd.DataFrame({"value": [3.0]}))),
         publish(Table("tom", "Tom tabell", pd.DataFrame({"school_year": pd.Series([], dtype=int), "name": []}))),
+        publish(Table("'citat'", "Citat", pd.DataFrame({"name": ["a"]}))),
     ]
 
 
@@ -408,7 +409,7 @@ def test_workbook_reads_back_as_the_openpyxl_workbook(tmp_path):
     assert new == _line_breaks(old)
     # and what it holds, checked directly
     assert new["sheets"] == ["Innehåll", "prov", "en_tabell_med_en_mycket_lang_ny", "en_tabell_med_en_mycket_lang__2",
-                             "tom"]
+                             "tom", "citat"]  # Excel allows no ' first or last
     cells = {c[0]: c for c in new["prov"]["cells"]}
     assert cells["B2"][1:4] == ("'=HYPERLINK(\"x\")", "str", "s") and cells["B3"][1:4] == ("#N/A", "str", "s")
     assert cells["A2"][1] == "00012345" and cells["C2"][1] == "2024/25"

@@ -124,8 +124,9 @@ def write_csv(table: Table, path: Path) -> Path:
 
 
 def sheet_name(key: str, used: set[str]) -> str:
-    """An Excel-safe sheet name (max 31 characters), unique within the workbook."""
-    base = key.translate(_BAD_SHEET)[:31] or "tabell"
+    """An Excel-safe sheet name (max 31 characters, not beginning or ending with ``'``), unique
+    within the workbook."""
+    base = key.translate(_BAD_SHEET)[:31].strip("'") or "tabell"
     name, i = base, 2
     while name.lower() in used:
         suffix = f"_{i}"
