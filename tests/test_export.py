@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -83,10 +84,11 @@ def test_csv_numbers_read_back_to_their_rounding(values, decimals):
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
     target = tmp_path / "s.xlsx"
 
-    def broken(self, path):
-        raise OSError("disk full")
+    def broken(self, *args, **kwargs):
+        raise OSError(28, "disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken)
+    # the temporary workbook is already open when its first part cannot be written
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", broken)
     with pytest.raises(OSError):
         write_xlsx([table()], target)
     assert not target.exists() and not list(tmp_path.iterdir())

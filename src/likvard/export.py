@@ -124,8 +124,9 @@ def write_csv(table: Table, path: Path) -> Path:
 
 
 def sheet_name(key: str, used: set[str]) -> str:
-    """An Excel-safe sheet name (max 31 characters), unique within the workbook."""
-    base = key.translate(_BAD_SHEET)[:31] or "tabell"
+    """An Excel-safe sheet name (max 31 characters, not beginning or ending with ``'``), unique
+    within the workbook."""
+    base = key.translate(_BAD_SHEET)[:31].strip("'") or "tabell"
     name, i = base, 2
     while name.lower() in used:
         suffix = f"_{i}"
@@ -147,58 +148,95 @@ def _xlsx_cell(value: object, column: str) -> object:
     return value
 
 
-def _text_cells(row) -> None:
-    """Every text cell of ``row`` stored as text (openpyxl would store ``=…`` as a formula)."""
-    for cell in row:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
+def _xml_text(text: str) -> str:
+    """``text`` as an XML reader (Excel's too) reads it back: a carriage return is a line break."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _xlsx_write(path: Path, tables: Sequence[Table], names: Sequence[str], title: str) -> None:
+    """The workbook of ``write_xlsx``. Text goes in with ``write_string``, so it is never read as a
+    formula, a number or a link; empty texts and non-finite numbers are left as empty cells."""
+    import datetime
+
+    import xlsxwriter
+    import xlsxwriter.exceptions
+
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+
+    def text(ws, row: int, col: int, value: str, cell_format: object = None) -> None:
+        ws.write_string(row, col, _xml_text(value), cell_format)
+
+    bold = wb.add_format({"bold": True})
+    formats: dict[str, object] = {}
+
+    def number_format(code: str) -> object:
+        if code not in formats:
+            formats[code] = wb.add_format({"num_format": code})
+        return formats[code]
+
+    index = wb.add_worksheet("Innehåll")
+    text(index, 0, 0, safe_text(title or "Likvärd"), wb.add_format({"bold": True, "font_size": 14}))
+    for j, head in enumerate(("Flik", "Tabell", "Not")):
+        text(index, 2, j, head, bold)
+    for i, (name, table) in enumerate(zip(names, tables), start=3):
+        for j, entry in enumerate((name, safe_text(table.title), safe_text(table.note))):
+            if entry:
+                text(index, i, j, entry)
+    text(index, len(tables) + 4, 0, f"Uppgifter som bygger på färre än 10 elever, eller som skulle kunna räknas "
+                                    f"fram ur andra uppgifter, visas som {SUPPRESSED} (se docs/sekretess.md).")
+    for name, table in zip(names, tables):
+        ws = wb.add_worksheet(name)
+        columns = list(table.data.columns)
+        decimals = []
+        for j, col in enumerate(columns):
+            d = table.decimals_of(col)
+            decimals.append(number_format("0" if d == 0 else "0." + "0" * d))
+            head = safe_text(table.header(col))
+            if head:
+                text(ws, 0, j, head, bold)
+            else:
+                ws.write_blank(0, j, None, bold)
+            # in pixels (7 a character), so that the file holds exactly this width in characters
+            ws.set_column_pixels(j, j, 7 * min(45, max(10, len(table.header(col)) + 2)))
+        ws.freeze_panes(1, 0)
+        write_string, write_number = ws.write_string, ws.write_number
+        for i, row in enumerate(table.data.itertuples(index=False), start=1):
+            for j, (v, col) in enumerate(zip(row, columns)):
+                value = _xlsx_cell(v, col)
+                if value is None or value == "":
+                    continue
+                if isinstance(value, str):
+                    write_string(i, j, _xml_text(value) if "\r" in value else value)
+                elif isinstance(value, float):
+                    if math.isfinite(value):
+                        write_number(i, j, value, decimals[j])
+                elif isinstance(value, bool):
+                    ws.write_boolean(i, j, value)
+                elif isinstance(value, int):
+                    write_number(i, j, value)
+                elif isinstance(value, datetime.datetime):
+                    ws.write_datetime(i, j, value, number_format("yyyy-mm-dd h:mm:ss"))
+                elif isinstance(value, datetime.date):
+                    ws.write_datetime(i, j, value, number_format("yyyy-mm-dd"))
+                else:
+                    ws.write(i, j, value)
+    try:
+        wb.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # a full disk etc.: the OSError, as from any file
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        raise cause from None
 
 
 def write_xlsx(tables: Sequence[Table], path: Path, title: str = "") -> Path:
-    """One sheet per table plus a first sheet naming them (openpyxl)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """One sheet per table plus a first sheet naming them (XlsxWriter).
 
+    Headers are bold, floats carry their column's number format (``0``, ``0.0`` …), column widths
+    follow the headers, the header row is frozen, and every text cell is stored as text."""
     require_disclosed(tables)
-    wb = Workbook()
-    index = wb.active
-    index.title = "Innehåll"
-    index.append([title or "Likvärd"])
-    index["A1"].font = Font(bold=True, size=14)
-    index.append([])
-    index.append(["Flik", "Tabell", "Not"])
-    for c in index[3]:
-        c.font = Font(bold=True)
     used = {"innehåll"}
-    for table in tables:
-        name = sheet_name(table.key, used)
-        index.append([name, safe_text(table.title), safe_text(table.note)])
-        ws = wb.create_sheet(name)
-        columns = list(table.data.columns)
-        ws.append([safe_text(table.header(c)) for c in columns])
-        for c in ws[1]:
-            c.font = Font(bold=True)
-        for row in table.data.itertuples(index=False):
-            ws.append([_xlsx_cell(v, c) for v, c in zip(row, columns)])
-        for row in ws.iter_rows():
-            _text_cells(row)
-        for j, col in enumerate(columns, start=1):
-            d = table.decimals_of(col)
-            fmt = "0" if d == 0 else "0." + "0" * d
-            letter = get_column_letter(j)
-            for cell in ws[letter][1:]:
-                if isinstance(cell.value, float):
-                    cell.number_format = fmt
-            ws.column_dimensions[letter].width = min(45, max(10, len(table.header(col)) + 2))
-        ws.freeze_panes = "A2"
-    index.append([])
-    index.append([f"Uppgifter som bygger på färre än 10 elever, eller som skulle kunna räknas fram ur andra "
-                  f"uppgifter, visas som {SUPPRESSED} (se docs/sekretess.md)."])
-    index["A1"].value = safe_text(str(index["A1"].value))
-    for row in index.iter_rows():
-        _text_cells(row)
-    return _atomic(Path(path), lambda tmp: wb.save(tmp))
+    names = [sheet_name(t.key, used) for t in tables]
+    return _atomic(Path(path), lambda tmp: _xlsx_write(tmp, tables, names, title))
 
 
 def _json_value(value: object) -> object:

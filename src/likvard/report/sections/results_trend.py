@@ -30,12 +30,12 @@ def build(ov: Overview) -> Section | None:
     names = size.sort_values(ascending=False).index[:MAX_PANELS]
     labels = [school_year_label(y) for y in years]
 
+    groups = dict(tuple(d.groupby("name", sort=False)))
+    per_school = {name: groups[name].set_index("school_year").reindex(years) for name in sorted(names)}
+
     def panels_of(column: str) -> dict:
-        out = {}
-        for name in sorted(names):
-            g = d[d["name"] == name].set_index("school_year").reindex(years)
-            out[str(name)] = (labels, [v if not isinstance(v, str) else None for v in g[column]])
-        return out
+        return {str(name): (labels, [v if not isinstance(v, str) else None for v in g[column]])
+                for name, g in per_school.items()}
 
     def mean_of(column: str) -> pd.Series:
         v = pd.to_numeric(trend[column], errors="coerce") * (100.0 if column == "share_eligible" else 1.0)
