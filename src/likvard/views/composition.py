@@ -29,12 +29,16 @@ def school_table(result: Composition, ds: Dataset, settings: Settings = DEFAULTS
                             ["n_students", *shares])
              for y, g in t.groupby("school_year", sort=False)]
     t = pd.concat(parts).loc[t.index]
-    for y, g in t.groupby("school_year", sort=False):  # shares whose numerator or complement is 1–9
+    hidden_cells: dict[str, set] = {}  # shares whose numerator or complement is 1–9: share -> {(year, school)}
+    for y in t["school_year"].unique():
         for share, sid in ds.hidden_shares(int(y), settings.min_students, settings.complementary_suppression):
             if share in t:
-                rows = g.index[g["school_id"].astype(str) == sid]
-                t[share] = t[share].astype(object)
-                t.loc[rows, share] = SUPPRESSED
+                hidden_cells.setdefault(share, set()).add((int(y), sid))
+    if hidden_cells:
+        keys = list(zip(t["school_year"].astype(int), t["school_id"].astype(str)))
+        for share, cells in hidden_cells.items():
+            t[share] = t[share].astype(object)
+            t.loc[[k in cells for k in keys], share] = SUPPRESSED
     if "share_suppressed" in comp:  # Skolverket's own '..'
         for s in ("share_post_secondary", "share_foreign_background"):
             if s in t:
