@@ -65,11 +65,16 @@ def command(
     last_year = data.years()[-1]
     link = (f"Kvalitetsrapport {school_year_label(last_year)}", quality_report_names(last_year)[1])
 
+    register_dir = ut / "exempelstad_register"
+    truth_dir = ut / "exempelstad_facit"
+
     def nulagesrapport():
-        """The Nulägesrapport rests on the registers alone (a new Exempelstad database has no
-        saved placement comparison), not on the database or the follow-up history, so it is
-        written in a second process while this one saves, writes the files and fills in the
-        follow-up (with --serve, here afterwards: the web app needs the analyses)."""
+        """The register files, the truth and the Nulägesrapport rest on the registers alone (a new
+        Exempelstad database has no saved placement comparison), not on the database or the
+        follow-up history, so they are written in a second process while this one saves and fills
+        in the follow-up (with --serve, here afterwards: the web app needs the analyses)."""
+        data.write(register_dir)
+        data.write_truth(truth_dir)
         ov = run_overview(dataset_from_authority(data), store=None)
         result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link])
         return (ov if serve else None), result.html_path, result.xlsx_path
@@ -84,13 +89,6 @@ def command(
     with console.status(f"Sparar i databasen {escape(str(db))} …"):
         store = open_store(db)
         store.save_authority_data(data, source=f"{DEMO_SOURCE} (frö {seed})")
-    console.print(f"Skriver registerfiler och facit i {escape(str(ut))} …")
-    register_dir = ut / "exempelstad_register"
-    truth_dir = ut / "exempelstad_facit"
-    data.write(register_dir)
-    data.write_truth(truth_dir)
-    console.print(f"Registerfiler (för [bold]likvard import[/]): {register_dir}")
-    console.print(f"Facit (generatorns dolda sanningar, för test av analyserna): {truth_dir}")
     with console.status("Fyller i uppföljningen: insatser, kvalitetsdialoger och utvärderingar …"):
         history = fill_followup(store, data, data.truth["planted_interventions"], seed=seed)
         quality_docx, quality_html = write_quality_report(store, history.school_year, ut, data=data)
@@ -101,6 +99,8 @@ def command(
         console.print(f"[yellow]Inte utvärderad:[/] {escape(reason)}")
     with console.status("Kör analyserna och skriver nulägesrapporten …"):
         ov, html_path, xlsx_path = report.result()
+    console.print(f"Registerfiler (för [bold]likvard import[/]): {register_dir}")
+    console.print(f"Facit (generatorns dolda sanningar, för test av analyserna): {truth_dir}")
     console.print(f"[bold green]Klart[/] på {time.perf_counter() - started:.0f} s.")
     console.print(f"Rapport: [bold]{html_path.resolve()}[/]")
     console.print(f"Tabeller (Excel): {xlsx_path.resolve()}")
