@@ -298,3 +298,17 @@ def test_hypergeometric_draws_follow_the_hypergeometric_law(good, bad, sample):
     obs, exp = obs[exp > 0], exp[exp > 0]
     assert x.min() >= support[0] and x.max() <= support[-1]
     assert ((obs - exp) ** 2 / exp).sum() < chi2.ppf(0.999, len(obs) - 1)
+
+
+def test_expected_x_log_x_agrees_with_scipys_hypergeometric_distribution():
+    from scipy.stats import hypergeom
+
+    from likvard.segregation.inference import _x_log_x_means
+
+    for T, Tk in [(60, 7), (500, 120), (41, 40), (12, 12)]:
+        sizes = np.array([1, 3, 10, min(T, 37), T])
+        ref = []
+        for t in sizes:
+            x = np.arange(1, min(t, Tk) + 1)
+            ref.append(float(np.sum(hypergeom.pmf(x, T, Tk, t) * x * np.log(x))))
+        assert _x_log_x_means(T, Tk, sizes) == pytest.approx(ref, rel=1e-10, abs=1e-12)

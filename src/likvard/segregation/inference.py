@@ -196,18 +196,27 @@ def bootstrap(
     return summary[["estimate", "boot_mean", "se", "bias_corrected", "ci_low", "ci_high"]]
 
 
-def _x_log_x_mean(T: int, Tk: int, t: int) -> float:
-    """E[X ln X] for X hypergeometric: T items, Tk marked, t drawn (exact sum over the support)."""
-    lo, hi = max(0, t - (T - Tk)), min(t, Tk)
-    x = np.arange(max(lo, 1), hi + 1, dtype=float)
-    if x.size == 0:
-        return 0.0
+def _x_log_x_means(T: int, Tk: int, sizes: np.ndarray) -> np.ndarray:
+    """E[X ln X] for X hypergeometric (T items, Tk marked, t drawn) for every draw size t in
+    ``sizes``: the exact sum over each support, all supports in one pass."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    lo = np.maximum(np.maximum(0, sizes - (T - Tk)), 1)
+    hi = np.minimum(sizes, Tk)
+    length = np.maximum(hi - lo + 1, 0)
+    out = np.zeros(len(sizes))
+    if length.sum() == 0:
+        return out
+    owner = np.repeat(np.arange(len(sizes)), length)
+    starts = np.cumsum(length) - length
+    x = (lo[owner] + np.arange(int(length.sum())) - starts[owner]).astype(float)
+    t = sizes[owner].astype(float)
     log_pmf = (
         gammaln(Tk + 1) - gammaln(x + 1) - gammaln(Tk - x + 1)
         + gammaln(T - Tk + 1) - gammaln(t - x + 1) - gammaln(T - Tk - t + x + 1)
         - (gammaln(T + 1) - gammaln(t + 1) - gammaln(T - t + 1))
     )
-    return float(np.sum(np.exp(log_pmf) * x * np.log(x)))
+    np.add.at(out, owner, np.exp(log_pmf) * x * np.log(x))
+    return out
 
 
 def _whole(counts: pd.DataFrame) -> np.ndarray:
@@ -228,10 +237,9 @@ def expected_m_random(counts: pd.DataFrame, *, log_base: float = LOG_BASE) -> fl
         return float("nan")
     sizes, n_schools = np.unique(t, return_counts=True)
     total = 0.0
-    for size, count in zip(sizes.tolist(), n_schools.tolist(), strict=True):
-        for Tk in G.tolist():
-            mean_x = size * Tk / T
-            total += count * (_x_log_x_mean(T, Tk, size) - mean_x * math.log(size * Tk / T))
+    for Tk in G.tolist():
+        mean_x = sizes * Tk / T
+        total += float(np.sum(n_schools * (_x_log_x_means(T, Tk, sizes) - mean_x * np.log(mean_x))))
     return max(total / T, 0.0) / math.log(log_base)
 
 
