@@ -49,6 +49,14 @@ def school_table(result: Composition, ds: Dataset, settings: Settings = DEFAULTS
     return t.reset_index(drop=True)
 
 
+def totals_table(result: Composition, settings: Settings = DEFAULTS) -> pd.DataFrame:
+    """All schools together per year, with the number of students and the shares ``..`` in a year
+    with fewer than ``settings.min_students`` students in all (a small municipality)."""
+    t = result.totals
+    return suppress_table(t, "n_students", [c for c in t.columns if c.startswith("share_")], totals_shown=False,
+                          min_n=settings.min_students)
+
+
 def change_table(table: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
     """Shares of post-secondary parents and foreign background, first and last year, and the change
     (percentage points; ``..`` where either year is hidden; ``–`` where the school did not exist)."""
@@ -72,7 +80,7 @@ def composition_tables(result: Composition, ds: Dataset, settings: Settings = DE
     table = school_table(result, ds, settings)
     tables = [
         publish(Table("elevsammansattning", "Elevsammansättning per skola och läsår", table)),
-        publish(Table("kommunen_totalt", "Alla skolor tillsammans per läsår", result.totals)),
+        publish(Table("kommunen_totalt", "Alla skolor tillsammans per läsår", totals_table(result, settings))),
     ]
     first, last = ds.first_year, ds.last_year
     if first != last:

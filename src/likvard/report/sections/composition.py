@@ -17,12 +17,14 @@ def build(ov: Overview) -> Section | None:
     shown = tables[0].data
     first, last = ds.first_year, ds.last_year
     latest = shown[shown["school_year"] == last]
+    totals = next(t.data for t in tables if t.key == "kommunen_totalt")  # as shown: '..' in a year with fewer than 10 students in all
+    tot = totals[totals["school_year"] == last].iloc[0]
+    reference = tot["share_post_secondary"] if not isinstance(tot["share_post_secondary"], str) else None
     figures = [Figure(dot_chart(
         latest["name"].tolist(), latest["share_post_secondary"].tolist(), latest["n_students"].tolist(),
         title=f"Andel elever med eftergymnasialt utbildade föräldrar {school_year_label(last)}",
-        x_title="Procent", decimals=0, reference=float(res.totals.iloc[-1]["share_post_secondary"]),
+        x_title="Procent", decimals=0, reference=None if reference is None else float(reference),
         reference_name="alla skolor"), per_school=True)]
-    totals = res.totals
     if first != last:
         years = [school_year_label(y) for y in totals["school_year"]]
         series = {"Eftergymnasialt utbildade föräldrar": (years, totals["share_post_secondary"].tolist(), None)}
@@ -31,7 +33,6 @@ def build(ov: Overview) -> Section | None:
         fig = line_chart(series, title="Alla skolor tillsammans per läsår", y_title="Procent")
         fig.update_layout(height=320)
         figures.append(Figure(fig))
-    tot = totals[totals["school_year"] == last].iloc[0]
     intro = [
         f"Läsåret {school_year_label(last)} gick {format_number(tot['n_students'], 0)} elever i kommunens "
         f"{int((ds.composition['school_year'] == last).sum())} skolenheter, och "
