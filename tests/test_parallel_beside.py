@@ -97,3 +97,38 @@ def test_no_fork_once_numbas_threads_run():
                           "same_process": beside(lambda: os.getpid()).result() == os.getpid()}))
     """)
     assert got == {"before": True, "after": False, "sum": 100.0, "same_process": True}
+
+
+@linux_only
+def test_pure_work_forks_after_numbas_threads_and_children_fork_in_turn():
+    got = _fresh("""
+        import json, os
+        import numpy as np
+        from numba import njit, prange
+        from likvard.parallel.beside import beside
+
+        @njit(parallel=True)
+        def total(x):
+            s = 0.0
+            for i in prange(x.shape[0]):
+                s += x[i]
+            return s
+
+        s = total(np.ones(100))  # numba's threads now run in this process
+        pure = beside(lambda: (os.getpid(), sum(range(1000))), pure=True).result()
+        # a child started before any thread pool may start a child of its own
+        print(json.dumps({"me": os.getpid(), "sum": s, "pure": pure}))
+    """)
+    assert got["pure"][0] != got["me"] and got["pure"][1] == sum(range(1000))
+    nested = _fresh("""
+        import json, os
+        from likvard.parallel.beside import beside
+
+        def outer():
+            inner = beside(lambda: os.getpid()).result()
+            return os.getpid(), inner
+
+        child, grandchild = beside(outer).result()
+        print(json.dumps({"me": os.getpid(), "child": child, "grandchild": grandchild}))
+    """)
+    assert len({nested["me"], nested["child"], nested["grandchild"]}) == 3

@@ -104,8 +104,8 @@ def municipal_comparison(ds: Dataset, k: int = 7) -> MunicipalComparison | None:
     similar = similar_municipalities(ds, k)
     similar_codes = set(similar["municipality_code"]) if similar is not None else set()
     years = tuple(ds.years)
-    per_muni, national = reuse("comparison", [files.composition], years,
-                               lambda: _all_municipalities(files.composition, years))
+    per_muni, national = reuse("comparison", [files], years,
+                               lambda: _all_municipalities(files.composition, years), keep=True)
     rows = []
     for year, g in per_muni.groupby("school_year"):
         g = g.set_index("municipality_code")

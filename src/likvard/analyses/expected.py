@@ -176,16 +176,16 @@ def published_expected(ds: Dataset, settings: Settings = DEFAULTS) -> PublishedE
         results, year = got
         comp = files.composition
         if (comp["school_year"] == year).any() and results["merit_value"].notna().sum() >= 50:
-            cf = reuse("published_expected", [comp, results], (year, settings.seed),
+            cf = reuse("published_expected", [files, results], (year, settings.seed),
                        lambda: cross_fitted(composition_features(comp, year), results["merit_value"], None, folds=10,
-                                            seed=settings.seed)).copy()
+                                            seed=settings.seed), keep=True).copy()
             n_country = len(cf)
             r2 = r_squared(cf["actual"].to_numpy(), cf["expected"].to_numpy())
             cf["school_id"] = cf["school_id"].astype(str)
             mine = cf[cf["school_id"].isin(ids)].copy()
-            from scipy.stats import norm
+            from scipy.special import ndtri  # the normal quantile (scipy.stats.norm.ppf)
 
-            z = float(norm.ppf(0.5 + settings.level / 2))
+            z = float(ndtri(0.5 + settings.level / 2))
             mine["low"] = mine["deviation"] - z * mine["se"]
             mine["high"] = mine["deviation"] + z * mine["se"]
             mine["reliably"] = np.where(mine["low"] > 0, "över", np.where(mine["high"] < 0, "under", "inom"))

@@ -81,10 +81,10 @@ def need(ds: Dataset, settings: Settings = DEFAULTS) -> NeedResult | None:
         return None
     year = ds.last_year
     comp = ds.published.composition
-    res = reuse("published_need", [comp, results], (fit_year, year, settings.n_replications, settings.seed,
+    res = reuse("published_need", [ds.published, results], (fit_year, year, settings.n_replications, settings.seed,
                                                     settings.level),
                 lambda: composition_need_index(comp, results, fit_year, year, n_replications=settings.n_replications,
-                                               seed=settings.seed, level=settings.level)).copy()
+                                               seed=settings.seed, level=settings.level), keep=True).copy()
     res["school_id"] = res["school_id"].astype(str)
     res = res[res["school_id"].isin(set(ds.composition["school_id"].astype(str)))].copy()
     res.insert(1, "school_year", year)

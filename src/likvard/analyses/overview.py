@@ -9,7 +9,7 @@ message. Any other exception is a bug and is raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -80,11 +80,23 @@ def _absent_reason(ds: Dataset, part: str) -> str:
     return reasons.get(part, "Underlaget räcker inte för denna del.")
 
 
+INDEPENDENT_PARTS = ("segregation", "residential", "comparison", "published_expected", "trend")
+"""Parts that need no other part's result, so they can run in a second process (``beside``)."""
+
+
 def run_overview(
     ds: Dataset, settings: Settings = DEFAULTS, store: object | None = None,
     on_part: Callable[[str], None] | None = None, parts: tuple[str, ...] = PARTS,
+    beside: tuple[str, ...] = (),
 ) -> Overview:
-    """Run ``parts`` of the overview on ``ds`` (see the module docstring)."""
+    """Run ``parts`` of the overview on ``ds`` (see the module docstring).
+
+    The parts named in ``beside`` (of ``INDEPENDENT_PARTS``) run in a forked second process
+    (``likvard.parallel.beside``) while the others run here; the result is the same. Only for a
+    command line run: a web server's process is not forked."""
+    unknown = set(beside) - set(INDEPENDENT_PARTS)
+    if unknown:
+        raise ValueError(f"beside: {sorted(unknown)} hänger på andra delar och kan inte köras i en egen process.")
     ov = Overview(ds, settings)
     runners: dict[str, Callable[[], object]] = {
         "composition": lambda: composition_mod.composition(ds),
@@ -101,16 +113,40 @@ def run_overview(
     }
     order = [p for p in ("composition", "segregation", "comparison", "residential", "need", "school_effects",
                          "published_expected", "trend", "indicators", "placement") if p in parts]
+    away = [p for p in order if p in beside]
+    child = None
+    if away:  # one second process for them all, started before this process starts numba's threads
+        from likvard.parallel.beside import beside as start_beside
+
+        child = start_beside(lambda: _run_parts(away, runners))
+    outcomes: dict[str, tuple[object, str | None]] = {}
     for part in order:
         if on_part is not None:
             on_part(part)
-        try:
-            value = runners[part]()
-        except LikvardError as exc:
-            ov.omitted.append(Omission(part, str(exc)))
+        if part in away:
             continue
-        if value is None:
+        outcomes.update(_run_parts([part], runners))
+        if outcomes[part][0] is not None:
+            setattr(ov, part, outcomes[part][0])  # later parts read it (the need index)
+    if child is not None:
+        outcomes.update(child.result())
+    for part in order:  # omissions in the order of the parts, wherever they ran
+        value, error = outcomes[part]
+        if error is not None:
+            ov.omitted.append(Omission(part, error))
+        elif value is None:
             ov.omitted.append(Omission(part, _absent_reason(ds, part)))
         else:
             setattr(ov, part, value)
     return ov
+
+
+def _run_parts(parts: Sequence[str], runners: dict[str, Callable[[], object]]) -> dict[str, tuple[object, str | None]]:
+    """Each part's (value, None), or (None, the Swedish message) when it failed on the data."""
+    out: dict[str, tuple[object, str | None]] = {}
+    for part in parts:
+        try:
+            out[part] = (runners[part](), None)
+        except LikvardError as exc:
+            out[part] = (None, str(exc))
+    return out

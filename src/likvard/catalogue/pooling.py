@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import norm
-from scipy.stats import t as t_dist
+from scipy.special import ndtri
 
 from likvard.catalogue.records import LocalEvaluation
 from likvard.errors import DataError
@@ -146,13 +145,15 @@ def pool(effects: Sequence[float] | np.ndarray, variances: Sequence[float] | np.
     w = 1.0 / (v + tau2)
     mu = float(np.sum(w * y) / np.sum(w))
     se = float(1.0 / math.sqrt(np.sum(w)))
-    z = float(norm.ppf((1 + level) / 2))
+    z = float(ndtri((1 + level) / 2))
     q, _ = _q(y, v, 0.0)
     k = len(y)
     i2 = max(0.0, (q - (k - 1)) / q) if q > 0 else 0.0
     pi_low: float | None = None
     pi_high: float | None = None
     if k >= 3:
+        from scipy.stats import t as t_dist  # only for the prediction interval
+
         tq = float(t_dist.ppf((1 + level) / 2, k - 2))
         half = tq * math.sqrt(tau2 + se**2)
         pi_low, pi_high = mu - half, mu + half
@@ -165,7 +166,7 @@ def effect_and_variance(e: LocalEvaluation) -> tuple[float, float] | None:
     evaluation has no estimate or no interval)."""
     if e.skattad_effekt is None or e.ki_lag is None or e.ki_hog is None or e.ki_niva is None:
         return None
-    z = float(norm.ppf((1 + e.ki_niva) / 2))
+    z = float(ndtri((1 + e.ki_niva) / 2))
     se = (e.ki_hog - e.ki_lag) / (2 * z)
     if not se > 0:
         return None

@@ -76,7 +76,8 @@ def command(
         data.write(register_dir)
         data.write_truth(truth_dir)
         ov = run_overview(dataset_from_authority(data), store=None)
-        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link])
+        # the workbook in a further process beside the page (the first process is done by then)
+        result = render_overview(ov, ut, "Nulägesrapport – Exempelstad", links=[link], fork=not serve)
         return (ov if serve else None), result.html_path, result.xlsx_path
 
     report = beside(nulagesrapport, enabled=not serve)

@@ -73,12 +73,14 @@ def command(
     # process while the analyses run here
     protection = beside(lambda: ds.protection_of_all_years(settings.min_students, settings.complementary_suppression))
     with progress() as bar:
-        ov = run_overview(ds, settings, store=store, on_part=part_progress(bar, len(PARTS), PART_LABELS))
+        # segregation with its intervals (numba's threads) in another process beside the other parts
+        ov = run_overview(ds, settings, store=store, on_part=part_progress(bar, len(PARTS), PART_LABELS),
+                          beside=("segregation",))
     ds.adopt_protection(protection.result())
     stem = f"nulagesrapport_{ds.municipality_code}" if ds.municipality_code else "nulagesrapport"
     title = "Nulägesrapport – Exempelstad" if demo else f"Nulägesrapport {ds.name}".strip()
     with console.status("Skriver rapporten …"):
-        result = render_overview(ov, ut, title, stem=stem)
+        result = render_overview(ov, ut, title, stem=stem, fork=True)
     titles = [s.title for s in result.section_objects]
     console.print(f"Avsnitt ({len(titles)}): {'; '.join(titles)}.")
     if ov.omitted:

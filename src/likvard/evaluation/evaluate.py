@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from likvard.errors import DataError, ParameterError
 from likvard.evaluation.choose import DESIGNS, choose_design
@@ -37,7 +37,7 @@ from likvard.evaluation.synthetic_control import DEFAULT_PENALTY, fit_sc
 from likvard.evaluation.verdict import decide
 from likvard.text import school_year_label
 
-POWER_Z = float(norm.ppf(0.80))
+POWER_Z = float(ndtri(0.80))
 SDID_MAX_DONORS = 200
 """With more comparison schools, SDID uses the 200 whose pre-period paths are closest (RMS) to
 the treated schools' mean (the dense ridge weights would otherwise cost seconds per placebo)."""
@@ -165,7 +165,7 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
     if mr is not None:
         rtm = float(core.estimator(predicted_panel(p.y, core.rows_used, post_cols, mr)))
     est = core.estimate
-    z = float(norm.ppf(0.5 + level / 2))
+    z = float(ndtri(0.5 + level / 2))
     ci_low = ci_high = p_val = p_adj = floor = mde = None
     est_adj = est - rtm if rtm is not None else None
     if core.direct is not None:
@@ -183,9 +183,9 @@ def evaluate_panel(p: Panel, tmap: dict[str, int], *, level: float, design: str,
         mde = placebo_mde(core.placebos, level, core.scale, core.placebo_scales)
     elif core.se is not None and np.isfinite(core.se) and core.se > 0:
         ci_low, ci_high = est - z * core.se, est + z * core.se
-        p_val = float(2 * norm.sf(abs(est) / core.se))
+        p_val = float(2 * ndtr(-abs(est) / core.se))
         if est_adj is not None:
-            p_adj = float(2 * norm.sf(abs(est_adj) / core.se))
+            p_adj = float(2 * ndtr(-abs(est_adj) / core.se))
         mde = (z + POWER_Z) * core.se
     shift = rtm or 0.0
     lo_adj = None if ci_low is None or rtm is None else ci_low - shift

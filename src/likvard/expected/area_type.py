@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from likvard.errors import ParameterError
 from likvard.validation import Array, Frame, Nullable, Real, validate_params
@@ -92,6 +91,8 @@ def reference_from_types(index: np.ndarray, types: np.ndarray, *, margin: float 
         for sign in (1.0, -1.0):
             c = np.zeros(2)
             c[k] = sign
+            from scipy.optimize import linprog
+
             res = linprog(c, A_ub=np.array(a), b_ub=np.array(b), bounds=bounds, method="highs")
             if res.status != 0:
                 return {"feasible": False, "mean": (np.nan, np.nan), "sd": (np.nan, np.nan)}

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize_scalar
 
 from likvard.errors import DataError, ParameterError
 from likvard.validation import Array, Boolean, SeriesOrArray, validate_params
@@ -126,6 +125,8 @@ def fit_random_intercept(y: np.ndarray, x: np.ndarray, groups: np.ndarray, *, re
     if i == 0:  # boundary: tau^2 is (numerically) zero
         log_theta = grid[0]
     else:
+        from scipy.optimize import minimize_scalar  # imported where a model is fitted
+
         res = minimize_scalar(neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
         log_theta = float(res.x) if res.fun <= values[i] else float(grid[i])
     theta = float(np.exp(log_theta)) if i > 0 else 0.0

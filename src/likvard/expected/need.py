@@ -27,8 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.genmod import families
-from statsmodels.genmod.generalized_linear_model import GLM
 from scipy.special import expit
 
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
@@ -109,6 +107,9 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
     combos, code = background_combinations(x[:, cols])
     failures = np.bincount(code, weights=y, minlength=len(combos))
     totals = np.bincount(code, minlength=len(combos)).astype(float)
+    from statsmodels.genmod import families  # statsmodels is imported where a model is fitted
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # non-convergence is checked below
         fit = GLM(np.column_stack([failures, totals - failures]), combos, family=families.Binomial()).fit(

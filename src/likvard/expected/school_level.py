@@ -40,12 +40,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.genmod import families
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.regression.linear_model import OLS
-from statsmodels.tools.tools import add_constant
-from scipy.special import expit
-from scipy.stats import norm
+from scipy.special import expit, ndtri
 
 from likvard.defaults import LEVEL, SEED
 from likvard.errors import DataError, ParameterError
@@ -97,6 +92,8 @@ def design(features: pd.DataFrame, *, form: Form = "likvard") -> pd.DataFrame:
                 "pe_fb": f["pe"] * f["fb"], "girls": f["girls"], "log_n": np.log(f["n"].where(f["n"] > 0)),
             }
         )
+    from statsmodels.tools.tools import add_constant  # statsmodels is imported where a model is fitted
+
     return add_constant(x.dropna(), has_constant="add")
 
 
@@ -128,6 +125,8 @@ def fit_school_model(features: pd.DataFrame, actual: pd.Series, *, form: Form = 
     x = design(features, form=form)
     d = x.join(actual.rename("_y"), how="inner").dropna()
     _enough(d, x)
+    from statsmodels.regression.linear_model import OLS
+
     fit = OLS(d["_y"], d.drop(columns="_y")).fit()
     return SchoolModel(form, fit.params, fit.cov_params(), float(fit.scale), float(fit.rsquared), int(fit.nobs))
 
@@ -141,6 +140,9 @@ def fit_share_model(features: pd.DataFrame, actual: pd.Series, n: pd.Series, *, 
     _enough(d, x)
     if ((d["_y"] < 0) | (d["_y"] > 1)).any():
         raise ParameterError("actual", "andelarna ska ligga mellan 0 och 1.")
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     fit = GLM(d["_y"], d.drop(columns=["_y", "_n"]), family=families.Binomial(),
                  var_weights=d["_n"]).fit(scale="X2")
     r2 = r_squared(d["_y"], fit.fittedvalues)
@@ -179,7 +181,7 @@ def expected_results(model: SchoolModel, features: pd.DataFrame, actual: pd.Seri
         out = out.dropna(subset=["actual"])
         out["deviation"] = out["actual"] - out["expected"]
         z = out["deviation"] / out["se"]
-        crit = float(norm.ppf(0.5 + level / 2.0))
+        crit = float(ndtri(0.5 + level / 2.0))
         out["reliably"] = np.where(z > crit, "över", np.where(z < -crit, "under", "inom"))
         out = out[["school_id", "actual", "expected", "deviation", "se", "reliably"]]
     return out.reset_index(drop=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from likvard.expected.multilevel import fit_random_intercept
 from likvard.expected.student_level import design, grade9_with_merit
@@ -130,7 +130,7 @@ def pooled_school_effects(residuals: ResidualFit | pd.DataFrame, *, level: float
         shrink = v / (v + tau2)
         post_var = (1.0 - shrink) * v
     keep = 1.0 - shrink
-    z = norm.ppf(0.5 + level / 2)
+    z = ndtri(0.5 + level / 2)
     out["raw_se"] = np.sqrt(v)
     out["shrinkage"] = shrink
     out["effect"] = keep * out["raw_effect"]
@@ -143,7 +143,7 @@ def pooled_school_effects(residuals: ResidualFit | pd.DataFrame, *, level: float
     out["low"] = out["effect"] - z * out["se"]
     out["high"] = out["effect"] + z * out["se"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["prob_above"] = np.where(out["se"] > 0, norm.cdf(out["effect"] / out["se"]), 0.5)
+        out["prob_above"] = np.where(out["se"] > 0, ndtr(out["effect"] / out["se"]), 0.5)
     return out.reset_index()
 
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.discrete.discrete_model import Logit
 from scipy.special import expit
 
 from likvard.errors import DataError
@@ -124,6 +123,8 @@ def fit_student_model(students: pd.DataFrame, *, composition: bool = True) -> St
         known = g9["eligible"].notna().to_numpy()
         yv = g9.loc[known, "eligible"].astype(bool).to_numpy(float)
         if 0 < yv.mean() < 1:
+            from statsmodels.discrete.discrete_model import Logit  # imported where the model is fitted
+
             fit = Logit(yv, x.to_numpy()[known]).fit(disp=0, method="newton", maxiter=100)
             elig = pd.Series(fit.params, index=x.columns)
     return StudentModel(merit=merit, terms=list(x.columns), eligibility_params=elig)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from likvard.errors import LikvardError
 from likvard.evaluation import authority_panel, minimum_detectable_effect
@@ -99,7 +99,7 @@ def _student_interval(data: AuthorityData, indicator: str, school_ids: Sequence[
            & st[col].notna()][col].astype(float).to_numpy()
     if len(g) < 2:
         return None
-    half = float(norm.ppf(0.5 + LEVEL / 2)) * float(np.std(g, ddof=1)) / np.sqrt(len(g))
+    half = float(ndtri(0.5 + LEVEL / 2)) * float(np.std(g, ddof=1)) / np.sqrt(len(g))
     return float(g.mean() - half), float(g.mean() + half)
 
 

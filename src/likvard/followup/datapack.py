@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from likvard.allocation.teachers import teacher_distribution
 from likvard.disclosure import MIN_SHOWN_TEACHERS
@@ -57,7 +57,7 @@ PACK_INDICATORS: tuple[tuple[str, str | None, str], ...] = (
     ("studiero", "student_grade8", "Studiero, åk 8"),
     ("stod", "student_grade8", "Stöd, åk 8"),
 )
-Z = float(norm.ppf(0.95))
+Z = float(ndtri(0.95))
 
 
 def pack_panel(data: AuthorityData, indicator: str, respondent: str | None) -> pd.DataFrame:

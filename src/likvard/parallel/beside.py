@@ -9,14 +9,16 @@ called, so the answer is the same either way.
 
 Fork is safe here only before this process has started thread pools a child would inherit in a
 broken state: numba's parallel kernels (OpenMP or workqueue) and SQLAlchemy connections.
-``beside`` refuses when numba's threads are already running, and the caller gives the child its
-own database connection (``Store.engine.dispose(close=False)`` in the child, per SQLAlchemy's
-advice for forked processes).
+``beside`` refuses when numba's threads are already running, unless the caller says the work is
+``pure`` Python (it runs no numba parallel kernel, e.g. writing a workbook: the child then never
+touches the inherited thread pool); and the caller gives the child its own database connection
+(``Store.engine.dispose(close=False)`` in the child, per SQLAlchemy's advice for forked processes).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -28,10 +30,13 @@ from likvard.errors import LikvardError
 T = TypeVar("T")
 
 
-def fork_available() -> bool:
-    """True where a forked child is a safe copy of this process: Linux, before numba's threads run."""
+def fork_available(pure: bool = False) -> bool:
+    """True where a forked child is a safe copy of this process: Linux, before numba's threads run
+    (or at any time for ``pure`` work, which starts no numba parallel kernel)."""
     if not sys.platform.startswith("linux"):
         return False
+    if pure:
+        return True
     from numba.np.ufunc import parallel
 
     return not parallel._is_initialized
@@ -42,25 +47,26 @@ class Beside(Generic[T]):
     """Handle of :func:`beside`: ``result()`` waits for the work and returns its value."""
 
     fn: Callable[[], T]
-    process: Any = None
+    pid: int | None = None
     receiver: Any = None
 
     def result(self) -> T:
-        if self.process is None:
+        if self.pid is None:
             return self.fn()
         try:
             kind, payload = self.receiver.recv()
         except EOFError:
             kind, payload = "crash", None
-        self.process.join()
-        self.receiver.close()
+        finally:
+            self.receiver.close()
+        _, status = os.waitpid(self.pid, 0)
         if kind == "ok":
             return payload
         if kind == "likvard":
             raise LikvardError(payload)
         if kind == "error":
             raise RuntimeError(f"Arbetet i den andra processen misslyckades:\n{payload}")
-        raise RuntimeError(f"Den andra processen avslutades oväntat (kod {self.process.exitcode}).")
+        raise RuntimeError(f"Den andra processen avslutades oväntat (status {status}).")
 
 
 def _child(fn: Callable[[], Any], sender: Any, in_child: Callable[[], None] | None) -> None:
@@ -78,16 +84,32 @@ def _child(fn: Callable[[], Any], sender: Any, in_child: Callable[[], None] | No
         sender.close()
 
 
-def beside(fn: Callable[[], T], enabled: bool = True, in_child: Callable[[], None] | None = None) -> Beside[T]:
+def beside(fn: Callable[[], T], enabled: bool = True, in_child: Callable[[], None] | None = None,
+           pure: bool = False) -> Beside[T]:
     """Start ``fn()`` in a forked child now (see the module docstring), or later in this process;
-    ``in_child()`` runs first in the child only (to let go of the parent's connections)."""
-    if not (enabled and fork_available()):
+    ``in_child()`` runs first in the child only (to let go of the parent's connections); ``pure``:
+    ``fn`` runs no numba parallel kernel, so it may fork after numba's threads started.
+
+    The child is a plain ``os.fork`` (not a ``multiprocessing`` daemon), so work beside can start
+    work beside in turn; it leaves with ``os._exit`` and never runs the parent's exit handlers."""
+    if not (enabled and fork_available(pure)):
         return Beside(fn)
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(fn, sender, in_child), daemon=True)
+    receiver, sender = multiprocessing.Pipe(duplex=False)
     sys.stdout.flush()
     sys.stderr.flush()
-    process.start()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            receiver.close()
+            _child(fn, sender, in_child)
+        except BaseException:  # noqa: BLE001 - the parent learns of it from the closed pipe
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
     sender.close()
-    return Beside(fn, process, receiver)
+    return Beside(fn, pid, receiver)

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from likvard.errors import DataError, ParameterError
 from likvard.validation import (
@@ -512,6 +511,8 @@ def estimate(data: ChoiceData, start: np.ndarray | None = None) -> ChoiceModelFi
         return -parts(b)[2] * scale
 
     b0 = np.zeros(k) if start is None else np.asarray(start, float)
+    from scipy import optimize  # imported where the model is estimated
+
     res = optimize.minimize(fun, b0, jac=True, hess=hess, method="trust-exact", options={"gtol": 1e-9})
     ll, g, h = _loglik_parts(res.x, X, av, rk)
     # trust-exact may stop on rounding once the gradient is already zero to working precision

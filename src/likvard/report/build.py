@@ -117,13 +117,27 @@ def _hidden_code_columns(table: Table) -> Table:
 
 
 def write_report(title: str, source: str, ds: Dataset, sections: list[Section], out_dir: Path,
-                 stem: str, links: Sequence[tuple[str, str]] = ()) -> tuple[Path, Path]:
+                 stem: str, links: Sequence[tuple[str, str]] = (), fork: bool = False) -> tuple[Path, Path]:
     """Write ``<stem>.html`` and ``<stem>.xlsx`` into ``out_dir``; ``links`` (text, relative
-    address) are shown under the title (e.g. the quality report written beside it)."""
+    address) are shown under the title (e.g. the quality report written beside it). With
+    ``fork`` (a command line run) the workbook is written in a second process while the page is
+    written here (``likvard.parallel.beside``; the files are the same)."""
+    from likvard.export import with_names
+    from likvard.parallel.beside import beside
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{stem}.html"
     xlsx_path = out_dir / f"{stem}.xlsx"
+    seen: set[str] = set()
+    excel: list[Table] = []
+    for s in sections:
+        for t in s.excel_tables or s.tables:
+            if t.key not in seen:
+                seen.add(t.key)
+                excel.append(t)
+    workbook = beside(lambda: write_xlsx([with_names(t, ds.names()) for t in excel], xlsx_path, title=title),
+                      enabled=fork, pure=True)  # XlsxWriter: plain Python
     env = jinja2.Environment(loader=jinja2.PackageLoader("likvard.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]))
     css = resources.files("likvard.report").joinpath("assets/report.css").read_text(encoding="utf-8")
@@ -147,26 +161,18 @@ def write_report(title: str, source: str, ds: Dataset, sections: list[Section], 
     tmp = html_path.with_name(f".{html_path.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(html_path)
-    seen: set[str] = set()
-    excel: list[Table] = []
-    for s in sections:
-        for t in s.excel_tables or s.tables:
-            if t.key not in seen:
-                seen.add(t.key)
-                excel.append(t)
-    from likvard.export import with_names
-
-    write_xlsx([with_names(t, ds.names()) for t in excel], xlsx_path, title=title)
+    workbook.result()
     return html_path, xlsx_path
 
 
 def render_overview(ov: Overview, out_dir: Path, title: str, stem: str = "nulagesrapport",
-                    links: Sequence[tuple[str, str]] = ()) -> ReportResult:
-    """Sections and files for an overview already computed (``links``: see ``write_report``)."""
+                    links: Sequence[tuple[str, str]] = (), fork: bool = False) -> ReportResult:
+    """Sections and files for an overview already computed (``links``, ``fork``: see ``write_report``)."""
     start = time.perf_counter()
     body, left_out = build_sections(ov)
     sections = [summary_section(ov, body), *body, glossary_section(body), left_out_section(left_out)]
-    html_path, xlsx_path = write_report(title, ov.dataset.source, ov.dataset, sections, out_dir, stem, links)
+    html_path, xlsx_path = write_report(title, ov.dataset.source, ov.dataset, sections, out_dir, stem, links,
+                                        fork=fork)
     return ReportResult(html_path, xlsx_path, [s.key for s in sections], time.perf_counter() - start, sections, ov)
 
 
