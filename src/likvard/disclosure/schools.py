@@ -91,7 +91,7 @@ def protect_schools(composition: pd.DataFrame, schools: pd.DataFrame, year: int,
     cells) that keep every hidden count from following from the totals shown — all schools,
     each organiser type and area type of ``schools`` (``likvard.disclosure.protect``)."""
     c = composition[composition["school_year"] == year].drop_duplicates("school_id").set_index("school_id")
-    c.index = c.index.astype(str)
+    c.index = pd.Index(c.index.astype(str).to_numpy(dtype=object), dtype=object, name="school_id")  # fast loops
     n = pd.to_numeric(c["n_students"], errors="coerce")
     info = schools.assign(school_id=schools["school_id"].astype(str)).drop_duplicates("school_id")
     info = info.set_index("school_id")
