@@ -22,8 +22,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from likvard.errors import DataError
 from likvard.placement.distances import points
@@ -105,6 +103,9 @@ def _undirected(u: np.ndarray, v: np.ndarray, length: np.ndarray, n: int) -> csr
 )
 def walking_distance_m(network: RoadNetwork, home_xy: np.ndarray, school_xy: np.ndarray) -> np.ndarray:
     """Walking distances (n_homes x n_schools) in metres: snap, then Dijkstra from each school."""
+    from scipy.sparse.csgraph import dijkstra  # imported where distances are computed
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(network.nodes)
     dh, nh = tree.query(points(home_xy, "home_xy"))
     ds, ns = tree.query(points(school_xy, "school_xy"))

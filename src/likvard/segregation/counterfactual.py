@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from likvard.errors import ParameterError
 from likvard.segregation.indices import indices
@@ -57,6 +56,8 @@ def nearest_school(
     school_year, x, y, grade_min, grade_max``. Returns a Series aligned on ``students.index``;
     NaN (missing) where no school offers the grade or the location is unknown.
     """
+    from scipy.spatial import cKDTree  # imported where home locations are matched
+
     for col in (x, y):
         if col not in students.columns:
             raise ParameterError("students", f"kolumnen {col!r} med hemmets koordinat saknas.")
