@@ -52,20 +52,22 @@ def residential_vs_choice(students: pd.DataFrame, home_school: pd.DataFrame) -> 
     """
     df = students[["student_id", "school_year", "school_id", "parent_education", "migration_background"]].merge(
         home_school.rename(columns={"school_id": "home_school_id"}), on=["student_id", "school_year"])
+    # labels as codes in sorted order (pd.factorize(sort=True)): the same schools and groups in the
+    # same order as np.unique of the strings gives, so the same sums, without sorting strings per year
+    codes = {col: pd.factorize(df[col].to_numpy(dtype=object).astype(str), sort=True)[0]
+             for col in ("home_school_id", "school_id", "parent_education")}
+    post = (df["parent_education"] == "post_secondary").to_numpy()
+    foreign = (df["migration_background"] != "swedish").to_numpy()
     rows = []
-    for t, d in df.groupby("school_year", sort=True):
-        groups = {
-            "post_secondary": (d["parent_education"] == "post_secondary").to_numpy(),
-            "foreign_background": (d["migration_background"] != "swedish").to_numpy(),
-        }
+    for t, pos in df.groupby("school_year", sort=True).indices.items():
+        groups = {"post_secondary": post[pos], "foreign_background": foreign[pos]}
         for name, focal in groups.items():
             for alloc, col in (("home_school", "home_school_id"), ("actual", "school_id")):
-                s = d[col].to_numpy(dtype=object).astype(str)
+                s = codes[col][pos]
                 rows.append((int(t), name, alloc, dissimilarity(s, focal), mutual_information(s, focal)))
         for alloc, col in (("home_school", "home_school_id"), ("actual", "school_id")):
-            s = d[col].to_numpy(dtype=object).astype(str)
             rows.append((int(t), "parent_education", alloc, np.nan,
-                         mutual_information(s, d["parent_education"].to_numpy(dtype=object).astype(str))))
+                         mutual_information(codes[col][pos], codes["parent_education"][pos])))
     out = pd.DataFrame(rows, columns=["school_year", "grouping", "allocation", "dissimilarity", "mutual_information"])
     return out
 
