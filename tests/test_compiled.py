@@ -162,3 +162,24 @@ def test_forbered_command_and_first_run_hook(tmp_path, monkeypatch):
     (tmp_path / compiled._stamp_path().name).write_text(json.dumps({"fingerprint": compiled._fingerprint()}))
     done = CliRunner().invoke(app, ["forbered"])
     assert "redan förberedda" in done.output and calls == [False, True]
+
+
+def test_bytecode_step_writes_what_python_then_reads_for_every_module(tmp_path, monkeypatch):
+    import importlib.util
+    import shutil
+
+    from likvard import compiled
+
+    package = tmp_path / "pkg"
+    shutil.copytree(Path(compiled.__file__).parent / "segregation", package)
+    monkeypatch.setattr(compiled, "_package_dir", lambda: package)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # as with PYTHONDONTWRITEBYTECODE=1
+    compiled._step_bytecode()
+    sources = sorted(package.rglob("*.py"))
+    assert sources
+    for source in sources:
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        assert cached.is_file(), source
+        # the header records the source's size and time, so the import system accepts the file
+        header = cached.read_bytes()[:16]
+        assert int.from_bytes(header[12:16], "little") == source.stat().st_size

@@ -127,3 +127,35 @@ def test_catchment_and_area_variants():
     )["mutual_information"]
     assert ra["m_areas"] == pytest.approx(expected_m_areas)
     assert ra["m_residential"] == pytest.approx(r["m_actual"], rel=0.5)
+
+
+def test_count_table_equals_pandas_crosstab_with_missing_values_and_unaligned_series():
+    from likvard.segregation.counterfactual import _table
+
+    rng = np.random.default_rng(5)
+    units = pd.Series(rng.choice(["S3", "S1", "S2", None], 400), index=rng.permutation(400), name="school_id")
+    groups = pd.Series(rng.choice(["low", "high", None], 420), index=rng.permutation(420), name="grp")
+    for unit, group in [(units, groups), (units, groups.reindex(units.index)), (units.iloc[:50], groups)]:
+        pd.testing.assert_frame_equal(_table(unit, group), pd.crosstab(unit, group).astype(float))
+
+
+def test_nearest_school_equals_brute_force_distances():
+    from likvard.segregation.counterfactual import nearest_school
+
+    rng = np.random.default_rng(8)
+    schools = pd.DataFrame({"school_id": [f"S{i}" for i in range(30)], "school_year": np.repeat([2023, 2024], 15),
+                            "x": rng.uniform(0, 1e4, 30), "y": rng.uniform(0, 1e4, 30),
+                            "grade_min": rng.choice([0, 4, 7], 30), "grade_max": rng.choice([6, 9], 30)})
+    students = pd.DataFrame({"school_year": rng.choice([2023, 2024], 500), "grade": rng.integers(0, 10, 500),
+                             "home_x": rng.uniform(0, 1e4, 500), "home_y": rng.uniform(0, 1e4, 500)},
+                            index=rng.permutation(np.arange(1000, 1500)))
+    students.iloc[:7, 2] = np.nan  # homes not known
+    got = nearest_school(students, schools)
+    for i, st in students.iterrows():
+        cand = schools[(schools.school_year == st.school_year) & (schools.grade_min <= st.grade)
+                       & (schools.grade_max >= st.grade)]
+        if cand.empty or np.isnan(st.home_x):
+            assert pd.isna(got[i])
+            continue
+        d = np.hypot(cand.x - st.home_x, cand.y - st.home_y)
+        assert got[i] == cand.school_id.iloc[int(np.argmin(d.to_numpy()))]

@@ -305,8 +305,8 @@ def test_expected_x_log_x_agrees_with_scipys_hypergeometric_distribution():
 
     from likvard.segregation.inference import _x_log_x_means
 
-    for T, Tk in [(60, 7), (500, 120), (41, 40), (12, 12)]:
-        sizes = np.array([1, 3, 10, min(T, 37), T])
+    for T, Tk in [(60, 7), (500, 120), (41, 40), (12, 12), (98_000, 31_500), (98_000, 350)]:
+        sizes = np.array([1, 3, 10, min(T, 37), min(T, 1_250), T])
         ref = []
         for t in sizes:
             x = np.arange(1, min(t, Tk) + 1)

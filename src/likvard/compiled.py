@@ -237,7 +237,20 @@ def _step_evaluation() -> None:
     simplex_weights(rng.normal(size=4), rng.normal(size=(4, 6)), penalty=0.1, ridge=1e-6)
 
 
+def _step_bytecode() -> None:
+    """Python's bytecode of the package's modules, as ``pip install`` writes it for a regular
+    install (an editable install has none, and with ``PYTHONDONTWRITEBYTECODE`` every command
+    would compile every module again); only stale files are written, and nothing where the package
+    folder is not writable."""
+    import compileall
+
+    folder = _package_dir()
+    if os.access(folder, os.W_OK):
+        compileall.compile_dir(str(folder), quiet=2, workers=1)
+
+
 STEPS = (
+    Step("Pythonkod", _step_bytecode),
     Step("Demokommun och skolval", _tiny_authority),
     Step("Segregationsindex", _step_indices),
     Step("Bootstrap", _step_bootstrap),

@@ -64,6 +64,16 @@ def reuse(name: str, tables: Sequence[object], params: Hashable, compute: Callab
 _MISSING = object()
 
 
+def reuse_for_published(name: str, ds: Any, params: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` of one municipality's dataset ``ds`` built from published files, kept between
+    runs like ``reuse(keep=True)``: such a dataset is a pure function of the files, the
+    municipality code and the years, so those (with ``params``) are the key. A dataset of an
+    authority's own registers is always computed and never written to disk."""
+    if ds.published is None or ds.data is not None:
+        return compute()
+    return reuse(name, [ds.published], (ds.municipality_code, tuple(ds.years), params), compute, keep=True)
+
+
 def _folder() -> Path | None:
     from likvard.paths import user_cache_dir, writable_dir
     from likvard.sources.cache import enabled
@@ -106,6 +116,12 @@ def table_digest(table: object) -> str:
     digest = h.hexdigest()
     _TABLE_DIGESTS[id(table)] = (table, digest)  # tables are never changed after reading
     return digest
+
+
+def remember_digest(table: object, digest: str) -> None:
+    """Record ``digest`` as the content digest of ``table`` (read from the files it was computed
+    from), so it is not worked out again."""
+    _TABLE_DIGESTS[id(table)] = (table, digest)
 
 
 def folder_digest(folder: Path) -> str:

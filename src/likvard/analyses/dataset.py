@@ -104,9 +104,14 @@ class Dataset:
 
     def protection_of_all_years(self, min_students: int = 10, complementary: bool = True) -> dict:
         """The decisions behind :meth:`hidden` and :meth:`hidden_shares` for every year of the
-        dataset, keyed as they are kept (for :meth:`adopt_protection`)."""
+        dataset, keyed as they are kept (for :meth:`adopt_protection`); for published files kept
+        between runs (``likvard.analyses._reuse.reuse_for_published``)."""
+        from likvard.analyses._reuse import reuse_for_published
+
         keys = [(int(y), int(min_students), bool(complementary)) for y in self.years]
-        return {k: self._protection(*k) for k in keys}
+        decisions = reuse_for_published("protection", self, tuple(keys), lambda: {k: self._protection(*k) for k in keys})
+        self._hidden.update(decisions)
+        return decisions
 
     def adopt_protection(self, decisions: dict) -> None:
         """Keep ``decisions`` computed by :meth:`protection_of_all_years` on this same dataset
@@ -173,7 +178,22 @@ def dataset_from_published_folder(
     folder: str | Path, municipality_code: str, years: list[int] | None = None
 ) -> Dataset:
     """Dataset for one municipality from a folder of Skolverket's (and Kolada's) files."""
-    return dataset_from_published(read_published_folder(folder), municipality_code, years)
+    return dataset_from_published(published_files(folder), municipality_code, years)
+
+
+def published_files(folder: str | Path) -> PublishedFiles:
+    """``read_published_folder(folder)``, kept whole between runs (``likvard.analyses._reuse``, keyed
+    by the content of every file in the folder): one read of a small pickle instead of the
+    folder's parsed files one by one."""
+    from likvard.analyses._reuse import folder_digest, remember_digest, reuse
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return read_published_folder(folder)  # its error names the folder
+    digest = folder_digest(folder)
+    files = reuse("published_files", [digest], str(folder.resolve()), lambda: read_published_folder(folder), keep=True)
+    remember_digest(files, digest)
+    return files
 
 
 def dataset_from_published(files: PublishedFiles, municipality_code: str, years: list[int] | None = None) -> Dataset:

@@ -230,7 +230,18 @@ def analyse_segregation(
 ) -> SegregationResult:
     """Every segregation figure of ``ds`` for ``grouping``; ``year`` (default the last) is the year
     of the decompositions, contributions and the full index table. ``follow``: also the yearly change
-    on schools followed through code changes (published shares only; a few seconds more)."""
+    on schools followed through code changes (published shares only; a few seconds more).
+
+    For published files the result is kept between runs (``reuse_for_published``): the same files,
+    municipality, years, settings and seed give the same replicates, so they are drawn once."""
+    from likvard.analyses._reuse import reuse_for_published
+
+    return reuse_for_published("segregation", ds, (settings, grouping, year, follow),
+                               lambda: _analyse_segregation(ds, settings, grouping, year, follow))
+
+
+def _analyse_segregation(ds: Dataset, settings: Settings, grouping: str, year: int | None,
+                         follow: bool) -> SegregationResult:
     year = ds.last_year if year is None else int(year)
     if year not in ds.years:
         raise DataError(f"Läsåret {year} finns inte i underlaget (finns: {', '.join(map(str, ds.years))}).")

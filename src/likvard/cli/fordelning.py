@@ -128,13 +128,13 @@ def teachers(
 
 def _published_gap(data_dir: Path) -> list:
     from likvard.allocation.teachers import certification_by_area_type, published_certification_gap
-    from likvard.sources.published import read_published_folder
+    from likvard.analyses.dataset import published_files
     from likvard.views.suppression import publish
     from likvard.views.table import Table
 
     if not data_dir.is_dir():
         fail(f"--data: mappen {data_dir} finns inte.")
-    files = read_published_folder(data_dir)
+    files = published_files(data_dir)
     if files.underlag is None:
         fail(f"Hittade ingen fil 'Underlag för analys' i {data_dir}.")
     gap = published_certification_gap(files.underlag)

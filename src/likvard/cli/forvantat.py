@@ -96,7 +96,7 @@ def schools(
     på de andra skolorna samma läsår (korsanpassning)."""
     from likvard.analyses.expected import country_expected
     from likvard.export import check_format
-    from likvard.sources.published import read_published_folder
+    from likvard.analyses.dataset import published_files
     from likvard.views.suppression import publish
     from likvard.views.table import Table
 
@@ -104,7 +104,7 @@ def schools(
     if not data.is_dir():
         fail(f"--data: mappen {data} finns inte.")
     with console.status("Läser Skolverkets filer …"):
-        files = read_published_folder(data)
+        files = published_files(data)
     with console.status("Skattar förväntade resultat …"):
         res = country_expected(files, lasar, delar, settings_from(DEFAULT_LEVEL, 200, seed))
     names = dict(zip(files.composition["school_id"].astype(str), files.composition["name"].astype(str)))
@@ -176,7 +176,7 @@ def salsa(
     from typing import cast
 
     from likvard.expected.school_level import Form, composition_features, expected_results, fit_school_model, r_squared
-    from likvard.sources.published import read_published_folder
+    from likvard.analyses.dataset import published_files
     from likvard.views.suppression import publish
     from likvard.views.table import Table
 
@@ -184,7 +184,7 @@ def salsa(
     if form not in ("likvard", "salsa"):
         fail(f"--form: '{form}' finns inte; välj likvard eller salsa.")
     with console.status("Läser Skolverkets filer …"):
-        files = read_published_folder(data)
+        files = published_files(data)
     if files.skolkarta is None:
         fail(f"Hittade ingen fil med meritvärden per skolenhet (skolkarta_grundskolor_ak9_*.csv) i {data}.")
     karta = files.skolkarta.drop_duplicates("school_id").set_index("school_id")

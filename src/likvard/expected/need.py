@@ -10,7 +10,7 @@ is fitted on grade-9 students with known eligibility (the authority's cohorts, o
 education (ref. post-secondary), migration background (ref. Swedish background), newly arrived
 and sex. As every regressor is an indicator, the fit uses the number of students and of those not
 eligible per background combination (a binomial GLM on at most a few dozen rows, the same maximum
-likelihood estimate and covariance as the logit on the students). Every student, in every grade,
+likelihood estimate and covariance as the logit on the students; ``likvard.expected.logistic``). Every student, in every grade,
 then gets the predicted risk r_i. A school's need index is
 
     need_s = 100 * mean_{i in s} r_i / mean_{all i in the year} r_i,
@@ -22,15 +22,14 @@ asymptotic normal distribution N(b, V) (seeded) and the index recomputed for eac
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
 from likvard.errors import DataError
+from likvard.expected.logistic import expit, fit_logistic
 from likvard.validation import (
     Frame,
     Level,
@@ -107,22 +106,14 @@ def fit_need_model(reference: pd.DataFrame) -> NeedModel:
     combos, code = background_combinations(x[:, cols])
     failures = np.bincount(code, weights=y, minlength=len(combos))
     totals = np.bincount(code, minlength=len(combos)).astype(float)
-    from statsmodels.genmod import families  # statsmodels is imported where a model is fitted
-    from statsmodels.genmod.generalized_linear_model import GLM
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # non-convergence is checked below
-        fit = GLM(np.column_stack([failures, totals - failures]), combos, family=families.Binomial()).fit(
-            method="newton", maxiter=100
-        )
-    cov_arr = np.asarray(fit.cov_params())
-    if not fit.mle_retvals.get("converged", True) or not np.isfinite(cov_arr).all() or (np.diag(cov_arr) > 1e4).any():
+    fit = fit_logistic(combos, failures, totals)
+    if not fit.converged or not np.isfinite(fit.cov).all() or (np.diag(fit.cov) > 1e4).any():
         raise DataError(
             "Behovsmodellen kan inte skattas på underlaget: någon bakgrundsgrupp har alla eller inga elever "
             "behöriga (fullständig separation). Använd ett större referensunderlag."
         )
     params = pd.Series(fit.params, index=names)
-    cov = pd.DataFrame(fit.cov_params(), index=names, columns=names)
+    cov = pd.DataFrame(fit.cov, index=names, columns=names)
     return NeedModel(params=params, cov=cov, n_students=len(ref), share_not_eligible=float(y.mean()))
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from likvard.defaults import LEVEL, N_REPLICATIONS, SEED
 from likvard.errors import ParameterError
@@ -55,6 +54,8 @@ def composition_need_index(composition: pd.DataFrame, results: pd.DataFrame, fit
     """``school_id, n_students, expected_not_eligible, need_index, need_index_low, need_index_high``
     for every unit of ``year``. ``results``: per school (index school_id) ``share_eligible`` and
     ``n_students`` (grade 9) of ``fit_year``."""
+    from scipy.special import expit  # scipy is imported where a model is used
+
     model = fit_share_model(composition_features(composition, fit_year), results["share_eligible"],
                             results["n_students"])
     feats = composition_features(composition, year)

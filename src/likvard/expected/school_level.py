@@ -40,7 +40,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, ndtri
 
 from likvard.defaults import LEVEL, SEED
 from likvard.errors import DataError, ParameterError
@@ -161,6 +160,8 @@ def expected_results(model: SchoolModel, features: pd.DataFrame, actual: pd.Seri
     """``school_id, expected, se`` and, with ``actual``, ``actual, deviation, reliably`` (``över``,
     ``under`` or ``inom`` the band at ``level``). Share models need ``n`` (grade-9 students) for
     the se."""
+    from scipy.special import expit, ndtri  # scipy is imported where a model is used
+
     x = design(features, form=model.form)[model.params.index]
     lin = x.to_numpy() @ model.params.to_numpy()
     quad = np.einsum("ij,jk,ik->i", x.to_numpy(), model.cov.to_numpy(), x.to_numpy())

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
 from likvard.expected.multilevel import fit_random_intercept
 from likvard.expected.student_level import design, grade9_with_merit
@@ -130,6 +129,8 @@ def pooled_school_effects(residuals: ResidualFit | pd.DataFrame, *, level: float
         shrink = v / (v + tau2)
         post_var = (1.0 - shrink) * v
     keep = 1.0 - shrink
+    from scipy.special import ndtr, ndtri  # scipy is imported where effects are estimated
+
     z = ndtri(0.5 + level / 2)
     out["raw_se"] = np.sqrt(v)
     out["shrinkage"] = shrink

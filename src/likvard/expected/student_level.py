@@ -10,9 +10,9 @@ Design (grade-9 students with a merit value, all years pooled unless a year is g
   abroad).
 
 Merit: linear model with random school intercepts (``multilevel.fit_random_intercept``, REML).
-Eligibility: logistic regression on the same fixed terms (statsmodels ``Logit``). A student's
-expected values use only these terms, never the school's own results; the residual is what the
-school and the student add beyond them.
+Eligibility: logistic regression on the same fixed terms (``likvard.expected.logistic``, the
+estimate of statsmodels' ``Logit``). A student's expected values use only these terms, never the
+school's own results; the residual is what the school and the student add beyond them.
 
 Variance between schools (Raudenbush and Bryk 2002, ch. 4): the intraclass correlation
 tau^2 / (tau^2 + sigma^2) of the empty model, after own background and after composition as well.
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from likvard.errors import DataError
+from likvard.expected.logistic import expit, fit_logistic
 from likvard.expected.multilevel import RandomInterceptFit, fit_random_intercept
 from likvard.validation import Boolean, Frame, validate_params
 
@@ -123,9 +123,7 @@ def fit_student_model(students: pd.DataFrame, *, composition: bool = True) -> St
         known = g9["eligible"].notna().to_numpy()
         yv = g9.loc[known, "eligible"].astype(bool).to_numpy(float)
         if 0 < yv.mean() < 1:
-            from statsmodels.discrete.discrete_model import Logit  # imported where the model is fitted
-
-            fit = Logit(yv, x.to_numpy()[known]).fit(disp=0, method="newton", maxiter=100)
+            fit = fit_logistic(x.to_numpy()[known], yv)
             elig = pd.Series(fit.params, index=x.columns)
     return StudentModel(merit=merit, terms=list(x.columns), eligibility_params=elig)
 

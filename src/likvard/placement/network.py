@@ -18,14 +18,17 @@ import itertools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 
 from likvard.errors import DataError
 from likvard.placement.distances import points
 from likvard.validation import Array, Frame, InstanceOf, Real, validate_params
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 WALKABLE = {
     "footway", "path", "pedestrian", "steps", "living_street", "residential", "service", "unclassified",
@@ -95,6 +98,8 @@ def _undirected(u: np.ndarray, v: np.ndarray, length: np.ndarray, n: int) -> csr
     order = np.lexsort((ll, vv, uu))
     uu, vv, ll = uu[order], vv[order], ll[order]
     first = np.r_[True, (np.diff(uu) != 0) | (np.diff(vv) != 0)]
+    from scipy.sparse import csr_matrix  # imported where a network is built
+
     return csr_matrix((ll[first], (uu[first], vv[first])), shape=(n, n))
 
 

@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 
 from likvard.analyses.dataset import dataset_from_published
+from likvard.analyses.dataset import published_files as read_folder
 from likvard.analyses.national import MunicipalitySegregation, NationalOverview, municipality_segregation, national_overview
 from likvard.analyses.overview import run_overview
 from likvard.analyses.settings import DEFAULTS, Settings
 from likvard.errors import DataError, LikvardError, ParameterError
 from likvard.parallel import Backend, map_tasks
 from likvard.privacy import SUPPRESSED
-from likvard.sources.published import PublishedFiles, read_published_folder
+from likvard.sources.published import PublishedFiles
 from likvard.views.table import Table
 
 OVERVIEW_STEM = "riksoversikt"
@@ -99,7 +100,7 @@ def published_files(data: str | Path) -> PublishedFiles:
     key = str(Path(data).resolve())
     if key not in _FILES:
         _FILES.clear()  # one folder at a time: a worker keeps no stale tables
-        _FILES[key] = read_published_folder(Path(data))
+        _FILES[key] = read_folder(Path(data))
     return _FILES[key]
 
 

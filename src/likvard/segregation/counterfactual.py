@@ -62,27 +62,29 @@ def nearest_school(
         if col not in students.columns:
             raise ParameterError("students", f"kolumnen {col!r} med hemmets koordinat saknas.")
     schools = _school_xy(schools)
-    out = pd.Series(pd.NA, index=students.index, dtype=object, name="home_school_id")
+    s_year = schools["school_year"].to_numpy()
+    s_min = schools["grade_min"].to_numpy()
+    s_max = schools["grade_max"].to_numpy()
+    s_xy = schools[["x", "y"]].to_numpy(float)
+    s_id = schools["school_id"].to_numpy(dtype=object)
+    found = np.full(len(students), None, dtype=object)
     px = pd.to_numeric(students[x], errors="coerce").to_numpy(float)
     py = pd.to_numeric(students[y], errors="coerce").to_numpy(float)
+    ok = np.isfinite(px) & np.isfinite(py)
     years = students["school_year"].to_numpy()
     grades = students["grade"].to_numpy()
     for (year, grade), pos in (
         pd.Series(np.arange(len(students))).groupby([years, grades]).groups.items()
     ):
-        pos = np.asarray(list(pos))
-        cand = schools[
-            (schools["school_year"] == year)
-            & (schools["grade_min"] <= grade)
-            & (schools["grade_max"] >= grade)
-        ]
-        if cand.empty:
+        cand = np.flatnonzero((s_year == year) & (s_min <= grade) & (s_max >= grade))
+        if len(cand) == 0:
             continue
-        ok = np.isfinite(px[pos]) & np.isfinite(py[pos])
-        tree = cKDTree(cand[["x", "y"]].to_numpy(float))
-        _, idx = tree.query(np.column_stack([px[pos][ok], py[pos][ok]]))
-        out.iloc[pos[ok]] = cand["school_id"].to_numpy()[idx]
-    return out
+        pos = np.asarray(pos)
+        pos = pos[ok[pos]]
+        _, idx = cKDTree(s_xy[cand]).query(np.column_stack([px[pos], py[pos]]))
+        found[pos] = s_id[cand[idx]]
+    out = pd.Series(found, index=students.index, dtype=object, name="home_school_id")
+    return out.where(out.notna(), pd.NA)
 
 
 def _m(counts: pd.DataFrame) -> float:
@@ -90,7 +92,17 @@ def _m(counts: pd.DataFrame) -> float:
 
 
 def _table(unit: pd.Series, group: pd.Series) -> pd.DataFrame:
-    return pd.crosstab(unit, group).astype(float)
+    """``pd.crosstab(unit, group)`` as floats (the two aligned on their index, pairs with a missing
+    value left out), counted with ``pd.factorize`` and ``np.bincount``: rows and columns sorted."""
+    if not unit.index.equals(group.index):
+        both = pd.concat({"unit": unit, "group": group}, axis=1)
+        unit, group = both["unit"].rename(unit.name), both["group"].rename(group.name)
+    keep = (unit.notna() & group.notna()).to_numpy()
+    u_codes, u_values = pd.factorize(unit[keep], sort=True)
+    g_codes, g_values = pd.factorize(group[keep], sort=True)
+    counts = np.bincount(u_codes * len(g_values) + g_codes, minlength=len(u_values) * len(g_values))
+    return pd.DataFrame(counts.reshape(len(u_values), len(g_values)).astype(float),
+                        index=pd.Index(u_values, name=unit.name), columns=pd.Index(g_values, name=group.name))
 
 
 @validate_params(

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numba import njit, prange
-from scipy.special import gammaln
 
 from likvard.defaults import LEVEL, LOG_BASE, N_REPLICATIONS, SEED
 from likvard.errors import ParameterError
@@ -196,26 +195,40 @@ def bootstrap(
     return summary[["estimate", "boot_mean", "se", "bias_corrected", "ci_low", "ci_high"]]
 
 
-def _x_log_x_means(T: int, Tk: int, sizes: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def _x_log_x_means(T: int, Tk: int, sizes: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """E[X ln X] for X hypergeometric (T items, Tk marked, t drawn) for every draw size t in
-    ``sizes``: the exact sum over each support, all supports in one pass."""
-    sizes = np.asarray(sizes, dtype=np.int64)
-    lo = np.maximum(np.maximum(0, sizes - (T - Tk)), 1)
-    hi = np.minimum(sizes, Tk)
-    length = np.maximum(hi - lo + 1, 0)
-    out = np.zeros(len(sizes))
-    if length.sum() == 0:
-        return out
-    owner = np.repeat(np.arange(len(sizes)), length)
-    starts = np.cumsum(length) - length
-    x = (lo[owner] + np.arange(int(length.sum())) - starts[owner]).astype(float)
-    t = sizes[owner].astype(float)
-    log_pmf = (
-        gammaln(Tk + 1) - gammaln(x + 1) - gammaln(Tk - x + 1)
-        + gammaln(T - Tk + 1) - gammaln(t - x + 1) - gammaln(T - Tk - t + x + 1)
-        - (gammaln(T + 1) - gammaln(t + 1) - gammaln(T - t + 1))
-    )
-    np.add.at(out, owner, np.exp(log_pmf) * x * np.log(x))
+    ``sizes``: the support is walked from the mode outwards with the ratio of consecutive
+    probabilities, p(x + 1) / p(x) = (Tk - x)(t - x) / ((x + 1)(T - Tk - t + x + 1)), starting from
+    p(mode) = 1 and dividing by the sum of the walked probabilities (no log-factorials, so no
+    cancellation at large T); each walk stops where a probability falls below 1e-20 of the sum
+    (beyond the mode they fall off geometrically)."""
+    out = np.zeros(sizes.shape[0])
+    for i in range(sizes.shape[0]):
+        t = sizes[i]
+        lo = max(0, t - (T - Tk))
+        hi = min(t, Tk)
+        if hi < 1:
+            continue
+        m = min(max(((t + 1) * (Tk + 1)) // (T + 2), lo), hi)  # the mode, inside the support
+        mass = 1.0
+        total = m * math.log(m) if m > 0 else 0.0
+        p = 1.0
+        for x in range(m, hi):  # upwards: p(x) -> p(x + 1)
+            p *= (Tk - x) * 1.0 * (t - x) / ((x + 1.0) * (T - Tk - t + x + 1.0))
+            mass += p
+            total += p * (x + 1) * math.log(x + 1.0)
+            if p < 1e-20 * mass:
+                break
+        p = 1.0
+        for x in range(m, lo, -1):  # downwards: p(x) -> p(x - 1)
+            p *= x * 1.0 * (T - Tk - t + x) / ((Tk - x + 1.0) * (t - x + 1.0))
+            mass += p
+            if x > 1:
+                total += p * (x - 1) * math.log(x - 1.0)
+            if p < 1e-20 * mass:
+                break
+        out[i] = total / mass
     return out
 
 

@@ -8,15 +8,25 @@ the units Skolverket's files lack and is flagged so that its licence travels wit
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from likvard.sources.skolverket.errors import SourceFileError
 
-_TO_SWEREF = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+if TYPE_CHECKING:
+    from pyproj import Transformer
+
+
+@functools.cache
+def _to_sweref() -> Transformer:
+    """WGS84 (EPSG:4326) to SWEREF 99 TM (EPSG:3006); pyproj is imported when coordinates are read."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 
 
 def read_school_coordinates(folder: str | Path) -> pd.DataFrame:
@@ -29,7 +39,7 @@ def read_school_coordinates(folder: str | Path) -> pd.DataFrame:
         lon_col = "wgs84_lng" if "wgs84_lng" in raw else "lon"
         lat = pd.to_numeric(raw[lat_col], errors="coerce").to_numpy()
         lon = pd.to_numeric(raw[lon_col], errors="coerce").to_numpy()
-        x, y = _TO_SWEREF.transform(lon, lat)
+        x, y = _to_sweref().transform(lon, lat)
         if "sweref99tm_e" in raw:
             e = pd.to_numeric(raw["sweref99tm_e"], errors="coerce").to_numpy()
             n = pd.to_numeric(raw["sweref99tm_n"], errors="coerce").to_numpy()
