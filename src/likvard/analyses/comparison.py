@@ -72,7 +72,8 @@ def similar_municipalities(ds: Dataset, k: int = 7) -> pd.DataFrame | None:
     kol = files.kolada[(files.kolada["gender"] == "T") & files.kolada["kpi"].isin(STRUCTURE)].dropna(subset=["value"])
     latest = kol.sort_values("year").groupby(["kpi", "municipality_code"])["value"].last().unstack(0)
     comp = files.composition
-    size = comp[comp["school_year"] == comp["school_year"].max()].groupby("municipality_code")["students_total"].sum()
+    last = comp["school_year"] == comp["school_year"].max()
+    size = comp.loc[last, ["municipality_code", "students_total"]].groupby("municipality_code")["students_total"].sum()
     feats = latest.join(np.log(size.clip(lower=1)).rename("log_students"), how="inner").dropna()
     code = ds.municipality_code
     if code not in feats.index or len(feats) <= k:

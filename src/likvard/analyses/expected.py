@@ -219,7 +219,8 @@ def results_trend(ds: Dataset) -> pd.DataFrame | None:
     k["school_id"] = k["school_id"].astype(str)
     k = k[k["school_id"].isin(ids)]
     years = sorted(int(c.rsplit("_", 1)[1]) for c in k.columns if c.startswith("merit_value_"))
-    comp = files.composition.drop_duplicates(["school_id", "school_year"]).set_index(["school_id", "school_year"])
+    comp = files.composition[["school_id", "school_year", "students_grade_9"]]  # one column of the country's
+    comp = comp.drop_duplicates(["school_id", "school_year"]).set_index(["school_id", "school_year"])
     rows = []
     for y in years:
         n9 = comp["students_grade_9"].reindex(pd.MultiIndex.from_arrays([k["school_id"], [y] * len(k)]))

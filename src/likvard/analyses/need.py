@@ -99,16 +99,18 @@ def published_need_measures(ds: Dataset, need_table: pd.DataFrame, year: int) ->
     assert files is not None
     need = need_table.set_index("school_id")
     comp = files.composition
-    this = comp[comp["school_year"] == year].drop_duplicates("school_id").set_index("school_id")
+    this = comp.loc[comp["school_year"] == year, ["school_id", "share_post_secondary"]]  # two columns of the country's
+    this = this.drop_duplicates("school_id").set_index("school_id")
     measures = pd.DataFrame({"need_index": need["need_index"],
                              "share_not_post_secondary": 1 - this["share_post_secondary"].reindex(need.index)})
     higher = {"need_index": True, "share_not_post_secondary": True}
-    area = comp.dropna(subset=["area_type"]).sort_values("school_year").drop_duplicates("school_id", keep="last")
+    area = comp[["school_id", "school_year", "area_type"]].dropna(subset=["area_type"])
+    area = area.sort_values("school_year", kind="stable").drop_duplicates("school_id", keep="last")
     if len(area):
         measures["area_type"] = area.set_index("school_id")["area_type"].reindex(need.index)
         higher["area_type"] = False
     if files.skolkarta is not None and "salsa_parents" in files.skolkarta:
-        k = files.skolkarta.drop_duplicates("school_id").set_index("school_id")
+        k = files.skolkarta[["school_id", "salsa_parents"]].drop_duplicates("school_id").set_index("school_id")
         measures["salsa_parents"] = k["salsa_parents"].reindex(need.index)
         higher["salsa_parents"] = False
     dis = need_disagreement(measures, higher, threshold=DISAGREEMENT)

@@ -41,6 +41,7 @@ def command(
     """Skapa demokommunen Exempelstad i en ny databas och skriv kvalitetsrapporten och nulägesrapporten."""
     from rich.markup import escape
 
+    from likvard.analyses._reuse import reuse
     from likvard.analyses.dataset import dataset_from_authority
     from likvard.analyses.overview import run_overview
     from likvard.demo import generate_exempelstad
@@ -57,7 +58,10 @@ def command(
     started = time.perf_counter()
     ut.mkdir(parents=True, exist_ok=True)
     with console.status("Skapar Exempelstad …"):
-        data = generate_exempelstad(seed=seed, n_years=antal_lasar)
+        # the generator is a pure function of the seed, the number of years and the code: a later
+        # demo with the same ones reads the kept Exempelstad from the cache folder
+        data = reuse("exempelstad", [], (seed, antal_lasar),
+                     lambda: generate_exempelstad(seed=seed, n_years=antal_lasar), keep=True)
     console.print(
         f"Exempelstad: {data.schools['school_id'].nunique()} skolenheter, "
         f"{len(data.students):,} elevrader över {len(data.years())} läsår.".replace(",", " ")
