@@ -219,6 +219,8 @@ def results_trend(ds: Dataset) -> pd.DataFrame | None:
     k["school_id"] = k["school_id"].astype(str)
     k = k[k["school_id"].isin(ids)]
     years = sorted(int(c.rsplit("_", 1)[1]) for c in k.columns if c.startswith("merit_value_"))
+    if not years:
+        return None
     comp = files.composition[["school_id", "school_year", "students_grade_9"]]  # one column of the country's
     comp = comp.drop_duplicates(["school_id", "school_year"]).set_index(["school_id", "school_year"])
     rows = []
