@@ -115,3 +115,35 @@ def test_the_digest_follows_the_content_not_the_object():
     c.index = c.index + 1
     assert _reuse.table_digest(c) != _reuse.table_digest(a)
     assert _reuse.table_digest([a, None]) != _reuse.table_digest([a])
+
+
+def test_a_municipality_of_published_files_is_kept_and_registers_never_reach_the_disk(cache):
+    from types import SimpleNamespace
+
+    from likvard.sources.published import PublishedFiles
+
+    files = PublishedFiles(folder=cache.parent, composition=_table())
+    _reuse.remember_digest(files, "digest-of-the-files")
+    published = SimpleNamespace(published=files, data=None, municipality_code="0180", years=[2023, 2024])
+    compute = Counter()
+    t = _table()
+    first = _reuse.reuse_for_published("test_muni", published, ("s", 1), lambda: compute(t))
+    _fresh_run()
+    _reuse.remember_digest(files, "digest-of-the-files")
+    again = _reuse.reuse_for_published("test_muni", published, ("s", 1), lambda: compute(t))
+    assert compute.calls == 1
+    pd.testing.assert_frame_equal(first, again)
+    # another municipality, other years or other files are computed again
+    other = SimpleNamespace(published=files, data=None, municipality_code="1480", years=[2023, 2024])
+    _reuse.reuse_for_published("test_muni", other, ("s", 1), lambda: compute(t))
+    fewer = SimpleNamespace(published=files, data=None, municipality_code="0180", years=[2024])
+    _reuse.reuse_for_published("test_muni", fewer, ("s", 1), lambda: compute(t))
+    assert compute.calls == 3
+    kept = set(cache.glob("test_muni-*.pickle"))
+    assert len(kept) == 3
+    # an authority's registers: computed every time, nothing written
+    registers = SimpleNamespace(published=None, data=object(), municipality_code=None, years=[2024])
+    for _ in range(2):
+        _reuse.reuse_for_published("test_registers", registers, ("s", 1), lambda: compute(t))
+    assert compute.calls == 5
+    assert not list(cache.glob("test_registers-*"))

@@ -97,7 +97,14 @@ def _all_municipalities(composition: pd.DataFrame, years: tuple[int, ...]) -> tu
 
 
 def municipal_comparison(ds: Dataset, k: int = 7) -> MunicipalComparison | None:
-    """The comparison of ``ds``'s municipality (published data with Kolada's file), or None."""
+    """The comparison of ``ds``'s municipality (published data with Kolada's file), or None; kept
+    between runs per version of the files (``reuse_for_published``)."""
+    from likvard.analyses._reuse import reuse_for_published
+
+    return reuse_for_published("municipal_comparison", ds, k, lambda: _municipal_comparison(ds, k))
+
+
+def _municipal_comparison(ds: Dataset, k: int) -> MunicipalComparison | None:
     files = ds.published
     code = ds.municipality_code
     if files is None or code is None:

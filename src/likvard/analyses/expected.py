@@ -151,7 +151,14 @@ def _grade9_results(files: PublishedFiles) -> tuple[pd.DataFrame, int] | None:
 
 def published_expected(ds: Dataset, settings: Settings = DEFAULTS) -> PublishedExpected | None:
     """SALSA and Likvärd's own expected merit value for the municipality's schools (None when
-    neither can be had)."""
+    neither can be had); kept between runs per version of the files (``reuse_for_published``)."""
+    from likvard.analyses._reuse import reuse_for_published
+
+    return reuse_for_published("published_expected_municipality", ds, settings,
+                               lambda: _published_expected(ds, settings))
+
+
+def _published_expected(ds: Dataset, settings: Settings) -> PublishedExpected | None:
     ids = set(ds.composition["school_id"].astype(str))
     salsa = None
     files = ds.published
