@@ -132,3 +132,54 @@ def test_pure_work_forks_after_numbas_threads_and_children_fork_in_turn():
         print(json.dumps({"me": os.getpid(), "child": child, "grandchild": grandchild}))
     """)
     assert len({nested["me"], nested["child"], nested["grandchild"]}) == 3
+
+
+@linux_only
+@pytest.mark.parametrize("enabled", [True, False])
+def test_feed_consumes_items_as_they_are_given_in_order_in_the_child(enabled):
+    from likvard.parallel.beside import feed
+
+    def consume(items):
+        return os.getpid(), [x * 2 for x in items]
+
+    f = feed(consume, enabled=enabled, pure=True)
+    for k in range(50):
+        f.put(k)
+    pid, values = f.result()
+    assert values == [2 * k for k in range(50)]
+    assert (pid != os.getpid()) == enabled
+
+
+@linux_only
+def test_feed_error_in_the_child_reaches_the_parent_with_its_message_even_while_items_are_put():
+    from likvard.parallel.beside import feed
+
+    def consume(items):
+        for x in items:
+            if x[0] == 3:
+                raise DataError("Tabell 3 gick inte att skriva.")
+        return "klar"
+
+    f = feed(consume, enabled=True, pure=True)
+    with pytest.raises(LikvardError, match="Tabell 3 gick inte att skriva"):
+        for k in range(2000):  # more than a pipe holds: a put after the child stopped sees its error
+            f.put(np.zeros(1000) + k)
+        f.result()
+
+
+@linux_only
+def test_feed_cancel_stops_the_child_and_leaves_nothing_written(tmp_path):
+    from likvard.parallel.beside import feed
+
+    target = tmp_path / "ut.txt"
+
+    def consume(items):
+        got = list(items)
+        target.write_text(str(got))
+        return len(got)
+
+    f = feed(consume, enabled=True, pure=True)
+    f.put(1)
+    f.cancel()
+    assert not target.exists()
+    f.cancel()  # twice is harmless

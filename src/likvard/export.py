@@ -153,50 +153,50 @@ def _xml_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-def _xlsx_write(path: Path, tables: Sequence[Table], names: Sequence[str], title: str) -> None:
-    """The workbook of ``write_xlsx``. Text goes in with ``write_string``, so it is never read as a
-    formula, a number or a link; empty texts and non-finite numbers are left as empty cells."""
-    import datetime
+class XlsxBook:
+    """The workbook of ``write_xlsx``, one table at a time: ``add(table)`` writes its sheet, ``close()``
+    writes the first sheet naming them all and moves the file into place (``discard()`` leaves
+    nothing behind). Text goes in with ``write_string``, so it is never read as a formula, a number
+    or a link; empty texts and non-finite numbers are left as empty cells."""
 
-    import xlsxwriter
-    import xlsxwriter.exceptions
+    def __init__(self, path: Path, title: str = "") -> None:
+        import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.path.with_name(f".{self.path.name}.tmp")
+        self._title = title
+        self._wb = xlsxwriter.Workbook(str(self._tmp), {"in_memory": True, "strings_to_formulas": False,
+                                                         "strings_to_numbers": False, "strings_to_urls": False})
+        self._bold = self._wb.add_format({"bold": True})
+        self._formats: dict[str, object] = {}
+        self._index = self._wb.add_worksheet("Innehåll")
+        self._used = {"innehåll"}
+        self._entries: list[tuple[str, Table]] = []
 
-    def text(ws, row: int, col: int, value: str, cell_format: object = None) -> None:
-        ws.write_string(row, col, _xml_text(value), cell_format)
+    def _number_format(self, code: str) -> object:
+        if code not in self._formats:
+            self._formats[code] = self._wb.add_format({"num_format": code})
+        return self._formats[code]
 
-    bold = wb.add_format({"bold": True})
-    formats: dict[str, object] = {}
+    def add(self, table: Table) -> None:
+        """The table's sheet (the table must have passed disclosure control)."""
+        import datetime
 
-    def number_format(code: str) -> object:
-        if code not in formats:
-            formats[code] = wb.add_format({"num_format": code})
-        return formats[code]
-
-    index = wb.add_worksheet("Innehåll")
-    text(index, 0, 0, safe_text(title or "Likvärd"), wb.add_format({"bold": True, "font_size": 14}))
-    for j, head in enumerate(("Flik", "Tabell", "Not")):
-        text(index, 2, j, head, bold)
-    for i, (name, table) in enumerate(zip(names, tables), start=3):
-        for j, entry in enumerate((name, safe_text(table.title), safe_text(table.note))):
-            if entry:
-                text(index, i, j, entry)
-    text(index, len(tables) + 4, 0, f"Uppgifter som bygger på färre än 10 elever, eller som skulle kunna räknas "
-                                    f"fram ur andra uppgifter, visas som {SUPPRESSED} (se docs/sekretess.md).")
-    for name, table in zip(names, tables):
-        ws = wb.add_worksheet(name)
+        require_disclosed([table])
+        name = sheet_name(table.key, self._used)
+        self._entries.append((name, table))
+        ws = self._wb.add_worksheet(name)
         columns = list(table.data.columns)
         decimals = []
         for j, col in enumerate(columns):
             d = table.decimals_of(col)
-            decimals.append(number_format("0" if d == 0 else "0." + "0" * d))
+            decimals.append(self._number_format("0" if d == 0 else "0." + "0" * d))
             head = safe_text(table.header(col))
             if head:
-                text(ws, 0, j, head, bold)
+                ws.write_string(0, j, _xml_text(head), self._bold)
             else:
-                ws.write_blank(0, j, None, bold)
+                ws.write_blank(0, j, None, self._bold)
             # in pixels (7 a character), so that the file holds exactly this width in characters
             ws.set_column_pixels(j, j, 7 * min(45, max(10, len(table.header(col)) + 2)))
         ws.freeze_panes(1, 0)
@@ -216,27 +216,60 @@ def _xlsx_write(path: Path, tables: Sequence[Table], names: Sequence[str], title
                 elif isinstance(value, int):
                     write_number(i, j, value)
                 elif isinstance(value, datetime.datetime):
-                    ws.write_datetime(i, j, value, number_format("yyyy-mm-dd h:mm:ss"))
+                    ws.write_datetime(i, j, value, self._number_format("yyyy-mm-dd h:mm:ss"))
                 elif isinstance(value, datetime.date):
-                    ws.write_datetime(i, j, value, number_format("yyyy-mm-dd"))
+                    ws.write_datetime(i, j, value, self._number_format("yyyy-mm-dd"))
                 else:
                     ws.write(i, j, value)
-    try:
-        wb.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # a full disk etc.: the OSError, as from any file
-        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
-        raise cause from None
+
+    def close(self) -> Path:
+        """Write the first sheet and the file; returns its path."""
+        import xlsxwriter.exceptions
+
+        index = self._index
+
+        def text(row: int, col: int, value: str, cell_format: object = None) -> None:
+            index.write_string(row, col, _xml_text(value), cell_format)
+
+        text(0, 0, safe_text(self._title or "Likvärd"), self._wb.add_format({"bold": True, "font_size": 14}))
+        for j, head in enumerate(("Flik", "Tabell", "Not")):
+            text(2, j, head, self._bold)
+        for i, (name, table) in enumerate(self._entries, start=3):
+            for j, entry in enumerate((name, safe_text(table.title), safe_text(table.note))):
+                if entry:
+                    text(i, j, entry)
+        text(len(self._entries) + 4, 0, f"Uppgifter som bygger på färre än 10 elever, eller som skulle kunna räknas "
+                                        f"fram ur andra uppgifter, visas som {SUPPRESSED} (se docs/sekretess.md).")
+        try:
+            try:
+                self._wb.close()
+            except xlsxwriter.exceptions.FileCreateError as exc:  # a full disk etc.: the OSError, as from any file
+                cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+                raise cause from None
+            os.replace(self._tmp, self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)
+        return self.path
+
+    def discard(self) -> None:
+        """Leave no file (the workbook is not written)."""
+        self._tmp.unlink(missing_ok=True)
 
 
 def write_xlsx(tables: Sequence[Table], path: Path, title: str = "") -> Path:
-    """One sheet per table plus a first sheet naming them (XlsxWriter).
+    """One sheet per table plus a first sheet naming them (XlsxWriter; see :class:`XlsxBook`).
 
     Headers are bold, floats carry their column's number format (``0``, ``0.0`` …), column widths
     follow the headers, the header row is frozen, and every text cell is stored as text."""
     require_disclosed(tables)
-    used = {"innehåll"}
-    names = [sheet_name(t.key, used) for t in tables]
-    return _atomic(Path(path), lambda tmp: _xlsx_write(tmp, tables, names, title))
+    book = XlsxBook(Path(path), title)
+    try:
+        for table in tables:
+            book.add(table)
+    except BaseException:
+        book.discard()
+        raise
+    return book.close()
 
 
 def _json_value(value: object) -> object:

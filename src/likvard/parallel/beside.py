@@ -21,13 +21,14 @@ import multiprocessing
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from likvard.errors import LikvardError
 
 T = TypeVar("T")
+X = TypeVar("X")
 
 
 def fork_available(pure: bool = False) -> bool:
@@ -42,6 +43,24 @@ def fork_available(pure: bool = False) -> bool:
     return not parallel._is_initialized
 
 
+def _outcome(receiver: Any, pid: int) -> Any:
+    """Wait for the child's answer on ``receiver`` and for the child itself; its value, or its error."""
+    try:
+        kind, payload = receiver.recv()
+    except EOFError:
+        kind, payload = "crash", None
+    finally:
+        receiver.close()
+    _, status = os.waitpid(pid, 0)
+    if kind == "ok":
+        return payload
+    if kind == "likvard":
+        raise LikvardError(payload)
+    if kind == "error":
+        raise RuntimeError(f"Arbetet i den andra processen misslyckades:\n{payload}")
+    raise RuntimeError(f"Den andra processen avslutades oväntat (status {status}).")
+
+
 @dataclass
 class Beside(Generic[T]):
     """Handle of :func:`beside`: ``result()`` waits for the work and returns its value."""
@@ -53,20 +72,7 @@ class Beside(Generic[T]):
     def result(self) -> T:
         if self.pid is None:
             return self.fn()
-        try:
-            kind, payload = self.receiver.recv()
-        except EOFError:
-            kind, payload = "crash", None
-        finally:
-            self.receiver.close()
-        _, status = os.waitpid(self.pid, 0)
-        if kind == "ok":
-            return payload
-        if kind == "likvard":
-            raise LikvardError(payload)
-        if kind == "error":
-            raise RuntimeError(f"Arbetet i den andra processen misslyckades:\n{payload}")
-        raise RuntimeError(f"Den andra processen avslutades oväntat (status {status}).")
+        return _outcome(self.receiver, self.pid)
 
 
 def _child(fn: Callable[[], Any], sender: Any, in_child: Callable[[], None] | None) -> None:
@@ -113,3 +119,101 @@ def beside(fn: Callable[[], T], enabled: bool = True, in_child: Callable[[], Non
                 os._exit(code)
     sender.close()
     return Beside(fn, pid, receiver)
+
+
+class _Ended(Exception):
+    """The parent stopped feeding (``Feed.cancel`` or the parent's end) before the last item."""
+
+
+@dataclass
+class Feed(Generic[X, T]):
+    """Handle of :func:`feed`: ``put(item)`` hands the next item to the work, ``result()`` says
+    there are no more, waits and returns the work's value; ``cancel()`` stops the work."""
+
+    consume: Callable[[Iterator[X]], T]
+    pid: int | None = None
+    sender: Any = None
+    receiver: Any = None
+    items: list[X] = field(default_factory=list)
+
+    done: bool = False
+
+    def put(self, item: X) -> None:
+        if self.pid is None:
+            self.items.append(item)
+            return
+        try:
+            self.sender.send(("item", item))
+        except (BrokenPipeError, ConnectionResetError):  # the work stopped early: its own error is the one to see
+            self.done = True
+            self.sender.close()
+            _outcome(self.receiver, self.pid)
+            raise RuntimeError("Arbetet i den andra processen slutade innan allt var lämnat.") from None
+
+    def result(self) -> T:
+        if self.pid is None:
+            return self.consume(iter(self.items))
+        self.done = True
+        try:
+            self.sender.send(("end", None))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it stopped early: its answer says why
+        self.sender.close()
+        return _outcome(self.receiver, self.pid)
+
+    def cancel(self) -> None:
+        """Stop the work without a result (nothing it writes is kept: it sees the items end early)."""
+        if self.pid is None:
+            self.items.clear()
+            return
+        if self.done:
+            return
+        self.done = True
+        self.sender.close()  # the child's next read fails: it stops without a result
+        try:
+            _outcome(self.receiver, self.pid)
+        except (RuntimeError, LikvardError):
+            pass  # the work was stopped on purpose; its error is the expected one
+
+
+def _items(receiver: Any) -> Iterator[Any]:
+    while True:
+        try:
+            kind, item = receiver.recv()
+        except EOFError:
+            raise _Ended from None
+        if kind == "end":
+            return
+        yield item
+
+
+def feed(consume: Callable[[Iterator[X]], T], enabled: bool = True, pure: bool = False) -> Feed[X, T]:
+    """Start ``consume(items)`` in a forked child now, to be given its items one by one with
+    ``Feed.put`` while this process makes them (e.g. writing each table of a workbook as soon as it
+    is built); ``result()`` ends the items and returns ``consume``'s value. Without fork (or with
+    ``enabled`` false) the items are kept and ``consume`` runs in this process at ``result()``, so
+    the answer is the same either way. ``pure``: as for :func:`beside`."""
+    if not (enabled and fork_available(pure)):
+        return Feed(consume)
+    items_out, items_in = multiprocessing.Pipe(duplex=False)  # (receiving end, sending end)
+    answer_in, answer_out = multiprocessing.Pipe(duplex=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            items_in.close()
+            answer_in.close()
+            _child(lambda: consume(_items(items_out)), answer_out, None)
+        except BaseException:  # noqa: BLE001 - the parent learns of it from the closed pipe
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+    items_out.close()
+    answer_out.close()
+    return Feed(consume, pid, items_in, answer_in)

@@ -12,7 +12,7 @@ import dataclasses
 import html
 import importlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -22,7 +22,6 @@ import jinja2
 from likvard.analyses.dataset import Dataset, dataset_from_authority, dataset_from_published_folder
 from likvard.analyses.overview import PARTS, Overview, run_overview
 from likvard.analyses.settings import DEFAULTS, Settings
-from likvard.export import write_xlsx
 from likvard.report.glossary import TERMS
 from likvard.report.model import ReportResult, Section
 from likvard.report.sections import SECTION_MODULES, SECTION_TITLES
@@ -43,8 +42,10 @@ PART_OF_SECTION = {
 """Which overview part each section shows (its absence is the section's reason to be left out)."""
 
 
-def build_sections(ov: Overview) -> tuple[list[Section], list[tuple[str, str]]]:
-    """Sections in reading order and the (title, reason) of every section left out."""
+def build_sections(ov: Overview, on_section: Callable[[Section], None] | None = None,
+                   ) -> tuple[list[Section], list[tuple[str, str]]]:
+    """Sections in reading order and the (title, reason) of every section left out;
+    ``on_section(section)`` is called as soon as each is built."""
     reasons = {o.part: o.reason for o in ov.omitted}
     sections: list[Section] = []
     left_out: list[tuple[str, str]] = []
@@ -53,6 +54,8 @@ def build_sections(ov: Overview) -> tuple[list[Section], list[tuple[str, str]]]:
         section = module.build(ov)
         if section is not None:
             sections.append(section)
+            if on_section is not None:
+                on_section(section)
             continue
         part = PART_OF_SECTION[name]
         other_kind = "expected_results" if ov.dataset.has_students else "school_effects"
@@ -116,28 +119,71 @@ def _hidden_code_columns(table: Table) -> Table:
     return dataclasses.replace(table, data=table.data.drop(columns=["key"]))
 
 
+class _Workbook:
+    """The report's workbook, written while the sections are built: each section's tables go to a
+    second process (``likvard.parallel.beside.feed``) that writes their sheets at once, so the
+    workbook is nearly done when the last section is; without ``fork`` it is written here at the end
+    (the same file either way). A table shown in several sections is written once."""
+
+    def __init__(self, path: Path, title: str, names: dict[str, str], fork: bool) -> None:
+        from likvard.parallel.beside import feed
+
+        self._seen: set[str] = set()
+
+        def write(tables: Iterator[Table]) -> Path:
+            from likvard.export import XlsxBook, with_names
+
+            book = XlsxBook(path, title=title)
+            try:
+                for t in tables:
+                    book.add(with_names(t, names))
+            except BaseException:
+                book.discard()
+                raise
+            return book.close()
+
+        self._feed = feed(write, enabled=fork, pure=True)  # XlsxWriter: plain Python
+
+    def add_section(self, section: Section) -> None:
+        for t in section.excel_tables or section.tables:
+            if t.key not in self._seen:
+                self._seen.add(t.key)
+                self._feed.put(t)
+
+    def finish(self) -> Path:
+        return self._feed.result()
+
+    def cancel(self) -> None:
+        self._feed.cancel()
+
+
 def write_report(title: str, source: str, ds: Dataset, sections: list[Section], out_dir: Path,
-                 stem: str, links: Sequence[tuple[str, str]] = (), fork: bool = False) -> tuple[Path, Path]:
+                 stem: str, links: Sequence[tuple[str, str]] = (), fork: bool = False,
+                 workbook: _Workbook | None = None) -> tuple[Path, Path]:
     """Write ``<stem>.html`` and ``<stem>.xlsx`` into ``out_dir``; ``links`` (text, relative
     address) are shown under the title (e.g. the quality report written beside it). With
     ``fork`` (a command line run) the workbook is written in a second process while the page is
-    written here (``likvard.parallel.beside``; the files are the same)."""
-    from likvard.export import with_names
-    from likvard.parallel.beside import beside
-
+    written here (``likvard.parallel.beside``; the files are the same); ``workbook``: one that
+    was already given the sections' tables as they were built (``render_overview``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{stem}.html"
     xlsx_path = out_dir / f"{stem}.xlsx"
-    seen: set[str] = set()
-    excel: list[Table] = []
-    for s in sections:
-        for t in s.excel_tables or s.tables:
-            if t.key not in seen:
-                seen.add(t.key)
-                excel.append(t)
-    workbook = beside(lambda: write_xlsx([with_names(t, ds.names()) for t in excel], xlsx_path, title=title),
-                      enabled=fork, pure=True)  # XlsxWriter: plain Python
+    if workbook is None:
+        workbook = _Workbook(xlsx_path, title, ds.names(), fork)
+        for s in sections:
+            workbook.add_section(s)
+    try:
+        _write_page(title, source, ds, sections, html_path, xlsx_path, links)
+    except BaseException:
+        workbook.cancel()
+        raise
+    workbook.finish()
+    return html_path, xlsx_path
+
+
+def _write_page(title: str, source: str, ds: Dataset, sections: list[Section], html_path: Path, xlsx_path: Path,
+                links: Sequence[tuple[str, str]]) -> None:
     env = jinja2.Environment(loader=jinja2.PackageLoader("likvard.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]))
     css = resources.files("likvard.report").joinpath("assets/report.css").read_text(encoding="utf-8")
@@ -161,18 +207,22 @@ def write_report(title: str, source: str, ds: Dataset, sections: list[Section], 
     tmp = html_path.with_name(f".{html_path.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(html_path)
-    workbook.result()
-    return html_path, xlsx_path
 
 
 def render_overview(ov: Overview, out_dir: Path, title: str, stem: str = "nulagesrapport",
                     links: Sequence[tuple[str, str]] = (), fork: bool = False) -> ReportResult:
     """Sections and files for an overview already computed (``links``, ``fork``: see ``write_report``)."""
     start = time.perf_counter()
-    body, left_out = build_sections(ov)
-    sections = [summary_section(ov, body), *body, glossary_section(body), left_out_section(left_out)]
+    stem_path = Path(out_dir) / f"{stem}.xlsx"
+    workbook = _Workbook(stem_path, title, ov.dataset.names(), fork)  # the workbook's sheets beside the sections
+    try:
+        body, left_out = build_sections(ov, on_section=workbook.add_section)
+        sections = [summary_section(ov, body), *body, glossary_section(body), left_out_section(left_out)]
+    except BaseException:
+        workbook.cancel()
+        raise
     html_path, xlsx_path = write_report(title, ov.dataset.source, ov.dataset, sections, out_dir, stem, links,
-                                        fork=fork)
+                                        fork=fork, workbook=workbook)
     return ReportResult(html_path, xlsx_path, [s.key for s in sections], time.perf_counter() - start, sections, ov)
 
 
