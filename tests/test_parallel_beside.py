@@ -31,6 +31,21 @@ def _fresh(code: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+NUMBA_THREADS = """
+        import json, os
+        import numpy as np
+        from numba import njit, prange
+
+        @njit(parallel=True)
+        def total(x):
+            s = 0.0
+            for i in prange(x.shape[0]):
+                s += x[i]
+            return s
+"""
+"""A program start with a numba kernel whose first call starts numba's threads."""
+
+
 def test_disabled_runs_here_and_gives_the_same_value():
     pid, value = beside(_work, enabled=False).result()
     assert pid == os.getpid()
@@ -78,18 +93,8 @@ def test_a_forked_child_does_the_work_with_the_parents_objects(tmp_path):
 
 @linux_only
 def test_no_fork_once_numbas_threads_run():
-    got = _fresh("""
-        import json, os
-        import numpy as np
-        from numba import njit, prange
+    got = _fresh(NUMBA_THREADS + """
         from likvard.parallel.beside import beside, fork_available
-
-        @njit(parallel=True)
-        def total(x):
-            s = 0.0
-            for i in prange(x.shape[0]):
-                s += x[i]
-            return s
 
         before = fork_available()
         s = total(np.ones(100))
@@ -101,18 +106,8 @@ def test_no_fork_once_numbas_threads_run():
 
 @linux_only
 def test_pure_work_forks_after_numbas_threads_and_children_fork_in_turn():
-    got = _fresh("""
-        import json, os
-        import numpy as np
-        from numba import njit, prange
+    got = _fresh(NUMBA_THREADS + """
         from likvard.parallel.beside import beside
-
-        @njit(parallel=True)
-        def total(x):
-            s = 0.0
-            for i in prange(x.shape[0]):
-                s += x[i]
-            return s
 
         s = total(np.ones(100))  # numba's threads now run in this process
         pure = beside(lambda: (os.getpid(), sum(range(1000))), pure=True).result()

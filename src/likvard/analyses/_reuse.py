@@ -71,7 +71,10 @@ def reuse_for_published(name: str, ds: Any, params: Hashable, compute: Callable[
     authority's own registers is always computed and never written to disk."""
     if ds.published is None or ds.data is not None:
         return compute()
-    return reuse(name, [ds.published], (ds.municipality_code, tuple(ds.years), params), compute, keep=True)
+    # one name per municipality: a national run keeps every municipality's result (``KEEP_PER_NAME``
+    # versions of each), not only the last few
+    return reuse(f"{name}_{ds.municipality_code}", [ds.published], (ds.municipality_code, tuple(ds.years), params),
+                 compute, keep=True)
 
 
 def _folder() -> Path | None:

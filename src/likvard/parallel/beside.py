@@ -101,14 +101,26 @@ def beside(fn: Callable[[], T], enabled: bool = True, in_child: Callable[[], Non
     if not (enabled and fork_available(pure)):
         return Beside(fn)
     receiver, sender = multiprocessing.Pipe(duplex=False)
+
+    def in_the_child() -> None:
+        receiver.close()
+        _child(fn, sender, in_child)
+
+    pid = _fork(in_the_child)
+    sender.close()
+    return Beside(fn, pid, receiver)
+
+
+def _fork(run: Callable[[], None]) -> int:
+    """Fork; the child runs ``run()`` and leaves with ``os._exit`` (0, or 1 if ``run`` raised); the
+    parent gets the child's pid."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # the child
         code = 0
         try:
-            receiver.close()
-            _child(fn, sender, in_child)
+            run()
         except BaseException:  # noqa: BLE001 - the parent learns of it from the closed pipe
             code = 1
         finally:
@@ -117,8 +129,7 @@ def beside(fn: Callable[[], T], enabled: bool = True, in_child: Callable[[], Non
                 sys.stderr.flush()
             finally:
                 os._exit(code)
-    sender.close()
-    return Beside(fn, pid, receiver)
+    return pid
 
 
 class _Ended(Exception):
@@ -197,23 +208,13 @@ def feed(consume: Callable[[Iterator[X]], T], enabled: bool = True, pure: bool =
         return Feed(consume)
     items_out, items_in = multiprocessing.Pipe(duplex=False)  # (receiving end, sending end)
     answer_in, answer_out = multiprocessing.Pipe(duplex=False)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # the child
-        code = 0
-        try:
-            items_in.close()
-            answer_in.close()
-            _child(lambda: consume(_items(items_out)), answer_out, None)
-        except BaseException:  # noqa: BLE001 - the parent learns of it from the closed pipe
-            code = 1
-        finally:
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            finally:
-                os._exit(code)
+
+    def in_the_child() -> None:
+        items_in.close()
+        answer_in.close()
+        _child(lambda: consume(_items(items_out)), answer_out, None)
+
+    pid = _fork(in_the_child)
     items_out.close()
     answer_out.close()
     return Feed(consume, pid, items_in, answer_in)
