@@ -45,11 +45,9 @@ def command(
     from likvard.analyses.dataset import dataset_from_authority
     from likvard.analyses.overview import run_overview
     from likvard.demo import generate_exempelstad
-    from likvard.demo.followup import fill_followup
-    from likvard.report import render_overview
     from likvard.parallel.beside import beside
-    from likvard.report.quality import quality_report_names, write_quality_report
-    from likvard.store import open_store
+    from likvard.report import render_overview
+    from likvard.report.file_names import quality_report_names
     from likvard.text import school_year_label
 
     if db.exists() and not overwrite and not _is_earlier_demo(db):  # before any work is done
@@ -85,6 +83,12 @@ def command(
         return (ov if serve else None), result.html_path, result.xlsx_path
 
     report = beside(nulagesrapport, enabled=not serve)
+    # what only this process needs (the database, the follow-up, the quality report) is read in
+    # after the second process has started
+    from likvard.demo.followup import fill_followup
+    from likvard.report.quality import write_quality_report
+    from likvard.store import open_store
+
     if db.exists():
         try:
             db.unlink()

@@ -32,6 +32,7 @@ from likvard.followup import vocabulary as v
 from likvard.followup.datapack import PACK_INDICATORS, hidden_in, pack_panel, teacher_table
 from likvard.followup.records import Dialogue, EvaluationRun, Intervention
 from likvard.privacy import SUPPRESSED
+from likvard.report.file_names import quality_report_names
 from likvard.store import Store
 from likvard.tables import MIN_SHOWN_STUDENTS, AuthorityData
 from likvard.text import format_number, school_year_label
@@ -499,11 +500,6 @@ def _replace(path: Path, content: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write_private_bytes(tmp, content)
     os.replace(tmp, path)
-
-
-def quality_report_names(school_year: int) -> tuple[str, str]:
-    """File names of the report for ``school_year``: kvalitetsrapport-YYYY.docx and .html."""
-    return f"kvalitetsrapport-{int(school_year)}.docx", f"kvalitetsrapport-{int(school_year)}.html"
 
 
 def write_quality_report(store: Store, school_year: int, out_dir: str | Path, *,
