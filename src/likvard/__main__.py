@@ -1,3 +1,3 @@
-from likvard.cli.main import app
+from likvard.cli.entry import main
 
-app()
+main()

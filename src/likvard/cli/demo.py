@@ -42,11 +42,7 @@ def command(
     from rich.markup import escape
 
     from likvard.analyses._reuse import reuse
-    from likvard.analyses.dataset import dataset_from_authority
-    from likvard.analyses.overview import run_overview
-    from likvard.demo import generate_exempelstad
     from likvard.parallel.beside import beside
-    from likvard.report import render_overview
     from likvard.report.file_names import quality_report_names
     from likvard.text import school_year_label
 
@@ -58,8 +54,7 @@ def command(
     with console.status("Skapar Exempelstad …"):
         # the generator is a pure function of the seed, the number of years and the code: a later
         # demo with the same ones reads the kept Exempelstad from the cache folder
-        data = reuse("exempelstad", [], (seed, antal_lasar),
-                     lambda: generate_exempelstad(seed=seed, n_years=antal_lasar), keep=True)
+        data = reuse("exempelstad", [], (seed, antal_lasar), lambda: _generate(seed, antal_lasar), keep=True)
     console.print(
         f"Exempelstad: {data.schools['school_id'].nunique()} skolenheter, "
         f"{len(data.students):,} elevrader över {len(data.years())} läsår.".replace(",", " ")
@@ -74,7 +69,12 @@ def command(
         """The register files, the truth and the Nulägesrapport rest on the registers alone (a new
         Exempelstad database has no saved placement comparison), not on the database or the
         follow-up history, so they are written in a second process while this one saves and fills
-        in the follow-up (with --serve, here afterwards: the web app needs the analyses)."""
+        in the follow-up (with --serve, here afterwards: the web app needs the analyses). Each
+        process imports only what it needs, after the fork, side by side."""
+        from likvard.analyses.dataset import dataset_from_authority
+        from likvard.analyses.overview import run_overview
+        from likvard.report import render_overview
+
         data.write(register_dir)
         data.write_truth(truth_dir)
         ov = run_overview(dataset_from_authority(data), store=None)
@@ -117,6 +117,12 @@ def command(
     typer.echo(str(html_path.resolve()))
     if serve:
         serve_demo(store, data, db, port, ov)
+
+
+def _generate(seed: int, n_years: int):
+    from likvard.demo import generate_exempelstad
+
+    return generate_exempelstad(seed=seed, n_years=n_years)
 
 
 DEMO_USERS = (("admin", "admin"), ("analytiker", "analytiker"), ("skolchef", "skolchef"), ("rektor", "rektor"),
