@@ -269,6 +269,21 @@ def test_chart_is_the_chart_plotly_builds_with_validation(case):
     assert len(fast.data) == len(reference.data) > 0
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_figure_html_is_plotlys_fragment(case):
+    """figure_html writes the fragment Figure.to_html writes, also after later changes."""
+    fig = CASES[case](charts)
+
+    def plotly_fragment() -> str:
+        return fig.to_html(full_html=False, include_plotlyjs=False, div_id="d", config=charts.HTML_CONFIG)
+
+    assert charts.figure_html(fig, "d") == plotly_fragment()
+    fig.update_layout(width=None, autosize=True, height=300, title={"text": "Ändrad"})
+    fig.update_traces(opacity=0.8)
+    assert charts.figure_html(fig, "d") == plotly_fragment()
+    assert charts.figure_html(fig, "d", "bred") == f'<div class="figure bred">{plotly_fragment()}</div>'
+
+
 def test_small_multiples_axes_follow_make_subplots():
     """Shared axes: every x axis of a column matches the bottom one, every y axis of a row the first."""
     fig = CASES["small_multiples"](charts)

@@ -353,10 +353,21 @@ def small_multiples(
     return _figure(data, layout)
 
 
+HTML_CONFIG = {"displaylogo": False, "responsive": False, "staticPlot": False}
+
+
 def figure_html(fig: go.Figure, div_id: str, css_class: str = "") -> str:
-    """The figure as an HTML fragment; plotly.js is embedded once by the page, not here."""
-    html = fig.to_html(
-        full_html=False, include_plotlyjs=False, div_id=div_id,
-        config={"displaylogo": False, "responsive": False, "staticPlot": False},
-    )
+    """The figure as an HTML fragment; plotly.js is embedded once by the page, not here.
+
+    The fragment ``Figure.to_html`` gives, written by ``plotly.io.to_html`` from the figure's own
+    (already validated) data and layout: ``Figure.to_html`` first deep-copies both, which was
+    most of its time. A figure with frames goes through ``Figure.to_html`` itself.
+    """
+    import plotly.io as pio
+
+    if fig.frames:
+        html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=HTML_CONFIG)
+    else:
+        html = pio.to_html({"data": fig._data, "layout": fig._layout}, validate=False, full_html=False,
+                           include_plotlyjs=False, div_id=div_id, config=HTML_CONFIG)
     return f'<div class="figure {css_class}">{html}</div>' if css_class else html
