@@ -142,7 +142,11 @@ def test_forbered_command_and_first_run_hook(tmp_path, monkeypatch):
     monkeypatch.setattr("likvard.cli.forbered.run_prepare", lambda first_run=False: calls.append(first_run))
     result = CliRunner().invoke(app, ["forbered"])
     assert result.exit_code == 0 and calls == [False]
-    # the first-run hook only acts when a person is watching (stderr is a terminal)
+    # the first-run hook only acts when a person is watching (stderr is a terminal); the console
+    # it may create then thinks it writes to a terminal, so it is dropped again afterwards
+    from likvard.cli.common import console
+
+    monkeypatch.setattr(console, "_console", None)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     from likvard.cli.forbered import prepare_on_first_run
 

@@ -360,14 +360,3 @@ def kernel_dispatchers() -> dict[str, object]:
     return out
 
 
-
-
-def start_numba() -> None:
-    """Import numba and set up its CPU target (its typing and lowering registries): about 1 s
-    that every process pays once, before its first compiled kernel runs, even when the kernel is
-    read from the cache. A command that forks (``likvard.parallel.beside``) calls this first, so
-    that its processes share that work instead of each doing it. Starts no threads."""
-    from numba.core.registry import cpu_target
-
-    cpu_target.typing_context.refresh()
-    cpu_target.target_context.refresh()

@@ -120,6 +120,8 @@ def command(
 
 
 def _generate(seed: int, n_years: int):
+    """Exempelstad generated anew (the generator and the placement engine it needs are imported
+    only then; a demo that reads the kept Exempelstad does without them)."""
     from likvard.demo import generate_exempelstad
 
     return generate_exempelstad(seed=seed, n_years=n_years)
